@@ -1,0 +1,41 @@
+# alertkit — two commands matter: `make compile` (the main job) and `make test`.
+# Both bootstrap .venv on a machine that has only Python.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: compile test tools bench golden clean
+
+compile: $(STAMP)
+	$(BIN)/alertkit compile
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# promtool and amtool come from Debian's packages (2.42 is the judge of exactness).
+tools:
+	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then \
+		echo "installing promtool/amtool from Debian's prometheus packages"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			prometheus prometheus-alertmanager >/dev/null; \
+	fi
+	@promtool --version 2>&1 | head -1
+
+test: $(STAMP) tools
+	$(BIN)/python -m pytest -q
+
+# Regenerate the golden files of compiled output (review the diff like code).
+golden: $(STAMP)
+	ALERTKIT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/compiler/test_golden.py
+
+bench: $(STAMP) tools
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf build $(VENV)

@@ -1,0 +1,92 @@
+"""An in-memory TSDB: series by label set, samples as numpy arrays.
+
+Series are returned in storage order (sorted label sets), as Prometheus's querier returns them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .model import METRIC_NAME, Labels, Series, labels_get
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """A label matcher: op is one of '=', '!=', '=~', '!~'."""
+
+    name: str
+    op: str
+    value: str
+
+    def matches(self, label_value: str) -> bool:
+        if self.op == "=":
+            return label_value == self.value
+        if self.op == "!=":
+            return label_value != self.value
+        matched = _anchored(self.value).fullmatch(label_value) is not None
+        return matched if self.op == "=~" else not matched
+
+
+@lru_cache(maxsize=4096)
+def _anchored(pattern: str) -> re.Pattern:
+    # model/labels/regexp.go: regexes are fully anchored, "^(?:" + re + ")$". Go's RE2 lets
+    # '.' match newlines only with the s flag, as Python's re does by default.
+    return re.compile(f"(?:{pattern})")
+
+
+class Storage:
+    """Series keyed by label set. add() appends samples after any already stored."""
+
+    def __init__(self) -> None:
+        self._series: dict[Labels, Series] = {}
+        self._sorted: list[Series] | None = None
+        self._by_name: dict[str, list[Series]] | None = None
+
+    def add(self, labels: Labels, t_ms, values) -> None:
+        t_ms = np.asarray(t_ms, dtype=np.int64)
+        values = np.asarray(values, dtype=np.float64)
+        existing = self._series.get(labels)
+        if existing is None:
+            self._series[labels] = Series(labels, t_ms.copy(), values.copy())
+        else:
+            if len(existing.t) and len(t_ms) and t_ms[0] <= existing.t[-1]:
+                # Out-of-order append: merge, later writes win on equal timestamps.
+                t_all = np.concatenate([existing.t, t_ms])
+                v_all = np.concatenate([existing.v, values])
+                order = np.argsort(t_all, kind="stable")
+                t_all, v_all = t_all[order], v_all[order]
+                keep = np.append(t_all[1:] != t_all[:-1], True)
+                existing.t, existing.v = t_all[keep], v_all[keep]
+            else:
+                existing.t = np.concatenate([existing.t, t_ms])
+                existing.v = np.concatenate([existing.v, values])
+        self._sorted = None
+        self._by_name = None
+
+    def all_series(self) -> list[Series]:
+        if self._sorted is None:
+            self._sorted = [self._series[k] for k in sorted(self._series)]
+        return self._sorted
+
+    def select(self, matchers: list[Matcher]) -> list[Series]:
+        """Series whose labels satisfy every matcher (a missing label matches as "")."""
+        if self._by_name is None:
+            self._by_name = {}
+            for series in self.all_series():
+                self._by_name.setdefault(labels_get(series.labels, METRIC_NAME), []).append(series)
+        candidates = self.all_series()
+        for m in matchers:
+            if m.name == METRIC_NAME and m.op == "=":
+                candidates = self._by_name.get(m.value, [])
+                break
+        return [
+            s for s in candidates
+            if all(m.matches(labels_get(s.labels, m.name)) for m in matchers)
+        ]
+
+    def __len__(self) -> int:
+        return len(self._series)
