@@ -85,6 +85,11 @@ class Series:
     labels: Labels
     t: np.ndarray  # int64 milliseconds
     v: np.ndarray  # float64
+    # True for series written by a rule that runs *later* in the same evaluation cycle than the
+    # reader (rules/manager.go evaluates rules in order at one timestamp): a sample stamped
+    # exactly at the evaluation timestamp does not exist yet for the reader. Selectors then
+    # ignore samples with t >= the evaluation timestamp (not the offset-shifted reference time).
+    hidden_at_eval_time: bool = False
 
 
 @dataclass(frozen=True)
