@@ -1,0 +1,101 @@
+"""`make bench`: run every benchmark in one process run and write BENCHMARKS.md.
+
+Machines are shared and noisy, so every figure that compares with promtool is a ratio measured
+in the same run, next to the machine notes it was taken on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "BENCHMARKS.md"
+RAW = ROOT / "benchmarks" / "results.json"
+
+
+def machine_notes() -> dict:
+    import numpy
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    promtool = subprocess.run(
+        ["promtool", "--version"], capture_output=True, text=True, check=False
+    ).stdout.splitlines()
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "promtool": promtool[0] if promtool else "missing",
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def main() -> int:
+    from benchmarks import compile_bench, peer_bench, simulate_bench
+
+    results = {"machine": machine_notes()}
+    for name, module in [
+        ("compile", compile_bench),
+        ("simulate", simulate_bench),
+        ("peer_suites", peer_bench),
+    ]:
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        results[name] = module.run()
+    RAW.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    OUTPUT.write_text(render(results))
+    print(f"wrote {OUTPUT.relative_to(ROOT)} and {RAW.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+def render(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`benchmarks/run.py`); raw numbers in `benchmarks/results.json`.",
+        "Every comparison with promtool is a ratio measured in the same run on the same machine.",
+        "",
+        "## Machine",
+        "",
+        f"- date: {m['date']}",
+        f"- cpu: {m['cpu']} ({m['cores']} cores, shared; load average at start {m['load_average']})",
+        f"- python {m['python']}, numpy {m['numpy']}; {m['promtool']}",
+        "",
+    ]
+    for name, module_name in [
+        ("compile", "compile_bench"),
+        ("simulate", "simulate_bench"),
+        ("peer_suites", "peer_bench"),
+    ]:
+        module = __import__(f"benchmarks.{module_name}", fromlist=["run"])
+        render_section = getattr(module, "markdown", None) or generic_markdown(name)
+        lines += render_section(results[name])
+        lines.append("")
+    return "\n".join(lines)
+
+
+def generic_markdown(title: str):
+    def render_section(result: dict) -> list[str]:
+        rows = [f"## {title}", "", "| measure | value |", "|---|---|"]
+        rows += [f"| {key} | {value} |" for key, value in sorted(result.items())]
+        return rows
+
+    return render_section
+
+
+if __name__ == "__main__":
+    sys.exit(main())
