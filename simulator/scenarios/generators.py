@@ -1,0 +1,211 @@
+"""Generate the reference service's series for a scenario, Prometheus-native and deterministic.
+
+Counters are cumulative sums of Poisson (or binomial-split) increments; the latency histogram is
+a classic histogram whose per-interval bucket counts are multinomial draws from a log-normal fitted
+to the p50/p99 targets, cumulative over `le` and over time (so buckets are consistent: le-monotone,
+time-monotone, and the +Inf bucket equals _count). Everything is vectorized over the scrape grid.
+
+Determinism: each random stream is seeded from (scenario seed, stream name), so adding a series or
+a feature never changes the values of the others.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.promql.model import METRIC_NAME, STALE_NAN, Labels, labels_from_dict, labels_get
+from simulator.promql.storage import Storage
+
+from .catalog import LATENCY_BUCKETS, SERVICE_LABEL
+from .incidents import parameter_curves
+from .model import Fault, Scenario
+
+# z such that Φ(z) = 0.99: the log-normal's sigma is (ln p99 - ln p50) / Z_99.
+Z_99 = 2.3263478740408408
+
+
+@dataclass
+class GeneratedSeries:
+    """One generated series: its labels and raw samples (stale markers included)."""
+
+    labels: Labels
+    t_ms: np.ndarray  # int64
+    values: np.ndarray  # float64
+
+
+def scrape_times_ms(scenario: Scenario) -> np.ndarray:
+    """Scrape timestamps 0, s, 2s, ... up to and including the scenario's duration."""
+    return np.arange(0, scenario.duration_ms + 1, scenario.scrape_interval_ms, dtype=np.int64)
+
+
+def generate_series(scenario: Scenario) -> list[GeneratedSeries]:
+    """Every catalog series for the scenario, faults applied, in storage (label-sorted) order."""
+    t_ms = scrape_times_ms(scenario)
+    interval_s = scenario.scrape_interval_ms / 1000.0
+    # Increments of interval (t[k-1], t[k]] follow the parameters at t[k-1], so a change that
+    # starts exactly on a scrape shows from the next sample on.
+    curves = parameter_curves(scenario, t_ms[:-1] / 1000.0)
+    streams = _Streams(scenario.seed)
+    increments = _increments(scenario, curves, interval_s, streams)
+    series = [
+        GeneratedSeries(labels, t_ms, _cumulative(steps))
+        for labels, steps in increments.items()
+    ]
+    for fault in scenario.faults:
+        series = [_apply_fault(fault, s) for s in series]
+    return sorted(series, key=lambda s: s.labels)
+
+
+def populate_storage(series: list[GeneratedSeries], storage: Storage | None = None) -> Storage:
+    """Write generated series into a Storage (a new one unless given)."""
+    storage = storage if storage is not None else Storage()
+    for s in series:
+        storage.add(s.labels, s.t_ms, s.values)
+    return storage
+
+
+class _Streams:
+    """Independent random generators keyed by name, all derived from one seed."""
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+
+    def __call__(self, name: str) -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence([self._seed, zlib.crc32(name.encode())]))
+
+
+def _service_labels(name: str, **labels: str) -> Labels:
+    return labels_from_dict({METRIC_NAME: name, SERVICE_LABEL[0]: SERVICE_LABEL[1], **labels})
+
+
+def _increments(scenario: Scenario, curves: dict, interval_s: float, streams: _Streams) -> dict[Labels, np.ndarray]:
+    """Per-interval increments of every counter series, keyed by labels."""
+    baseline = scenario.baseline
+    noise = 1.0 + baseline.request_rate.noise * streams("request_rate_noise").standard_normal(len(curves["ctr"]))
+    expected_requests = np.clip(curves["request_rate"] * interval_s * noise, 0.0, None)
+    requests = streams("requests").poisson(expected_requests)
+
+    out: dict[Labels, np.ndarray] = {_service_labels("ranker_requests_total"): requests}
+    out.update(_latency_histogram(requests, curves, streams))
+
+    hits = streams("cache_hits").binomial(requests, curves["cache_hit_ratio"])
+    out[_service_labels("ranker_feature_cache_requests_total", result="hit")] = hits
+    out[_service_labels("ranker_feature_cache_requests_total", result="miss")] = requests - hits
+
+    for feature in baseline.features:
+        nulls = streams(f"nulls/{feature}").binomial(requests, curves[f"null_rate.{feature}"])
+        out[_service_labels("ranker_feature_lookups_total", feature=feature)] = requests
+        out[_service_labels("ranker_feature_nulls_total", feature=feature)] = nulls
+
+    score = baseline.model_score
+    score_noise = streams("model_score").standard_normal(len(requests))
+    out[_service_labels("ranker_model_score_count")] = requests
+    out[_service_labels("ranker_model_score_sum")] = (
+        requests * curves["model_score_mean"] + np.sqrt(requests) * score.stddev * score_noise
+    )
+
+    impressions = streams("impressions").poisson(requests * curves["impressions_per_request"])
+    out[_service_labels("ranker_impressions_total")] = impressions
+    out[_service_labels("ranker_clicks_total")] = streams("clicks").binomial(impressions, curves["ctr"])
+
+    for experiment, spec in baseline.experiments.items():
+        out.update(_assignments(experiment, list(spec.split), curves, interval_s, streams))
+    return out
+
+
+def _latency_histogram(requests: np.ndarray, curves: dict, streams: _Streams) -> dict[Labels, np.ndarray]:
+    """Bucket, _sum and _count increments of ranker_request_duration_seconds."""
+    mu = np.log(curves["latency_p50"])
+    sigma = (np.log(curves["latency_p99"]) - mu) / Z_99
+    bounds = np.array(LATENCY_BUCKETS)
+    cdf = _normal_cdf((np.log(bounds)[None, :] - mu[:, None]) / sigma[:, None])
+    cdf = np.maximum.accumulate(np.clip(cdf, 0.0, 1.0), axis=1)
+    cells = np.diff(cdf, axis=1, prepend=0.0, append=1.0)  # (steps, buckets + 1): the last cell is (2.5, +Inf)
+    cells = np.clip(cells, 0.0, None)
+    cells /= cells.sum(axis=1, keepdims=True)
+    counts = streams("latency_buckets").multinomial(requests, cells)
+    per_le = np.cumsum(counts, axis=1)  # cumulative over le: bucket le=b counts every request <= b
+
+    out: dict[Labels, np.ndarray] = {}
+    for index, bound in enumerate(list(LATENCY_BUCKETS) + [float("inf")]):
+        le = "+Inf" if bound == float("inf") else _format_le(bound)
+        out[_service_labels("ranker_request_duration_seconds_bucket", le=le)] = per_le[:, index]
+
+    mean = np.exp(mu + sigma**2 / 2)
+    stddev = mean * np.sqrt(np.expm1(sigma**2))
+    sum_noise = streams("latency_sum").standard_normal(len(requests))
+    out[_service_labels("ranker_request_duration_seconds_sum")] = np.clip(
+        requests * mean + np.sqrt(requests) * stddev * sum_noise, 0.0, None
+    )
+    out[_service_labels("ranker_request_duration_seconds_count")] = requests
+    return out
+
+
+def _assignments(experiment: str, variants: list[str], curves: dict, interval_s: float,
+                 streams: _Streams) -> dict[Labels, np.ndarray]:
+    """experiment_assignments_total per variant: Poisson total, multinomial split by current weights."""
+    total = streams(f"assignments/{experiment}").poisson(curves[f"assignment_rate.{experiment}"] * interval_s)
+    weights = np.stack([curves[f"split.{experiment}.{v}"] for v in variants], axis=1)
+    sums = weights.sum(axis=1, keepdims=True)
+    shares = np.divide(weights, sums, out=np.full_like(weights, 1.0 / len(variants)), where=sums > 0)
+    counts = streams(f"split/{experiment}").multinomial(total, shares)
+    return {
+        labels_from_dict({METRIC_NAME: "experiment_assignments_total", "experiment": experiment, "variant": v}):
+            counts[:, i]
+        for i, v in enumerate(variants)
+    }
+
+
+def _format_le(bound: float) -> str:
+    # Prometheus client libraries render bucket bounds with the shortest float form ("0.005", "1", "2.5"):
+    # client_golang uses strconv.FormatFloat(b, 'f', -1, 64).
+    text = repr(float(bound))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _cumulative(increments: np.ndarray) -> np.ndarray:
+    """A counter's samples: 0 at the first scrape, then the running total."""
+    out = np.empty(len(increments) + 1, dtype=np.float64)
+    out[0] = 0.0
+    np.cumsum(increments, out=out[1:])
+    return out
+
+
+def _normal_cdf(z: np.ndarray) -> np.ndarray:
+    """Φ(z) via the Abramowitz–Stegun 7.1.26 erf approximation (|error| < 1.5e-7), vectorized."""
+    x = np.abs(z) / np.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * x)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf = 1.0 - poly * np.exp(-x * x)
+    return 0.5 * (1.0 + np.sign(z) * erf)
+
+
+def _apply_fault(fault: Fault, series: GeneratedSeries) -> GeneratedSeries:
+    if fault.metrics is not None and labels_get(series.labels, METRIC_NAME) not in fault.metrics:
+        return series
+    t, v = series.t_ms, series.values
+    first = int(np.searchsorted(t, fault.at_ms, side="left"))
+    if first >= len(t):
+        return series
+    if fault.kind == "counter_reset":
+        # A process restart: the counter starts again from 0 and keeps counting.
+        v = v.copy()
+        live = ~np.isnan(v[first:])
+        v[first:][live] -= v[first]
+        return GeneratedSeries(series.labels, t, v)
+    if fault.kind == "stale_marker":
+        v = v.copy()
+        v[first] = STALE_NAN
+        return GeneratedSeries(series.labels, t, v)
+    # scrape_gap: the target is unreachable; Prometheus writes a stale marker at the first failed scrape.
+    end = int(np.searchsorted(t, fault.at_ms + fault.duration_ms, side="left"))
+    keep = np.ones(len(t), dtype=bool)
+    keep[first:end] = False
+    if fault.stale_marker:
+        keep[first] = True
+        v = v.copy()
+        v[first] = STALE_NAN
+    return GeneratedSeries(series.labels, t[keep], v[keep])
