@@ -1,13 +1,115 @@
+"""`alertkit simulate` and `alertkit export-promtool`: thin click commands over the simulator core.
+
+Exit status: 0 every expectation holds; 1 an expectation failed; 2 bad input (scenario or rule
+files), reported as file:line: message without a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
 import click
+
+from simulator.promql.model import PromQLError
+from simulator.scenarios.errors import ScenarioError
+from simulator.scenarios.loader import load_scenario
+
+EXIT_EXPECTATION_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+_rules_option = click.option(
+    "--rules", "rules_dir", default="build/prometheus", show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of compiled rule files (*.yml), as Prometheus loads them.",
+)
+
+
+def _load_groups(rules_dir: Path):
+    from simulator.rules.loader import RuleFileError, load_rule_files
+    from simulator.simulate import rule_files_in
+
+    if not rules_dir.is_dir():
+        _fail(f"{rules_dir}: no such rules directory (run `alertkit compile` first, or pass --rules DIR)")
+    files = rule_files_in(rules_dir)
+    if not files:
+        _fail(f"{rules_dir}: no rule files (*.yml, *.yaml) found")
+    try:
+        return load_rule_files(files)
+    except RuleFileError as error:
+        _fail(str(error))
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _load_scenarios(paths: tuple[Path, ...]):
+    scenarios, problems = [], []
+    for path in paths:
+        try:
+            scenarios.append(load_scenario(path))
+        except ScenarioError as error:
+            problems.append(str(error))
+    if problems:
+        _fail("\n".join(problems))
+    return scenarios
 
 
 @click.command("simulate")
-def simulate_command() -> None:
-    """Replay scenarios (being written: see issue 3)."""
-    raise click.ClickException("simulate is being written")
+@click.argument("scenario_paths", metavar="SCENARIO...", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_rules_option
+@click.option("--json", "as_json", is_flag=True, help="Write the versioned JSON report (schema in docs/scenarios.md).")
+def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json: bool) -> None:
+    """Replay SCENARIO files through the rule files: which alerts fire, and how fast."""
+    from simulator.report import render_json, render_text
+    from simulator.simulate import simulate
+
+    scenarios = _load_scenarios(scenario_paths)
+    groups = _load_groups(rules_dir)
+    results = []
+    show_progress = sys.stderr.isatty()
+    with click.progressbar(length=len(scenarios) * 3, label="simulating", file=sys.stderr,
+                           hidden=not show_progress) as bar:
+        for scenario in scenarios:
+            def on_stage(stage: str, name: str = scenario.name) -> None:
+                bar.label = f"{name}: {stage}"
+                bar.update(1)
+            try:
+                results.append(simulate(scenario, groups, on_stage=on_stage))
+            except (ScenarioError, PromQLError) as error:
+                _fail(str(error))
+    click.echo(render_json(results) if as_json else render_text(results), nl=False)
+    if not all(r.passed for r in results):
+        sys.exit(EXIT_EXPECTATION_FAILED)
 
 
 @click.command("export-promtool")
-def export_promtool_command() -> None:
-    """Export a scenario as a promtool test file (being written: see issue 4)."""
-    raise click.ClickException("export-promtool is being written")
+@click.argument("scenario_path", metavar="SCENARIO",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_rules_option
+@click.option("--from", "from_", default="0s", show_default=True,
+              help="Start of the exported window, as a duration from the scenario start.")
+@click.option("--span", default=None, help="Length of the exported window (default: to the scenario end).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The promtool test file to write; a copy of the rules it needs is written beside it.")
+def export_promtool_command(scenario_path: Path, rules_dir: Path, from_: str, span: str | None,
+                            out_path: Path) -> None:
+    """Write a promtool test file that checks the simulated alert timeline of SCENARIO."""
+    from simulator.scenarios.durations import parse_duration
+    from simulator.scenarios.promtool_export import export_promtool_test
+
+    scenario = _load_scenarios((scenario_path,))[0]
+    groups = _load_groups(rules_dir)
+    try:
+        window_start = parse_duration(from_)
+        window_span = parse_duration(span) if span is not None else None
+    except ValueError as error:
+        _fail(f"--from/--span: {error}")
+    try:
+        written = export_promtool_test(scenario, groups, out_path, window_start, window_span)
+    except (ScenarioError, PromQLError) as error:
+        _fail(str(error))
+    click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)

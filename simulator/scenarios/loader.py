@@ -68,6 +68,7 @@ def build_scenario(spec: ScenarioSpec, source: str = "<memory>", lines: dict | N
         baseline=spec.baseline,
         incidents=incidents,
         faults=faults,
+        max_false_positives=spec.max_false_positives,
     )
 
 

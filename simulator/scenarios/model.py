@@ -82,3 +82,4 @@ class Scenario:
     baseline: BaselineSpec
     incidents: list[Incident] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    max_false_positives: int | None = None  # None: false positives are reported, not judged

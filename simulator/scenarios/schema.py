@@ -10,6 +10,7 @@ A full example (every key optional except name and duration; defaults shown)::
     evaluation_interval: 1m       # rule evaluation step
     seed: 7                       # same seed, same series, bit for bit
     settle: 2h                    # margin after an incident's end still counted as that incident
+    max_false_positives: 0        # optional: more alerts firing outside incidents fail the run
     baseline:
       request_rate: {base: 200, amplitude: 0.3, phase: 8h, noise: 0.03}   # req/s, daily sine
       cache_hit_ratio: 0.92
@@ -242,6 +243,7 @@ class ScenarioSpec(_Strict):
     evaluation_interval: Duration = 60 * 1000
     seed: int = 0
     settle: Duration = 2 * 3600 * 1000
+    max_false_positives: int | None = Field(None, ge=0)
     baseline: BaselineSpec = BaselineSpec()
     incidents: list[IncidentSpec] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list)
