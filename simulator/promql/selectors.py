@@ -1,0 +1,136 @@
+"""Instant and range vector selectors evaluated over every step of a grid at once.
+
+Mirrors promql/engine.go at v2.42.0 (vectorSelectorSingle, matrixSelector, matrixIterSlice).
+Each stored series is handled with one searchsorted over all reference times, never one lookup
+per step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model import MatrixOverGrid, Series, VectorOverGrid, is_stale
+
+# Key of MatrixOverGrid.extra holding, per step, the evaluation timestamp before which samples
+# of `hidden_at_eval_time` series are visible (None: nothing hidden, e.g. inside subqueries).
+HIDDEN_CUTOFF_KEY = "hidden_cutoff_ms"
+
+
+def visible_end_index(series: Series, ref_ms: np.ndarray, hidden_cutoff_ms: np.ndarray | None) -> np.ndarray:
+    """Per step: one past the index of the newest sample with t <= ref (and, for a series that
+    a later rule writes, with t < the evaluation timestamp)."""
+    end = np.searchsorted(series.t, ref_ms, side="right")
+    if series.hidden_at_eval_time and hidden_cutoff_ms is not None:
+        # simulator/rules: a sample stamped at the evaluation timestamp by a rule that runs later
+        # in the group does not exist yet for the reader (rules/manager.go evaluates in order).
+        end = np.minimum(end, np.searchsorted(series.t, hidden_cutoff_ms, side="left"))
+    return end
+
+
+def select_instant(
+    series_list: list[Series],
+    ref_ms: np.ndarray,
+    lookback_delta_ms: int,
+    hidden_cutoff_ms: np.ndarray | None,
+) -> VectorOverGrid:
+    """An instant vector selector at reference times ref_ms (step time minus offset, or @).
+
+    engine.go vectorSelectorSingle (2.42): the newest sample with T <= ref is used when
+    T >= ref - lookbackDelta (a closed window: trap 1, 3.x makes it open) and it is not the
+    StaleNaN marker (trap 2: a stale newest sample hides older samples in the window).
+    """
+    steps = len(ref_ms)
+    n = len(series_list)
+    values = np.zeros((n, steps))
+    present = np.zeros((n, steps), dtype=bool)
+    sample_ms = np.zeros((n, steps), dtype=np.int64)
+    for row, series in enumerate(series_list):
+        if len(series.t) == 0:
+            continue
+        idx = visible_end_index(series, ref_ms, hidden_cutoff_ms) - 1
+        has_sample = idx >= 0
+        safe = np.maximum(idx, 0)
+        t = series.t[safe]
+        v = series.v[safe]
+        row_present = has_sample & (t >= ref_ms - lookback_delta_ms) & ~is_stale(v)
+        present[row] = row_present
+        values[row] = np.where(row_present, v, 0.0)
+        sample_ms[row] = np.where(row_present, t, 0)
+    labels = [s.labels for s in series_list]
+    return VectorOverGrid(labels, values, present, sample_ms)
+
+
+def without_stale_markers(series: Series) -> Series:
+    """engine.go matrixIterSlice: stale markers are dropped from range vectors."""
+    stale = is_stale(series.v)
+    if not stale.any():
+        return series
+    keep = ~stale
+    return Series(series.labels, series.t[keep], series.v[keep], series.hidden_at_eval_time)
+
+
+def select_range(
+    series_list: list[Series],
+    window_end_ms: np.ndarray,
+    range_ms: int,
+    hidden_cutoff_ms: np.ndarray | None,
+) -> MatrixOverGrid:
+    """A range vector selector: windows [end - range, end] per step (closed in 2.42, trap 1)."""
+    cleaned = [without_stale_markers(s) for s in series_list]
+    extra = {HIDDEN_CUTOFF_KEY: hidden_cutoff_ms}
+    return MatrixOverGrid(cleaned, range_ms, np.asarray(window_end_ms, dtype=np.int64), extra)
+
+
+@dataclass
+class Windows:
+    """Every (series, step) window of a matrix as index ranges into one flat sample array.
+
+    flat_t/flat_v hold the samples of all series back to back; the window of series s at step
+    j is flat[lo[s, j]:hi[s, j]] (empty when lo == hi). series_start[s] is where series s begins,
+    so reductions that look at a previous sample never cross into another series.
+    """
+
+    flat_t: np.ndarray  # int64
+    flat_v: np.ndarray  # float64
+    lo: np.ndarray  # (n_series, n_steps) int64
+    hi: np.ndarray  # (n_series, n_steps) int64
+    series_start: np.ndarray  # (n_series,) int64
+
+    @property
+    def count(self) -> np.ndarray:
+        return self.hi - self.lo
+
+    @property
+    def max_count(self) -> int:
+        return int(self.count.max()) if self.count.size else 0
+
+
+def matrix_windows(matrix: MatrixOverGrid) -> Windows:
+    """Window bounds with searchsorted: lo = first T >= start, hi = one past last T <= end.
+
+    Both ends are inclusive in 2.42 (count_over_time(x[5m]) at 5m over 1m data is 6).
+    """
+    steps = len(matrix.window_end_ms)
+    n = len(matrix.series)
+    cutoff = matrix.extra.get(HIDDEN_CUTOFF_KEY)
+    lo = np.zeros((n, steps), dtype=np.int64)
+    hi = np.zeros((n, steps), dtype=np.int64)
+    starts = np.zeros(n, dtype=np.int64)
+    offset = 0
+    start_ms = matrix.window_start_ms
+    for row, series in enumerate(matrix.series):
+        starts[row] = offset
+        row_hi = visible_end_index(series, matrix.window_end_ms, cutoff)
+        row_lo = np.minimum(np.searchsorted(series.t, start_ms, side="left"), row_hi)
+        lo[row] = row_lo + offset
+        hi[row] = row_hi + offset
+        offset += len(series.t)
+    if n:
+        flat_t = np.concatenate([s.t for s in matrix.series]).astype(np.int64)
+        flat_v = np.concatenate([s.v for s in matrix.series]).astype(np.float64)
+    else:
+        flat_t = np.zeros(0, dtype=np.int64)
+        flat_v = np.zeros(0)
+    return Windows(flat_t, flat_v, lo, hi, starts)
