@@ -1,0 +1,125 @@
+"""promtool's input-series notation: series selectors and expanding value sequences.
+
+Source: promql/parser (lex.go series descriptions, generated_parser.y series_item) and
+promql/test.go loadCmd, at v2.42.0.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import promql_parser
+
+from simulator.promql.model import METRIC_NAME, STALE_NAN, Labels
+
+
+class NotationError(ValueError):
+    """An input series or expected-sample string promtool would reject."""
+
+
+@dataclass
+class ValueSlot:
+    """One position of the value sequence: a value, a stale marker, or empty (None)."""
+
+    value: float | None
+
+
+_NUMBER = r"[+-]?(?:inf|nan|0x[0-9a-f]+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)"
+_UNSIGNED = r"(?:inf|nan|0x[0-9a-f]+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)"
+_EXPANDING = re.compile(
+    rf"^(?P<start>{_NUMBER})(?:(?P<sign>[+-])(?P<step>{_UNSIGNED}))?x(?P<times>\d+)$", re.IGNORECASE
+)
+_SINGLE = re.compile(rf"^{_NUMBER}$", re.IGNORECASE)
+_BLANKS = re.compile(r"^_(?:x(?P<times>\d+))?$")
+
+
+def parse_values(text: str) -> list[float | None]:
+    """Expand a values string into one entry per slot: float (StaleNaN for `stale`) or None.
+
+    Trap 6 (expansion counts): `a+bxN` and `axN` give N+1 values, computed by repeated float
+    addition (0.1+0.1x9 ends at 0.9999999999999999); `_` is one empty slot and `_xN` N slots.
+    """
+    slots: list[float | None] = []
+    for token in text.split():
+        if token.startswith("{{"):
+            raise NotationError(
+                "native histogram samples ({{...}}) are unsupported: promtool 2.42 and this "
+                "simulator only know classic float samples")
+        blanks = _BLANKS.match(token)
+        if blanks:
+            slots.extend([None] * (int(blanks["times"]) if blanks["times"] else 1))
+            continue
+        if token == "stale":
+            slots.append(float(STALE_NAN))
+            continue
+        if _SINGLE.match(token):
+            slots.append(_go_float(token))
+            continue
+        expanding = _EXPANDING.match(token)
+        if not expanding:
+            raise NotationError(f'bad value "{token}" in series values "{text}"')
+        slots.extend(_expand(expanding))
+    return slots
+
+
+def _expand(match: re.Match) -> list[float]:
+    value = _go_float(match["start"])
+    step = _go_float(match["step"]) if match["step"] else 0.0
+    if match["sign"] == "-":
+        step = -step
+    values = []
+    for _ in range(int(match["times"]) + 1):
+        values.append(value)
+        value += step
+    return values
+
+
+def _go_float(token: str) -> float:
+    lowered = token.lower().lstrip("+")
+    if "0x" in lowered:
+        negative = lowered.startswith("-")
+        return float(-int(lowered.lstrip("-"), 16) if negative else int(lowered, 16))
+    if lowered in ("inf", "-inf"):
+        return -math.inf if lowered.startswith("-") else math.inf
+    if lowered in ("nan", "-nan"):
+        return math.nan
+    return float(lowered)
+
+
+def parse_series_labels(text: str) -> Labels:
+    """Labels of a series string such as 'up{job="a"}' (parser.ParseMetric)."""
+    try:
+        node = promql_parser.parse(text)
+    except ValueError as error:
+        raise NotationError(f"parse error in series {text!r}: {error}") from None
+    if type(node).__name__ != "VectorSelector":
+        raise NotationError(f"expected a series like metric{{label=\"value\"}}, got {text!r}")
+    pairs = {}
+    if node.name:
+        pairs[METRIC_NAME] = node.name
+    for matcher in node.matchers.matchers:
+        if str(matcher.op) != "MatchOp.Equal":
+            raise NotationError(f"series {text!r} may only use = label matchers")
+        pairs[matcher.name] = matcher.value
+    return tuple(sorted((k, v) for k, v in pairs.items() if v != ""))
+
+
+def samples_from_slots(slots: list[float | None], interval_ms: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sample times and values: slot k at k * interval.
+
+    With interval 0 (2.42: no default) every slot lands at t=0; the head keeps the first
+    sample appended for a timestamp and drops the rest as out of order (tsdb/head_append.go).
+    """
+    times, values = [], []
+    for index, value in enumerate(slots):
+        if value is None:
+            continue
+        t_ms = index * interval_ms
+        if times and t_ms <= times[-1]:
+            continue
+        times.append(t_ms)
+        values.append(value)
+    return np.asarray(times, dtype=np.int64), np.asarray(values, dtype=np.float64)

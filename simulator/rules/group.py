@@ -1,0 +1,481 @@
+"""Evaluating rule groups over the whole evaluation grid (rules/manager.go, rules/*.go).
+
+Each rule's expression is evaluated ONCE over the grid; its output is written into storage at
+the grid timestamps before the next rule runs, exactly as Prometheus commits each rule's
+output before evaluating the next rule at the same timestamp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from simulator.promql.model import (
+    METRIC_NAME,
+    Grid,
+    Labels,
+    PromQLError,
+    ScalarOverGrid,
+    Series,
+    VectorOverGrid,
+    labels_from_dict,
+    labels_set,
+)
+from simulator.promql.storage import Storage
+
+from .alerting import STATE_FIRING, STATE_INACTIVE, STATE_NAMES, STATE_PENDING, AlertHistory, alert_history
+from .dependencies import NameSet, metric_names_read, reads_any
+from .model import AlertingRule, AlertTimeline, RecordingRule, RuleGroup
+from .outputs import (
+    RuleEvaluationError,
+    SeriesOverGrid,
+    as_vector,
+    recording_outputs,
+    samples_with_staleness,
+)
+from .templates import (
+    AlertTemplateData,
+    TemplateExpander,
+    expand_or_error_text,
+    gotemplate_expander,
+    has_actions,
+)
+
+# rules/alerting.go: alertMetricName, alertForStateMetricName, alertStateLabel.
+ALERT_METRIC_NAME = "ALERTS"
+ALERT_FOR_STATE_METRIC_NAME = "ALERTS_FOR_STATE"
+ALERT_STATE_LABEL = "alertstate"
+ALERT_NAME_LABEL = "alertname"
+
+# evaluate(expr, storage, grid): the query function the rules are handed (rules.QueryFunc).
+QueryFunc = Callable[[str, Storage, Grid], Any]
+# instant_query(expr, storage, t_ms): for {{ query }} inside alert templates.
+InstantQueryFunc = Callable[[str, Storage, int], Any]
+
+
+def default_query(expr: str, storage: Storage, grid: Grid):
+    """simulator.promql.engine.evaluate, imported late so this module loads without the engine."""
+    from simulator.promql.engine import evaluate
+
+    return evaluate(expr, storage, grid)
+
+
+def default_instant_query(expr: str, storage: Storage, t_ms: int):
+    from simulator.promql.engine import instant_query
+
+    return instant_query(expr, storage, t_ms)
+
+
+@dataclass
+class PlannedRule:
+    """A rule at its place in the evaluation order."""
+
+    position: int
+    group: RuleGroup
+    rule: RecordingRule | AlertingRule
+    reads: NameSet
+    writes: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return self.rule.record if isinstance(self.rule, RecordingRule) else self.rule.alert
+
+
+@dataclass
+class FiringAlert:
+    """An alert as promtool compares it: final labels (alertname included) and annotations."""
+
+    labels: dict[str, str]
+    annotations: dict[str, str]
+
+
+@dataclass
+class AlertInstance:
+    """One alert of one alerting rule (one final label set) over the whole grid."""
+
+    planned: PlannedRule
+    labels: Labels  # final alert labels, alertname included
+    history: AlertHistory
+    source_rows: np.ndarray  # per step: the query-result row behind the alert (-1: none)
+    result: VectorOverGrid  # the rule's query result (for $labels and $value)
+
+    @property
+    def rule(self) -> AlertingRule:
+        return self.planned.rule
+
+
+@dataclass
+class RulesEvaluation:
+    """Everything the rule groups produced over the grid.
+
+    timelines: every alert instance's whole timeline; AlertTimeline.labels holds the final
+    alert labels including alertname. Annotations are expanded lazily, only for the steps
+    someone asks about (firing_alerts / annotations_at).
+    """
+
+    grid: Grid
+    storage: Storage
+    rules: list[PlannedRule]
+    instances: list[AlertInstance]
+    timelines: list[AlertTimeline]
+    external_labels: dict[str, str] = field(default_factory=dict)
+    external_url: str = ""
+    expander: TemplateExpander = gotemplate_expander
+    instant_query: InstantQueryFunc = default_instant_query
+    _annotation_cache: dict = field(default_factory=dict)
+
+    def alerts_at(self, step_index: int, alertname: str | None = None,
+                  state: int = STATE_FIRING) -> list[AlertInstance]:
+        """Alert instances in `state` after the evaluation at grid step `step_index`."""
+        return [
+            instance for instance in self.instances
+            if instance.history.state[step_index] == state
+            and (alertname is None or instance.rule.alert == alertname)
+        ]
+
+    def firing_alerts(self, step_index: int, alertname: str | None = None) -> list[FiringAlert]:
+        """Firing alerts at a grid step, pooled across rules, as promtool collects them."""
+        return [
+            FiringAlert(dict(instance.labels), self.annotations_at(instance, step_index))
+            for instance in self.alerts_at(step_index, alertname, STATE_FIRING)
+        ]
+
+    def annotations_at(self, instance: AlertInstance, step_index: int) -> dict[str, str]:
+        """The alert's annotations as Prometheus last expanded them, at or before step_index."""
+        source_step = int(instance.history.source_step[step_index])
+        if source_step < 0:
+            return {}
+        key = (id(instance), source_step)
+        if key not in self._annotation_cache:
+            self._annotation_cache[key] = {
+                name: self._expand(instance, source_step, text)
+                for name, text in instance.rule.annotations.items()
+            }
+        return self._annotation_cache[key]
+
+    def _expand(self, instance: AlertInstance, step: int, text: str) -> str:
+        row = int(instance.source_rows[step])
+        t_ms = int(self.grid.timestamps[step])
+        data = AlertTemplateData(
+            labels=dict(instance.result.labels[row]),
+            value=float(instance.result.values[row, step]),
+            external_labels=self.external_labels,
+            external_url=self.external_url,
+        )
+        query = _template_query(self, instance.planned.position, t_ms)
+        return expand_or_error_text(self.expander, "__alert_" + instance.rule.alert, text, data, t_ms, query)
+
+
+def evaluate_rule_groups(groups: list[RuleGroup], storage: Storage, grid: Grid, *,
+                         external_labels: dict[str, str] | None = None, external_url: str = "",
+                         group_order: list[str] | None = None,
+                         query: QueryFunc = default_query,
+                         instant_query: InstantQueryFunc = default_instant_query,
+                         expander: TemplateExpander = gotemplate_expander) -> RulesEvaluation:
+    """Evaluate every rule over the grid, writing rule outputs (and ALERTS) into storage.
+
+    Groups run in `group_order` (promtool's group_eval_order; unlisted groups keep file order
+    after... the listed ones share index 0 in promtool, see order_groups), rules in file order.
+    Raises RuleEvaluationError (rule name, first failing timestamp) when a query fails.
+    `query`, `instant_query` and `expander` are injectable so the state machine can be tested
+    with stubs, as Prometheus's rules package is handed a query function.
+    """
+    plan = plan_rules(order_groups(groups, group_order))
+    evaluator = _GroupEvaluator(plan, storage, grid, query, expander, instant_query,
+                                dict(external_labels or {}), external_url)
+    instances = evaluator.run()
+    return RulesEvaluation(
+        grid=grid, storage=storage, rules=plan, instances=instances,
+        timelines=[_timeline(instance) for instance in instances],
+        external_labels=evaluator.external_labels, external_url=external_url,
+        expander=expander, instant_query=instant_query,
+    )
+
+
+def order_groups(groups: list[RuleGroup], group_order: list[str] | None) -> list[RuleGroup]:
+    """Groups in evaluation order.
+
+    cmd/promtool/unittest.go orderedGroups sorts by the index in group_eval_order, and a group
+    that is not listed gets index 0 (Go's zero value for a missing map key); the relative order
+    of equal indices comes from Go map iteration, i.e. is unspecified (trap 12). We keep the
+    load order for ties so results are deterministic.
+    """
+    index = {name: i for i, name in enumerate(group_order or [])}
+    return sorted(groups, key=lambda group: index.get(group.name, 0))
+
+
+def plan_rules(groups: list[RuleGroup]) -> list[PlannedRule]:
+    plan = []
+    for group in groups:
+        for rule in group.rules:
+            if isinstance(rule, RecordingRule):
+                writes = frozenset({rule.record})
+            else:
+                writes = frozenset({ALERT_METRIC_NAME, ALERT_FOR_STATE_METRIC_NAME})
+            plan.append(PlannedRule(len(plan), group, rule, metric_names_read(rule.expr), writes))
+    return plan
+
+
+class _GroupEvaluator:
+    def __init__(self, plan, storage, grid, query, expander, instant_query, external_labels, external_url):
+        self.plan = plan
+        self.storage = storage
+        self.grid = grid
+        self.timestamps = grid.timestamps
+        self.query = query
+        self.expander = expander
+        self.instant_query = instant_query
+        self.external_labels = external_labels
+        self.external_url = external_url
+        self.outputs = _RuleOutputs(storage)
+
+    def run(self) -> list[AlertInstance]:
+        """Evaluate all rules; repeat while a rule reads a later rule's changing output."""
+        needs_passes = _reads_later_outputs(self.plan)
+        max_passes = self.grid.steps + 2 if needs_passes else 1
+        instances: list[AlertInstance] = []
+        try:
+            for _ in range(max_passes):
+                changed = False
+                instances = []
+                for planned in self.plan:
+                    self.outputs.hide_from(planned.position)
+                    written, rule_instances = self.evaluate_rule(planned)
+                    changed |= self.outputs.replace(planned.position, written)
+                    instances.extend(rule_instances)
+                if not changed:
+                    break
+        finally:
+            self.outputs.reveal_all()
+        return instances
+
+    def evaluate_rule(self, planned: PlannedRule):
+        vector = self.query_over_grid(planned)
+        if isinstance(planned.rule, RecordingRule):
+            try:
+                series = recording_outputs(planned.rule.record, planned.rule.labels, vector, self.timestamps)
+            except RuleEvaluationError as error:
+                raise RuleEvaluationError(planned.name, error.t_ms, error.message) from None
+            return [self.samples(s) for s in series], []
+        instances = self.alert_instances(planned, vector)
+        written = []
+        for instance in instances:
+            written.extend(self.samples(s) for s in _alert_series(planned.rule, instance))
+        return written, instances
+
+    def samples(self, series: SeriesOverGrid) -> tuple[Labels, np.ndarray, np.ndarray]:
+        t, v = samples_with_staleness(series, self.timestamps)
+        return series.labels, t, v
+
+    def query_over_grid(self, planned: PlannedRule) -> VectorOverGrid:
+        try:
+            return as_vector(self.query(planned.rule.expr, self.storage, self.grid), self.grid.steps)
+        except (PromQLError, TypeError):
+            t_ms, message = self.first_failing_step(planned)
+            raise RuleEvaluationError(planned.name, t_ms, message) from None
+
+    def first_failing_step(self, planned: PlannedRule) -> tuple[int, str]:
+        # Error path only: find the first timestamp at which Prometheus would see the error.
+        last_error = None
+        for t_ms in self.timestamps:
+            try:
+                as_vector(self.query(planned.rule.expr, self.storage, Grid.at(int(t_ms))), 1)
+            except (PromQLError, TypeError) as error:
+                return int(t_ms), str(error)
+            except Exception as error:  # noqa: BLE001 - reported, never a traceback
+                last_error = error
+        return int(self.timestamps[0]), str(last_error or "query failed")
+
+    def alert_instances(self, planned: PlannedRule, vector: VectorOverGrid) -> list[AlertInstance]:
+        rule: AlertingRule = planned.rule
+        cells = self.identity_cells(planned, vector)
+        instances = []
+        for labels, (present, rows) in cells.items():
+            history = alert_history(present, self.timestamps, rule.for_ms, rule.keep_firing_for_ms)
+            source_rows = np.where(history.source_step >= 0, rows[np.maximum(history.source_step, 0)], -1)
+            instances.append(AlertInstance(planned, labels, history, source_rows, vector))
+        return instances
+
+    def identity_cells(self, planned: PlannedRule, vector: VectorOverGrid):
+        """Alert identity -> (presence mask, query row per step).
+
+        rules/alerting.go Eval: labels = sample labels minus __name__, each rule label set to
+        its expansion (an empty expansion deletes it), alertname forced; two samples with the
+        same final labels at one evaluation fail the rule.
+        """
+        rule: AlertingRule = planned.rule
+        steps = self.grid.steps
+        templated = any(has_actions(text) for text in rule.labels.values())
+        cells: dict[Labels, tuple[np.ndarray, np.ndarray]] = {}
+
+        def claim(labels: Labels, row: int, mask: np.ndarray) -> None:
+            present, rows = cells.setdefault(labels, (np.zeros(steps, bool), np.full(steps, -1)))
+            clash = present & mask
+            if clash.any():
+                t_ms = int(self.timestamps[int(np.argmax(clash))])
+                raise RuleEvaluationError(
+                    planned.name, t_ms,
+                    "vector contains metrics with the same labelset after applying alert labels")
+            present |= mask
+            rows[mask] = row
+
+        for row, sample_labels in enumerate(vector.labels):
+            if not templated:
+                claim(self.alert_labels(rule, sample_labels, rule.labels), row, vector.present[row])
+                continue
+            for step in np.flatnonzero(vector.present[row]):
+                expanded = self.expand_labels(planned, vector, row, int(step))
+                mask = np.zeros(steps, bool)
+                mask[step] = True
+                claim(self.alert_labels(rule, sample_labels, expanded), row, mask)
+        return cells
+
+    def expand_labels(self, planned: PlannedRule, vector: VectorOverGrid, row: int, step: int) -> dict[str, str]:
+        rule: AlertingRule = planned.rule
+        t_ms = int(self.timestamps[step])
+        data = AlertTemplateData(dict(vector.labels[row]), float(vector.values[row, step]),
+                                 self.external_labels, self.external_url)
+        query = _template_query(self, planned.position, t_ms)
+        return {
+            name: expand_or_error_text(self.expander, "__alert_" + rule.alert, text, data, t_ms, query)
+            if has_actions(text) else text
+            for name, text in rule.labels.items()
+        }
+
+    @staticmethod
+    def alert_labels(rule: AlertingRule, sample_labels: Labels, expanded: dict[str, str]) -> Labels:
+        labels = tuple(pair for pair in sample_labels if pair[0] != METRIC_NAME)
+        for name, value in expanded.items():
+            labels = labels_set(labels, name, value)
+        return labels_set(labels, ALERT_NAME_LABEL, rule.alert)
+
+
+def _alert_series(rule: AlertingRule, instance: AlertInstance) -> list[SeriesOverGrid]:
+    """ALERTS and ALERTS_FOR_STATE for one alert (rules/alerting.go sample, forStateSample).
+
+    Their labels are the raw (unexpanded) rule labels overlaid with the alert's labels; promtool
+    marks every rule as restored, so both series are written for pending and firing alerts.
+    """
+    base = labels_from_dict(rule.labels)
+    for name, value in instance.labels:
+        base = labels_set(base, name, value)
+    state = instance.history.state
+    series = []
+    for code, state_name in STATE_NAMES.items():
+        labels = labels_set(labels_set(base, METRIC_NAME, ALERT_METRIC_NAME), ALERT_STATE_LABEL, state_name)
+        mask = state == code
+        if mask.any():
+            series.append(SeriesOverGrid(labels, np.ones(len(state)), mask))
+    active = state != STATE_INACTIVE
+    if active.any():
+        # ActiveAt.Unix(): whole seconds.
+        values = (instance.history.active_at_ms // 1000).astype(np.float64)
+        series.append(SeriesOverGrid(labels_set(base, METRIC_NAME, ALERT_FOR_STATE_METRIC_NAME), values, active))
+    return series
+
+
+def _timeline(instance: AlertInstance) -> AlertTimeline:
+    return AlertTimeline(instance.rule.alert, dict(instance.labels), instance.history.intervals)
+
+
+def _reads_later_outputs(plan: list[PlannedRule]) -> bool:
+    written_from: list[frozenset[str]] = [frozenset()] * (len(plan) + 1)
+    for position in range(len(plan) - 1, -1, -1):
+        written_from[position] = written_from[position + 1] | plan[position].writes
+    return any(reads_any(p.reads, written_from[p.position]) for p in plan)
+
+
+def _template_query(owner, position: int, t_ms: int):
+    """{{ query "..." }} at t_ms, seeing later rules' outputs only from earlier evaluations."""
+
+    def run(expr: str) -> list[tuple[Labels, float]]:
+        outputs = getattr(owner, "outputs", None)
+        if outputs is not None:
+            outputs.hide_from(position)
+        try:
+            return _samples(owner.instant_query(expr, owner.storage, t_ms))
+        finally:
+            if outputs is not None:
+                outputs.reveal_all()
+
+    return run
+
+
+def _samples(result) -> list[tuple[Labels, float]]:
+    if isinstance(result, ScalarOverGrid):
+        return [((), float(np.asarray(result.values).reshape(-1)[-1]))]
+    if isinstance(result, VectorOverGrid):
+        column = result.values.shape[1] - 1
+        return [
+            (labels, float(result.values[row, column]))
+            for row, labels in enumerate(result.labels) if result.present[row, column]
+        ]
+    return list(result)
+
+
+class _RuleOutputs:
+    """The series each rule wrote, replaceable when rules are evaluated again."""
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+        self.preexisting = {series.labels: (series.t.copy(), series.v.copy()) for series in storage.all_series()}
+        self.by_position: dict[int, dict[Labels, Series]] = {}
+        self.last_written: dict[int, dict[Labels, tuple[np.ndarray, np.ndarray]]] = {}
+
+    def replace(self, position: int, written: list[tuple[Labels, np.ndarray, np.ndarray]]) -> bool:
+        """Make `written` the rule's output; return whether it differs from the previous one."""
+        new = {labels: (t, v) for labels, t, v in written}
+        previous = self.last_written.get(position)
+        if previous is not None and _same_outputs(previous, new):
+            return False
+        owned = self.by_position.setdefault(position, {})
+        for labels, series in owned.items():
+            if labels not in new:
+                series.t, series.v = self.preexisting.get(labels, (np.zeros(0, np.int64), np.zeros(0)))
+        added = []
+        for labels, (t, v) in new.items():
+            series = owned.get(labels)
+            if series is None:
+                self.storage.add(labels, t, v)
+                added.append(labels)
+            else:
+                base = self.preexisting.get(labels)
+                series.t, series.v = (t, v) if base is None else _merge(base, (t, v))
+        if added:
+            index = {series.labels: series for series in self.storage.all_series()}
+            for labels in added:
+                owned[labels] = index[labels]
+        self.last_written[position] = new
+        return True
+
+    def hide_from(self, position: int) -> None:
+        """Outputs of this rule and later ones are not yet written at the reader's timestamp."""
+        for owner, series_by_labels in self.by_position.items():
+            for series in series_by_labels.values():
+                series.hidden_at_eval_time = owner >= position
+
+    def reveal_all(self) -> None:
+        for series_by_labels in self.by_position.values():
+            for series in series_by_labels.values():
+                series.hidden_at_eval_time = False
+
+
+def _same_outputs(old: dict, new: dict) -> bool:
+    if old.keys() != new.keys():
+        return False
+    return all(
+        np.array_equal(old[k][0], new[k][0])
+        and np.array_equal(old[k][1].view(np.uint64), new[k][1].view(np.uint64))
+        for k in new
+    )
+
+
+def _merge(base, output):
+    t = np.concatenate([base[0], output[0]])
+    v = np.concatenate([base[1], output[1]])
+    order = np.argsort(t, kind="stable")
+    t, v = t[order], v[order]
+    keep = np.append(t[1:] != t[:-1], True)  # the rule's sample wins on equal timestamps
+    return t[keep], v[keep]

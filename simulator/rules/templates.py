@@ -1,0 +1,81 @@
+"""Expanding alert label and annotation templates, as rules/alerting.go does.
+
+The Go text/template interpreter itself lives in simulator.gotemplate (engineer C2); this
+module only builds the data Prometheus hands to it and turns failures into the text Prometheus
+puts in their place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from simulator.promql.model import Labels
+
+# rules/alerting.go Eval: every alert template is prefixed with these definitions so that
+# $labels, $externalLabels, $externalURL and $value are in scope.
+TEMPLATE_DEFINITIONS = (
+    "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}"
+    "{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+)
+
+
+@dataclass
+class AlertTemplateData:
+    """template.AlertTemplateData: what an alert template sees."""
+
+    labels: dict[str, str]  # the query sample's labels, __name__ included
+    value: float
+    external_labels: dict[str, str] = field(default_factory=dict)
+    external_url: str = ""
+
+
+# An instant query run from inside a template ({{ query "..." }}): expr -> list of (labels, value).
+TemplateQuery = Callable[[str], list[tuple[Labels, float]]]
+
+
+class TemplateExpander(Protocol):
+    """Expands one template; raises any Exception whose str() is Go's error text."""
+
+    def __call__(self, name: str, text: str, data: AlertTemplateData, ts_ms: int,
+                 query: TemplateQuery, external_url: str) -> str: ...
+
+
+def expand_or_error_text(expander: TemplateExpander, name: str, text: str,
+                         data: AlertTemplateData, ts_ms: int, query: TemplateQuery) -> str:
+    """Expand text; on failure return what Prometheus stores instead.
+
+    rules/alerting.go (expand closure in Eval): a failing template does not fail the rule;
+    the label/annotation becomes "<error expanding template: %s>" with Go's error text.
+    """
+    try:
+        return expander(name, text, data, ts_ms, query, data.external_url)
+    except Exception as error:  # the interpreter's domain errors, whatever their class
+        return f"<error expanding template: {error}>"
+
+
+def has_actions(text: str) -> bool:
+    """Whether a template can expand to anything but itself (it contains an action)."""
+    return "{{" in text
+
+
+def gotemplate_expander(name: str, text: str, data: AlertTemplateData, ts_ms: int,
+                        query: TemplateQuery, external_url: str) -> str:
+    """The default expander: Prometheus's template.Expander over simulator.gotemplate."""
+    from simulator.gotemplate import expand_alert_template  # imported late: optional at load
+
+    return expand_alert_template(
+        name=name,
+        text=TEMPLATE_DEFINITIONS + text,
+        labels=data.labels,
+        value=data.value,
+        external_labels=data.external_labels,
+        external_url=external_url,
+        timestamp_ms=ts_ms,
+        query=query,
+    )
+
+
+def value_is_finite(value: float) -> bool:
+    return not (math.isnan(value) or math.isinf(value))
