@@ -160,8 +160,8 @@ def _assignments(experiment: str, variants: list[str], curves: dict, interval_s:
 
 
 def _format_le(bound: float) -> str:
-    # Prometheus client libraries render bucket bounds with the shortest float form ("0.005", "1", "2.5"):
-    # client_golang uses strconv.FormatFloat(b, 'f', -1, 64).
+    # Client libraries expose bucket bounds in their shortest float form ("0.005", "1", "2.5"), and
+    # histogram_quantile parses le as a float, so "1" and "1.0" are the same bucket to PromQL.
     text = repr(float(bound))
     return text[:-2] if text.endswith(".0") else text
 

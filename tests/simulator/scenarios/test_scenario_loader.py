@@ -1,0 +1,146 @@
+"""Scenario files: defaults, placement of incidents, and one clear file:line error per bad case."""
+
+from pathlib import Path
+
+import pytest
+
+from simulator.scenarios import ScenarioError, load_scenario, parse_scenario
+
+SHIPPED = Path(__file__).resolve().parents[3] / "scenarios"
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, "bad.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+def test_defaults_and_placement_of_a_lagged_incident():
+    scenario = parse_scenario(
+        """
+name: s
+duration: 2d
+incidents:
+  - name: a
+    start: 1d2h
+    changes: [{parameter: ctr, delta: -0.004, duration: 3h}]
+  - name: b
+    after: a
+    lag: 6h
+    changes: [{parameter: cache_hit_ratio, delta: -0.1}]
+"""
+    )
+    assert scenario.scrape_interval_ms == 15_000
+    assert scenario.evaluation_interval_ms == 60_000
+    a, b = scenario.incidents
+    assert a.start_ms == (26 * 3600) * 1000 and a.end_ms == (29 * 3600) * 1000
+    assert b.start_ms == (32 * 3600) * 1000
+    assert b.end_ms == 2 * 86400 * 1000  # no duration: lasts to the scenario end
+    assert b.window_end_ms == b.end_ms + 2 * 3600 * 1000  # default settle 2h
+
+
+def test_every_shipped_scenario_loads():
+    names = {load_scenario(path).name for path in SHIPPED.glob("*.yaml")}
+    assert {"oncall-exercise", "quiet-fortnight", "srm-drift"} <= names
+    assert len(names) >= 9
+
+
+def test_unknown_parameter_names_its_line():
+    text = "name: s\nduration: 1d\nincidents:\n  - name: a\n    start: 1h\n    changes:\n      - {parameter: ctrr, delta: 1}\n"
+    [problem] = problems_of(text)
+    assert problem.startswith("bad.yaml:7: unknown parameter 'ctrr'")
+
+
+def test_unknown_metric_in_a_fault():
+    text = "name: s\nduration: 1d\nfaults:\n  - kind: counter_reset\n    at: 1h\n    metrics: [ranker_request_total]\n"
+    [problem] = problems_of(text)
+    assert problem.startswith("bad.yaml:6: unknown metric 'ranker_request_total'")
+
+
+def test_unknown_key_is_an_error_not_ignored():
+    [problem] = problems_of("name: s\nduration: 1d\nbaseline:\n  ctr: 0.05\n  cache_hit: 0.9\n")
+    assert problem == "bad.yaml:5: baseline.cache_hit: unknown key 'cache_hit'"
+
+
+def test_incident_outside_the_span():
+    text = "name: s\nduration: 1d\nincidents:\n  - name: late\n    start: 1d1h\n    changes: [{parameter: ctr, delta: 1}]\n"
+    [problem] = problems_of(text)
+    assert problem == "bad.yaml:5: incident 'late' starts at 1d1h, outside the scenario span [0s, 1d)"
+
+
+def test_lagged_incident_pushed_outside_the_span():
+    text = (
+        "name: s\nduration: 1d\nincidents:\n  - name: a\n    start: 20h\n    changes: [{parameter: ctr, delta: 1}]\n"
+        "  - name: b\n    after: a\n    lag: 5h\n    changes: [{parameter: ctr, delta: 1}]\n"
+    )
+    [problem] = problems_of(text)
+    assert problem.startswith("bad.yaml:9: incident 'b' starts at 1d1h")
+
+
+def test_duplicate_incident_names():
+    text = (
+        "name: s\nduration: 1d\nincidents:\n  - name: a\n    start: 1h\n    changes: [{parameter: ctr, delta: 1}]\n"
+        "  - name: a\n    start: 2h\n    changes: [{parameter: ctr, delta: 1}]\n"
+    )
+    [problem] = problems_of(text)
+    assert problem == "bad.yaml:7: duplicate incident name 'a' (first at line 4)"
+
+
+def test_duplicate_yaml_keys():
+    [problem] = problems_of("name: s\nduration: 1d\nseed: 1\nseed: 2\n")
+    assert problem == "bad.yaml:4: duplicate key 'seed'"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("0s", "scrape_interval must be positive"),
+    ("-15s", "invalid duration '-15s'"),
+])
+def test_zero_or_negative_intervals(value, message):
+    [problem] = problems_of(f"name: s\nduration: 1d\nscrape_interval: {value}\n")
+    assert problem.startswith("bad.yaml:3: ") and message in problem
+
+
+def test_zero_evaluation_interval():
+    [problem] = problems_of("name: s\nduration: 1d\nevaluation_interval: 0m\n")
+    assert problem == "bad.yaml:3: evaluation_interval must be positive"
+
+
+def test_duration_without_unit():
+    [problem] = problems_of("name: s\nduration: 14\n")
+    assert problem.startswith("bad.yaml:2: duration: invalid duration 14")
+
+
+def test_after_an_unknown_incident_and_cycles():
+    text = (
+        "name: s\nduration: 1d\nincidents:\n"
+        "  - name: a\n    after: b\n    changes: [{parameter: ctr, delta: 1}]\n"
+        "  - name: b\n    after: a\n    changes: [{parameter: ctr, delta: 1}]\n"
+        "  - name: c\n    after: zz\n    changes: [{parameter: ctr, delta: 1}]\n"
+    )
+    problems = problems_of(text)
+    assert any("cycle" in p for p in problems)
+    assert "bad.yaml:11: incident 'c' is after unknown incident 'zz'" in problems
+
+
+def test_shape_parameters_are_checked():
+    text = (
+        "name: s\nduration: 1d\nincidents:\n  - name: a\n    start: 1h\n    changes:\n"
+        "      - {parameter: ctr, delta: 1, shape: exp_decay, duration: 1h}\n"
+    )
+    [problem] = problems_of(text)
+    assert problem.startswith("bad.yaml:7: ") and "exp_decay needs tau and duration" in problem
+
+
+def test_every_problem_is_reported_at_once():
+    text = "name: s\nduration: 1d\nscrape_interval: 0s\nincidents:\n  - name: a\n    start: 2d\n    changes: [{parameter: nope, delta: 1}]\n"
+    assert len(problems_of(text)) == 3
+
+
+def test_invalid_yaml_has_a_line():
+    [problem] = problems_of("name: s\nduration: [1d\n")
+    assert problem.startswith("bad.yaml:") and "invalid YAML" in problem
+
+
+def test_missing_file_is_a_scenario_error(tmp_path):
+    with pytest.raises(ScenarioError, match="cannot read scenario"):
+        load_scenario(tmp_path / "absent.yaml")
