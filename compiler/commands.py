@@ -1,7 +1,44 @@
+"""The `alertkit compile` command: thin, reads options, calls the pure core, renders problems at the edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
 import click
+
+from compiler.config import load_config
+from compiler.output import write_build
+from compiler.pipeline import compile_project
+from compiler.problems import render_problem, sorted_problems
+
+DEFAULT_CONFIG = "alertkit.yaml"
 
 
 @click.command("compile")
-def compile_command() -> None:
-    """Compile alerts/ into build/ (being written: see issue 2)."""
-    raise click.ClickException("compile is being written")
+@click.option("--alerts", "alerts_dir", default="alerts", show_default=True, type=click.Path(path_type=Path),
+              help="Directory of alert definitions (*.yaml).")
+@click.option("--runbooks", "runbooks_dir", default="runbooks", show_default=True, type=click.Path(path_type=Path),
+              help="Directory of runbook templates (<AlertName>.md).")
+@click.option("--out", "out_dir", default="build", show_default=True, type=click.Path(path_type=Path),
+              help="Output directory: rule files in prometheus/, rendered runbooks in runbooks/.")
+@click.option("--config", "config_file", default=None, type=click.Path(path_type=Path),
+              help=f"Configuration file [default: {DEFAULT_CONFIG} if present].")
+def compile_command(alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_file: Path | None) -> None:
+    """Compile alert definitions into Prometheus rule files with runbook links."""
+    config, problems = load_config(config_file or Path(DEFAULT_CONFIG), required=config_file is not None)
+    if not problems:
+        result = compile_project(alerts_dir, runbooks_dir, config.runbook_base_url)
+        problems = result.problems
+    for problem in sorted_problems(problems):
+        click.echo(render_problem(problem), err=True)
+    if any(problem.is_error for problem in problems):
+        errors = sum(problem.is_error for problem in problems)
+        click.echo(f"compile failed: {errors} error(s); nothing under {out_dir}/ was changed", err=True)
+        raise SystemExit(1)
+    try:
+        write_build(out_dir, result.files)
+    except OSError as error:
+        click.echo(f"{out_dir}: cannot write the build: {error}", err=True)
+        raise SystemExit(1)
+    rule_files = sum(1 for path in result.files if path.endswith(".yml"))
+    click.echo(f"compiled {rule_files} rule file(s) into {out_dir}/")

@@ -1,0 +1,27 @@
+"""`alertkit.yaml`: the compiler's configuration, validated like definitions (unknown keys are errors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from compiler.problems import Problem, SourcePosition
+from compiler.spec import ConfigV1
+from compiler.validation import pydantic_problems
+from compiler.yamlsource import load_yaml
+
+
+def load_config(path: Path, required: bool) -> tuple[ConfigV1, list[Problem]]:
+    """The configuration in `path`; defaults when the file is absent and not `required`."""
+    if not path.is_file():
+        if required:
+            return ConfigV1(), [Problem(SourcePosition(str(path)), "configuration file not found", field="config")]
+        return ConfigV1(), []
+    document = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    if document.problems:
+        return ConfigV1(), document.problems
+    try:
+        return ConfigV1.model_validate(document.data or {}), []
+    except ValidationError as error:
+        return ConfigV1(), pydantic_problems(error, (), document.positions, None, ConfigV1)

@@ -1,0 +1,142 @@
+"""What every kind shares: the parameter base class, parameter types with clear range errors, and selectors.
+
+A kind is one module with a `KIND = Kind(name, Params, build)`; `build(alert, params)` returns KindRules and
+never fails: everything that can be wrong is caught by `Params` validation first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Callable
+
+import promql_parser
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from compiler.durations import parse_duration
+from compiler.model import Alert, KindRules
+from compiler.naming import label_name_problem, METRIC_NAME_PATTERN
+
+
+class KindParams(BaseModel):
+    """Base of every kind's parameters: unknown keys are errors, no silent coercion of types."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of alert: its name (the `kind:` value and the `kind` label), parameters and generator."""
+
+    name: str
+    params: type[KindParams]
+    build: Callable[[Alert, KindParams], KindRules]
+
+
+def _ratio(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"ratio must be within [0, 1], got {value:g}")
+    return value
+
+
+def _open_unit(value: float) -> float:
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"must be within (0, 1) exclusive, got {value:g}")
+    return value
+
+
+def _positive(value: float) -> float:
+    if not value > 0:
+        raise ValueError(f"must be greater than 0, got {value:g}")
+    return value
+
+
+def _non_negative(value: float) -> float:
+    if not value >= 0:
+        raise ValueError(f"must be 0 or more, got {value:g}")
+    return value
+
+
+def _window(text: str) -> str:
+    if parse_duration(text) <= 0:
+        raise ValueError(f"window must be longer than 0, got {text!r}")
+    return text
+
+
+def _metric_name(name: str) -> str:
+    if not METRIC_NAME_PATTERN.match(name):
+        raise ValueError(f"invalid metric name {name!r}: must match [a-zA-Z_:][a-zA-Z0-9_:]*")
+    return name
+
+
+def _label_names(names: list[str]) -> list[str]:
+    for name in names:
+        problem = label_name_problem(name)
+        if problem:
+            raise ValueError(problem)
+    if len(set(names)) != len(names):
+        raise ValueError(f"label names repeat: {names}")
+    return names
+
+
+def _label_name(name: str) -> str:
+    return _label_names([name])[0]
+
+
+def _selector(text: str) -> str:
+    if text.strip():
+        try:
+            promql_parser.parse(f"up{{{text}}}")
+        except ValueError as error:
+            raise ValueError(f"invalid label matchers {text!r}: {error}") from None
+    return text.strip()
+
+
+Ratio = Annotated[float, AfterValidator(_ratio)]
+OpenUnitInterval = Annotated[float, AfterValidator(_open_unit)]
+PositiveFloat = Annotated[float, AfterValidator(_positive)]
+NonNegativeFloat = Annotated[float, AfterValidator(_non_negative)]
+Window = Annotated[str, AfterValidator(_window)]
+MetricName = Annotated[str, AfterValidator(_metric_name)]
+LabelNames = Annotated[list[str], AfterValidator(_label_names)]
+LabelName = Annotated[str, AfterValidator(_label_name)]
+Matchers = Annotated[str, AfterValidator(_selector)]
+
+
+def quote_label_value(value: str) -> str:
+    """A PromQL double-quoted string literal for a label value."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def regex_alternatives(values: list[str]) -> str:
+    """A PromQL regex literal matching exactly these values (RE2 metacharacters escaped)."""
+    return quote_label_value("|".join(re.escape(value) for value in values))
+
+
+def selector(metric: str, matchers: str, *extra: str) -> str:
+    """`metric{matchers,extra...}`; `matchers` is validated user text like `service="ranker"`."""
+    parts = [part for part in (matchers, *extra) if part]
+    return f"{metric}{{{','.join(parts)}}}" if parts else metric
+
+
+def by_clause(labels: list[str]) -> str:
+    """`by (a, b)`; an empty list aggregates everything (`by ()`)."""
+    return f"by ({', '.join(labels)})"
+
+
+def on_clause(labels: list[str]) -> str:
+    """`on (a, b)` for vector matching on exactly the aggregation labels."""
+    return f"on ({', '.join(labels)})"
+
+
+def number(value: float) -> str:
+    """A float as PromQL text: shortest repr that round-trips, no exponent surprises for integers."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def window_ms(text: str) -> int:
+    """A validated window in milliseconds."""
+    return parse_duration(text)

@@ -1,0 +1,81 @@
+"""`zscore_anomaly`: a value far from its own recent history, in standard deviations.
+
+    z = (x − avg_over_time(x[window])) / stddev_over_time(x[window])
+    fires when |z| > threshold (or only above / below, by `direction`)
+
+This is the rolling detector of the on-call exercise. The `_over_time` functions need a stored series, so an
+input that is not a plain series selector (a ratio of rates, say) is recorded first under `record`.
+A perfectly flat input has stddev 0: z is then NaN (0/0), which compares false, or ±Inf for any change
+(x/0), which fires; that is the detector's nature and is why it suits noisy signals.
+
+Parameters and why their defaults:
+- expr (required): the watched instant vector (a selector, or any expression when `record` is given).
+- record (required unless expr is a plain selector): the recording-rule name for expr, `level:metric:ops`.
+- window (48h): two full daily cycles, so the mean and spread include both day and night.
+- threshold (5): |z| > 5 is roughly one-in-a-few-million for Gaussian noise per evaluation; fortnights of
+  minutely evaluations with a `for` then stay quiet, while a real shift of the signal stands out.
+- direction ("both"): "above" or "below" watch one side only.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import promql_parser
+from pydantic import field_validator, model_validator
+
+from compiler.kinds.base import Kind, KindParams, MetricName, PositiveFloat, Window, number, window_ms
+from compiler.model import Alert, KindRules, RecordingRule
+from compiler.naming import window_suffix
+from compiler.promql import instant_vector_problem
+
+
+class Params(KindParams):
+    """Parameters of `zscore_anomaly` (see the module docstring for the defaults' reasons)."""
+
+    expr: str
+    record: MetricName | None = None
+    window: Window = "48h"
+    threshold: PositiveFloat = 5.0
+    direction: Literal["both", "above", "below"] = "both"
+
+    @field_validator("expr")
+    @classmethod
+    def _parses(cls, expr: str) -> str:
+        problem = instant_vector_problem(expr)
+        if problem:
+            raise ValueError(problem)
+        return expr.strip()
+
+    @model_validator(mode="after")
+    def _recorded_unless_selector(self) -> "Params":
+        if self.record is None and not _is_plain_selector(self.expr):
+            raise ValueError("expr is not a plain series selector: name its recording rule with `record`")
+        return self
+
+
+def _is_plain_selector(expr: str) -> bool:
+    node = promql_parser.parse(expr)
+    return isinstance(node, promql_parser.VectorSelector) and node.offset is None and node.at is None
+
+
+def build(alert: Alert, params: Params) -> KindRules:
+    """Record the input when needed; alert on its z-score over the window."""
+    window = window_suffix(window_ms(params.window))
+    rules = [RecordingRule(params.record, params.expr)] if params.record else []
+    series = params.record or params.expr
+    zscore = f"({series} - avg_over_time({series}[{window}])) / stddev_over_time({series}[{window}])"
+    threshold = number(params.threshold)
+    alert_expr = {
+        "both": f"abs({zscore}) > {threshold}",
+        "above": f"{zscore} > {threshold}",
+        "below": f"{zscore} < -{threshold}",
+    }[params.direction]
+    return KindRules(
+        recording_rules=rules,
+        alert_expr=alert_expr,
+        facts={"window": window, "threshold": threshold, "zscore": zscore, "series": series},
+    )
+
+
+KIND = Kind("zscore_anomaly", Params, build)

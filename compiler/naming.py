@@ -1,0 +1,79 @@
+"""Every naming convention of the compiler in one place (sloth's habit).
+
+- Alert names: a metric name without colons (`^[a-zA-Z_][a-zA-Z0-9_]*$`, CamelCase by convention), because
+  the alert name is also a label value routed on and a runbook file name.
+- Label names: Prometheus's rule (model.LabelNameRE `^[a-zA-Z_][a-zA-Z0-9_]*$`), and not `__`-prefixed
+  (reserved for internal use, see model/labels.go).
+- Recording rules: `level:metric:operations` (Prometheus's "Defining recording rules" best practice), where
+  level is the labels kept by the aggregation.
+- Groups: one per source file and kind, `<file stem>.<kind>`; output file `<file stem>.yml`.
+- Runbooks: `<AlertName>.md`, in the runbooks directory and in the build.
+"""
+
+from __future__ import annotations
+
+import re
+
+from compiler.durations import format_duration
+
+ALERT_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+LABEL_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+METRIC_NAME_PATTERN = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+API_VERSION = "alertkit/v1"
+
+# Labels every compiled alert carries, set by the compiler from the definition.
+MANDATORY_LABELS = ("severity", "team", "kind")
+# Annotations every compiled alert carries, set by the compiler from the definition.
+MANDATORY_ANNOTATIONS = ("summary", "description", "runbook_url")
+
+# Level used when an aggregation keeps no label at all.
+GLOBAL_LEVEL = "global"
+
+RULE_FILE_SUFFIX = ".yml"
+RUNBOOK_SUFFIX = ".md"
+PROMETHEUS_OUTPUT_DIR = "prometheus"
+RUNBOOK_OUTPUT_DIR = "runbooks"
+
+
+def label_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a label name, or None when it can."""
+    if not LABEL_NAME_PATTERN.match(name):
+        return f"invalid label name {name!r}: must match [a-zA-Z_][a-zA-Z0-9_]*"
+    if name.startswith("__"):
+        return f"invalid label name {name!r}: names starting with '__' are reserved by Prometheus"
+    return None
+
+
+def metric_base(metric: str) -> str:
+    """A counter's name without its `_total` suffix, as recording-rule names use it."""
+    return metric.removesuffix("_total")
+
+
+def level_of(by: list[str]) -> str:
+    """The `level` part of a recording-rule name: the labels an aggregation keeps."""
+    return "_".join(by) if by else GLOBAL_LEVEL
+
+
+def recording_rule_name(by: list[str], metric: str, operations: str) -> str:
+    """`level:metric:operations`, e.g. `service_feature:ranker_feature_nulls_per_lookup:ratio_rate5m`."""
+    return f"{level_of(by)}:{metric}:{operations}"
+
+
+def window_suffix(window_ms: int) -> str:
+    """A window as it appears in recording-rule operations: `rate5m`, `increase1h`."""
+    return format_duration(window_ms)
+
+
+def group_name(file_stem: str, kind: str) -> str:
+    """The rule group holding one source file's alerts of one kind."""
+    return f"{file_stem}.{kind}"
+
+
+def rule_file_name(file_stem: str) -> str:
+    """The output rule file of one source file."""
+    return f"{file_stem}{RULE_FILE_SUFFIX}"
+
+
+def runbook_file_name(alert_name: str) -> str:
+    """The runbook of an alert, in runbooks/ and in the build."""
+    return f"{alert_name}{RUNBOOK_SUFFIX}"

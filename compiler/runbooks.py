@@ -1,0 +1,188 @@
+"""Runbooks: one hand-written Markdown template per alert, rendered with the definition's facts.
+
+`runbooks/<AlertName>.md` is a jinja2 template with non-default delimiters, `[= ... =]` for values and
+`[% ... %]` for statements, so Go templates such as `{{ $labels.feature }}` (Prometheus annotations quoted in a
+runbook) are never rendered or mangled by jinja2. Facts that must agree with the rule (threshold, window, `for`,
+the expression) come from the definition: write `[= expr =]`, `[= facts.threshold =]`, `[= alert.for =]`, or
+`[= facts_block =]` for a standard table. The compiler renders every runbook into the build next to the rules.
+
+Checks: a missing runbook, a missing section (REQUIRED_SECTIONS), a Diagnosis section that does not quote the
+alert's expression, or a template error is an error; a runbook without an alert is a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from compiler.durations import format_duration
+from compiler.model import CompiledAlert
+from compiler.naming import RUNBOOK_SUFFIX, runbook_file_name
+from compiler.problems import Problem, Severity, SourcePosition
+
+REQUIRED_SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation", "Escalation", "Prevention")
+
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+_FACTS_BLOCK = """\
+| Fact | Value |
+| --- | --- |
+| Alert | `[= alert.name =]` (kind `[= alert.kind =]`, severity `[= alert.severity =]`, team `[= alert.team =]`) |
+| Fires after | `[= alert.for =]`[% if alert.keep_firing_for %], keeps firing for `[= alert.keep_firing_for =]`[% endif %] |
+[% for name, value in facts.items() if value is string %]| [= name =] | `[= value =]` |
+[% endfor %]| Defined in | `[= alert.source =]` |
+
+Alert expression:
+
+```promql
+[= expr =]
+```
+[% if recording_rules %]
+Recording rules it reads (evaluated first, same group):
+
+```promql
+[% for rule in recording_rules %][= rule.record =] = [= rule.expr =]
+[% endfor %]```
+[% endif %]"""
+
+
+def runbook_environment() -> jinja2.Environment:
+    """The jinja2 environment for runbooks: `[= =]`/`[% %]`/`[# #]` delimiters, undefined names are errors."""
+    return jinja2.Environment(
+        variable_start_string="[=",
+        variable_end_string="=]",
+        block_start_string="[%",
+        block_end_string="%]",
+        comment_start_string="[#",
+        comment_end_string="#]",
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+        trim_blocks=False,
+    )
+
+
+@dataclass(frozen=True)
+class RunbookSource:
+    """A runbook template as read from disk."""
+
+    alert_name: str
+    path: str
+    text: str
+
+
+def read_runbooks(directory: Path) -> dict[str, RunbookSource]:
+    """Every `*.md` of the runbooks directory, by alert name (the file stem); sorted for determinism."""
+    if not directory.is_dir():
+        return {}
+    return {
+        path.stem: RunbookSource(path.stem, str(path), path.read_text(encoding="utf-8"))
+        for path in sorted(directory.glob(f"*{RUNBOOK_SUFFIX}"))
+    }
+
+
+def template_context(compiled: CompiledAlert) -> dict[str, Any]:
+    """What a runbook template can use: alert, params, facts, expr, recording_rules, runbook_url, facts_block."""
+    alert = compiled.alert
+    context: dict[str, Any] = {
+        "alert": {
+            "name": alert.name,
+            "kind": alert.kind,
+            "team": alert.team,
+            "severity": alert.severity,
+            "summary": alert.summary,
+            "description": alert.description,
+            "for": format_duration(alert.for_ms),
+            "keep_firing_for": format_duration(alert.keep_firing_for_ms) if alert.keep_firing_for_ms else None,
+            "labels": compiled.labels,
+            "annotations": compiled.annotations,
+            "source": alert.source_file,
+        },
+        "params": compiled.params,
+        "facts": compiled.rules.facts,
+        "expr": compiled.rules.alert_expr,
+        "recording_rules": [{"record": rule.record, "expr": rule.expr} for rule in compiled.rules.recording_rules],
+        "runbook_url": compiled.annotations["runbook_url"],
+    }
+    return context
+
+
+class RunbookRenderer:
+    """Renders and checks runbooks; holds one jinja2 environment and the compiled facts-block template."""
+
+    def __init__(self) -> None:
+        self._environment = runbook_environment()
+        self._facts_block = self._environment.from_string(_FACTS_BLOCK)
+
+    def render(self, compiled: CompiledAlert, source: RunbookSource) -> tuple[str | None, list[Problem]]:
+        """The rendered runbook and the problems found in it (a template error leaves nothing rendered)."""
+        context = template_context(compiled)
+        context["facts_block"] = self._facts_block.render(context)
+        name = compiled.alert.name
+        try:
+            rendered = self._environment.from_string(source.text).render(context)
+        except jinja2.TemplateSyntaxError as error:
+            where = SourcePosition(source.path, error.lineno or 1, 1)
+            return None, [Problem(where, f"runbook template error: {error.message}", name, "runbook")]
+        except jinja2.TemplateError as error:
+            where = SourcePosition(source.path, _error_line(error) or 1, 1)
+            return None, [Problem(where, f"runbook template error: {error}", name, "runbook")]
+        return rendered, check_sections(rendered, source, compiled)
+
+
+def _error_line(error: Exception) -> int | None:
+    """The template line of a render-time jinja2 error, from the traceback frame of the template."""
+    traceback = error.__traceback__
+    line = None
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == "<template>":
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line
+
+
+def sections_of(markdown: str) -> dict[str, str]:
+    """Heading title -> the text under it up to the next heading."""
+    headings = list(_HEADING.finditer(markdown))
+    sections = {}
+    for index, heading in enumerate(headings):
+        end = headings[index + 1].start() if index + 1 < len(headings) else len(markdown)
+        sections[heading.group(1).strip()] = markdown[heading.end() : end]
+    return sections
+
+
+def check_sections(rendered: str, source: RunbookSource, compiled: CompiledAlert) -> list[Problem]:
+    """Every required section present, and Diagnosis quoting the alert's own expression."""
+    sections = sections_of(rendered)
+    name = compiled.alert.name
+    where = SourcePosition(source.path, 1, 1)
+    problems = [
+        Problem(where, f"runbook has no section {title!r} (required: {', '.join(REQUIRED_SECTIONS)})", name, "runbook")
+        for title in REQUIRED_SECTIONS
+        if title not in sections
+    ]
+    diagnosis = sections.get("Diagnosis")
+    if diagnosis is not None and compiled.rules.alert_expr not in diagnosis:
+        problems.append(
+            Problem(where, "section 'Diagnosis' must quote the alert's expression: write [= expr =] there", name, "runbook")
+        )
+    return problems
+
+
+def missing_runbook(compiled: CompiledAlert, directory: Path) -> Problem:
+    """The error for an alert without a runbook, at the alert's definition."""
+    expected = directory / runbook_file_name(compiled.alert.name)
+    return Problem(compiled.alert.position, f"missing runbook {expected}", compiled.alert.name, "runbook")
+
+
+def orphan_runbook(source: RunbookSource) -> Problem:
+    """The warning for a runbook no alert uses."""
+    return Problem(
+        SourcePosition(source.path, 1, 1),
+        f"orphan runbook: no alert named {source.alert_name!r}",
+        severity=Severity.WARNING,
+    )

@@ -1,0 +1,151 @@
+"""Validation, first in the chain: spec documents -> validated alerts, or problems with file:line:col.
+
+pydantic does the checking; this module turns its errors into Problems that point at the YAML position of the
+offending key or value and name the alert and the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from compiler.durations import parse_duration
+from compiler.kinds import KINDS
+from compiler.kinds.base import KindParams
+from compiler.model import Alert
+from compiler.problems import Problem
+from compiler.spec import AlertFileV1, AlertSpecV1
+from compiler.yamlsource import Path as YamlPath, PositionMap, dotted, load_yaml
+
+
+@dataclass(frozen=True)
+class ValidatedAlert:
+    """An alert that passed validation, with its kind's parameters and the positions of its file."""
+
+    alert: Alert
+    params: KindParams
+    path: YamlPath  # where the alert's mapping is in its file, e.g. ("alerts", 2)
+    positions: PositionMap
+
+
+def validate_file(path: Path, display_name: str) -> tuple[list[ValidatedAlert], list[Problem]]:
+    """Parse and validate one `alerts/*.yaml` file; every problem is collected, valid alerts are kept."""
+    file = str(path)
+    document = load_yaml(path.read_text(encoding="utf-8"), file)
+    if document.problems and document.data is None:
+        return [], document.problems
+    problems = list(document.problems)
+    try:
+        envelope = AlertFileV1.model_validate(document.data)
+    except ValidationError as error:
+        problems += pydantic_problems(error, (), document.positions, None, AlertFileV1)
+        return [], problems
+    validated = []
+    for index, raw_alert in enumerate(envelope.alerts):
+        alert, alert_problems = _validate_alert(raw_alert, ("alerts", index), document.positions, path, display_name)
+        problems += alert_problems
+        if alert is not None:
+            validated.append(alert)
+    return validated, problems
+
+
+def _validate_alert(
+    raw: dict[str, Any], path: YamlPath, positions: PositionMap, file: Path, display_name: str
+) -> tuple[ValidatedAlert | None, list[Problem]]:
+    name = raw.get("name") if isinstance(raw.get("name"), str) else None
+    problems: list[Problem] = []
+    try:
+        spec = AlertSpecV1.model_validate(raw)
+    except ValidationError as error:
+        problems += pydantic_problems(error, path, positions, name, AlertSpecV1)
+        spec = None
+    kind = KINDS.get(raw.get("kind")) if isinstance(raw.get("kind"), str) else None
+    if isinstance(raw.get("kind"), str) and kind is None:
+        problems.append(
+            Problem(
+                positions.of_value(path + ("kind",)),
+                f"unknown kind {raw['kind']!r} (known kinds: {', '.join(sorted(KINDS))})",
+                name,
+                "kind",
+            )
+        )
+    params = None
+    if kind is not None:
+        raw_params = raw.get("params", {})
+        try:
+            params = kind.params.model_validate(raw_params if raw_params is not None else {})
+        except ValidationError as error:
+            problems += pydantic_problems(error, path + ("params",), positions, name, kind.params, "params")
+    if spec is None or params is None:
+        return None, problems
+    alert = Alert(
+        name=spec.name,
+        kind=spec.kind,
+        team=spec.team,
+        severity=spec.severity,
+        summary=spec.summary,
+        description=spec.description,
+        for_ms=parse_duration(spec.for_),
+        keep_firing_for_ms=parse_duration(spec.keep_firing_for) if spec.keep_firing_for else None,
+        labels=dict(spec.labels),
+        annotations=dict(spec.annotations),
+        source_file=display_name,
+        source_stem=file.stem,
+        position=positions.of_value(path),
+    )
+    return ValidatedAlert(alert, params, path, positions), problems
+
+
+def pydantic_problems(
+    error: ValidationError,
+    base: YamlPath,
+    positions: PositionMap,
+    alert_name: str | None,
+    model: type[BaseModel],
+    field_prefix: str = "",
+) -> list[Problem]:
+    """One Problem per pydantic error, positioned at the offending key (unknown field) or value."""
+    problems = []
+    for detail in error.errors():
+        location = tuple(part for part in detail["loc"] if not _is_union_branch(part))
+        path = base + location
+        field = ".".join(filter(None, [field_prefix, dotted(location)])) or None
+        if detail["type"] == "extra_forbidden":
+            where = positions.of_key(path)
+        else:
+            where = positions.of_value(path)
+        problems.append(Problem(where, _message(detail, model, location), alert_name, field))
+    return problems
+
+
+def _is_union_branch(part: Any) -> bool:
+    """pydantic puts the tried union member (`str`, `none`) into locations; users never wrote those."""
+    return isinstance(part, str) and (part in ("str", "none", "float", "int") or part.startswith("function-"))
+
+
+def _message(detail: dict[str, Any], model: type[BaseModel], location: tuple) -> str:
+    kind = detail["type"]
+    if kind == "missing":
+        return "missing required field"
+    if kind == "extra_forbidden":
+        if len(location) == 1:
+            allowed = sorted(field.alias or name for name, field in model.model_fields.items())
+            return f"unknown field (allowed: {', '.join(allowed)})"
+        return "unknown field"
+    if kind == "value_error":
+        return str(detail["ctx"]["error"])
+    if kind == "literal_error" and location == ("apiVersion",):
+        return f"unsupported apiVersion {detail['input']!r}: expected {detail['ctx']['expected']}"
+    message = detail["msg"].replace("Input should be", "must be")
+    if kind.endswith("_type") or kind == "literal_error":
+        message += f", got {_describe(detail.get('input'))}"
+    return message
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return type(value).__name__
+    return f"{type(value).__name__} {value!r}"
