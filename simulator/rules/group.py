@@ -156,6 +156,8 @@ class RulesEvaluation:
         return self._annotation_cache[key]
 
     def _expand(self, instance: AlertInstance, step: int, text: str) -> str:
+        if not has_actions(text):
+            return text  # a template without actions renders as itself
         row = int(instance.source_rows[step])
         t_ms = int(self.grid.timestamps[step])
         data = AlertTemplateData(
@@ -176,8 +178,8 @@ def evaluate_rule_groups(groups: list[RuleGroup], storage: Storage, grid: Grid, 
                          expander: TemplateExpander = gotemplate_expander) -> RulesEvaluation:
     """Evaluate every rule over the grid, writing rule outputs (and ALERTS) into storage.
 
-    Groups run in `group_order` (promtool's group_eval_order; unlisted groups keep file order
-    after... the listed ones share index 0 in promtool, see order_groups), rules in file order.
+    Groups run in `group_order` (promtool's group_eval_order; see order_groups for unlisted
+    groups), rules in file order.
     Raises RuleEvaluationError (rule name, first failing timestamp) when a query fails.
     `query`, `instant_query` and `expander` are injectable so the state machine can be tested
     with stubs, as Prometheus's rules package is handed a query function.

@@ -7,7 +7,6 @@ puts in their place.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
@@ -51,8 +50,14 @@ def expand_or_error_text(expander: TemplateExpander, name: str, text: str,
     """
     try:
         return expander(name, text, data, ts_ms, query, data.external_url)
+    except TemplatingUnavailable:
+        raise
     except Exception as error:  # the interpreter's domain errors, whatever their class
         return f"<error expanding template: {error}>"
+
+
+class TemplatingUnavailable(RuntimeError):
+    """No template interpreter: alert annotations cannot be expanded faithfully."""
 
 
 def has_actions(text: str) -> bool:
@@ -63,7 +68,10 @@ def has_actions(text: str) -> bool:
 def gotemplate_expander(name: str, text: str, data: AlertTemplateData, ts_ms: int,
                         query: TemplateQuery, external_url: str) -> str:
     """The default expander: Prometheus's template.Expander over simulator.gotemplate."""
-    from simulator.gotemplate import expand_alert_template  # imported late: optional at load
+    try:
+        from simulator.gotemplate import expand_alert_template  # imported late: optional at load
+    except ImportError as error:
+        raise TemplatingUnavailable(f"the Go template interpreter is not available: {error}") from None
 
     return expand_alert_template(
         name=name,
@@ -75,7 +83,3 @@ def gotemplate_expander(name: str, text: str, data: AlertTemplateData, ts_ms: in
         timestamp_ms=ts_ms,
         query=query,
     )
-
-
-def value_is_finite(value: float) -> bool:
-    return not (math.isnan(value) or math.isinf(value))

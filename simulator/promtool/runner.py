@@ -1,0 +1,364 @@
+"""Running promtool unit-test files (cmd/promtool/unittest.go at v2.42.0) on the grid evaluator.
+
+promtool evaluates every rule group at 0, I, 2I, ... up to the largest eval_time, checking alert
+tests along the way, then runs the PromQL tests as instant queries. We evaluate each rule over
+that whole grid at once and then read the alert state at each tested step.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from simulator.promql.model import Grid, PromQLError, ScalarOverGrid, VectorOverGrid, Labels
+from simulator.promql.storage import Storage
+from simulator.rules.durations import format_go_duration, format_model_duration
+from simulator.rules.group import (
+    RulesEvaluation,
+    default_instant_query,
+    default_query,
+    evaluate_rule_groups,
+)
+from simulator.rules.loader import RuleFileError, load_rule_files
+from simulator.rules.outputs import RuleEvaluationError
+from simulator.rules.templates import TemplatingUnavailable, gotemplate_expander
+
+from .formatting import format_float_e, go_quote, labels_string
+from .notation import NotationError, parse_series_labels, parse_values, samples_from_slots
+from .testfile import AlertTestCase, PromqlTestCase, TestFile, TestFileError, TestGroup, parse_test_file
+
+PASSED, FAILED, ERROR, UNSUPPORTED = "passed", "failed", "error", "unsupported"
+
+
+@dataclass
+class CaseResult:
+    """One alert_rule_test or promql_expr_test entry and its outcome."""
+
+    group_index: int
+    kind: str  # "alert" or "promql"
+    index: int  # position among the group's tests of that kind
+    title: str  # "InstanceDown @5m" or "expr up @0s"
+    status: str = PASSED
+    detail: str = ""
+
+
+@dataclass
+class GroupResult:
+    index: int
+    name: str
+    cases: list[CaseResult]
+    messages: list[str] = field(default_factory=list)  # promtool's failure text, in its order
+    evaluation: RulesEvaluation | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.messages and all(case.status == PASSED for case in self.cases)
+
+
+@dataclass
+class FileResult:
+    path: str
+    groups: list[GroupResult] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and all(group.ok for group in self.groups)
+
+    @property
+    def messages(self) -> list[str]:
+        return self.file_errors + [m for group in self.groups for m in group.messages]
+
+
+@dataclass
+class Engines:
+    """The evaluator pieces the runner uses (injectable for tests)."""
+
+    query: object = default_query
+    instant_query: object = default_instant_query
+    expander: object = gotemplate_expander
+
+
+def run_test_file(path: str | Path, engines: Engines | None = None) -> FileResult:
+    """Run one promtool test file; never raises for bad input (problems become messages)."""
+    engines = engines or Engines()
+    path = str(path)
+    result = FileResult(path)
+    try:
+        test_file = parse_test_file(Path(path).read_text(encoding="utf-8"), path)
+    except OSError as error:
+        result.file_errors.append(f"cannot read {path}: {error.strerror}")
+        return result
+    except TestFileError as error:
+        result.file_errors.extend(str(problem) for problem in error.problems)
+        return result
+    rule_paths = _resolve_rule_files(test_file, result.warnings)
+    repeated = _repeated(test_file.group_eval_order)
+    if repeated:
+        result.file_errors.append(f"group name repeated in evaluation order: {repeated}")
+        return result
+    for index, group in enumerate(test_file.tests):
+        result.groups.append(run_test_group(test_file, index, group, rule_paths, engines))
+    return result
+
+
+def _resolve_rule_files(test_file: TestFile, warnings: list[str]) -> list[str]:
+    """rule_files globs, relative to the test file's directory (resolveAndGlobFilepaths)."""
+    base = os.path.dirname(test_file.path)
+    paths = []
+    for pattern in test_file.rule_files:
+        if pattern and not os.path.isabs(pattern):
+            pattern = os.path.join(base, pattern)
+        matches = sorted(glob.glob(pattern))
+        if not matches:
+            warnings.append(f"WARNING: no file match pattern {pattern}")
+        paths.extend(matches)
+    return paths
+
+
+def _repeated(names: list[str]) -> str | None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
+def _cases(index: int, group: TestGroup) -> list[CaseResult]:
+    cases = [CaseResult(index, "alert", i, f"{t.alertname} @{format_model_duration(t.eval_time_ms)}")
+             for i, t in enumerate(group.alert_rule_tests)]
+    cases += [CaseResult(index, "promql", i, f"expr {t.expr} @{format_model_duration(t.eval_time_ms)}")
+              for i, t in enumerate(group.promql_expr_tests)]
+    return cases
+
+
+def run_test_group(test_file: TestFile, index: int, group: TestGroup, rule_paths: list[str],
+                   engines: Engines) -> GroupResult:
+    """Load the group's input, evaluate the rules over the grid, and judge every test case."""
+    result = GroupResult(index, group.name, _cases(index, group))
+
+    def abort(message: str, status: str = ERROR) -> GroupResult:
+        result.messages.append(message)
+        for case in result.cases:
+            if case.status == PASSED:
+                case.status, case.detail = status, message
+        return result
+
+    interval = test_file.evaluation_interval_ms
+    grid = Grid(0, group.max_eval_time_ms // interval * interval, interval)
+    try:
+        storage = load_input_series(group, grid.end_ms)
+    except NotationError as error:
+        status = UNSUPPORTED if "unsupported" in str(error) else ERROR
+        return abort(str(error), status)
+    try:
+        rule_groups = load_rule_files(rule_paths)
+    except RuleFileError as error:
+        return abort("\n".join(str(problem) for problem in error.problems))
+    for case in group.alert_rule_tests:
+        if case.alertname == "":
+            in_group = f" (in TestGroup {group.name})" if group.name else ""
+            return abort("an item under alert_rule_test misses required attribute alertname at "
+                         f"eval_time {format_model_duration(case.eval_time_ms)}{in_group}")
+    try:
+        evaluation, rule_error = _evaluate(rule_groups, storage, grid, test_file, group, engines)
+        result.evaluation = evaluation
+        _judge_alerts(result, group, evaluation, rule_error, interval)
+        if rule_error is not None:
+            return abort(f"    rule: {rule_error.rule_name}, time: {format_go_duration(rule_error.t_ms)}, "
+                         f"err: {rule_error.message}")
+        _judge_promql(result, group, storage, engines)
+    except TemplatingUnavailable as error:
+        return abort(f"unsupported: {error}", UNSUPPORTED)
+    except Exception as error:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
+        return abort(f"internal error while evaluating the test group: {type(error).__name__}: {error}")
+    return result
+
+
+def load_input_series(group: TestGroup, last_ms: int) -> Storage:
+    """The test group's input series as stored at the last grid step (samples with T <= last_ms).
+
+    promql/test.go loadCmd: a series defined twice keeps its last definition.
+    """
+    definitions: dict[Labels, tuple[np.ndarray, np.ndarray]] = {}
+    for series in group.input_series:
+        labels = parse_series_labels(series.series)
+        t, v = samples_from_slots(parse_values(series.values), group.interval_ms)
+        keep = t <= last_ms
+        definitions[labels] = (t[keep], v[keep])
+    storage = Storage()
+    for labels, (t, v) in definitions.items():
+        if len(t):
+            storage.add(labels, t, v)
+    return storage
+
+
+def _evaluate(rule_groups, storage, grid, test_file, group, engines):
+    """Evaluate the rules; on a rule error, the state before the first failing timestamp.
+
+    unittest.go: the first evaluation with a rule error ends the test group, after the alert
+    tests of earlier timestamps were checked.
+    """
+    base = {s.labels: (s.t.copy(), s.v.copy()) for s in storage.all_series()}
+    rule_error = None
+    end_ms = grid.end_ms
+    while True:
+        try:
+            evaluation = evaluate_rule_groups(
+                rule_groups, storage, Grid(grid.start_ms, end_ms, grid.step_ms),
+                external_labels=group.external_labels, external_url=group.external_url,
+                group_order=test_file.group_eval_order, query=engines.query,
+                instant_query=engines.instant_query, expander=engines.expander)
+            return evaluation, rule_error
+        except RuleEvaluationError as error:
+            rule_error = error
+            _restore(storage, base)
+            if error.t_ms <= grid.start_ms:
+                return None, rule_error
+            end_ms = error.t_ms - grid.step_ms
+
+
+def _restore(storage: Storage, base) -> None:
+    for series in storage.all_series():
+        series.t, series.v = base.get(series.labels, (np.zeros(0, np.int64), np.zeros(0)))
+
+
+def _judge_alerts(result: GroupResult, group: TestGroup, evaluation: RulesEvaluation | None,
+                  rule_error: RuleEvaluationError | None, interval: int) -> None:
+    cases = [c for c in result.cases if c.kind == "alert"]
+    order = sorted(range(len(group.alert_rule_tests)), key=lambda i: group.alert_rule_tests[i].eval_time_ms)
+    for i in order:
+        test = group.alert_rule_tests[i]
+        step_ms = test.eval_time_ms // interval * interval
+        if evaluation is None or (rule_error is not None and step_ms >= rule_error.t_ms):
+            continue  # never checked: the test group ended at the rule error
+        step = step_ms // interval
+        got = sorted((_sorted_items(a.labels), _sorted_items(a.annotations))
+                     for a in evaluation.firing_alerts(step, test.alertname))
+        expected = sorted((_sorted_items({**a.labels, "alertname": test.alertname}), _sorted_items(a.annotations))
+                          for a in test.exp_alerts)
+        if got != expected:
+            message = _alert_failure(group.name, test, expected, got)
+            cases[i].status, cases[i].detail = FAILED, message
+            result.messages.append(message)
+
+
+def _sorted_items(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(mapping.items()))
+
+
+def _alert_failure(group_name: str, test: AlertTestCase, expected, got) -> str:
+    name = f"    name: {group_name},\n" if group_name else ""
+    return (f"{name}    alertname: {test.alertname}, time: {format_model_duration(test.eval_time_ms)}, \n"
+            f"        exp:{_indent(_alert_list(expected), '            ')}, \n"
+            f"        got:{_indent(_alert_list(got), '            ')}")
+
+
+def _alert_list(alerts) -> str:
+    """labelsAndAnnotations.String() of unittest.go."""
+    if not alerts:
+        return "[]"
+    entries = [
+        f"{i}:" + _indent(f"\nLabels:{labels_string(labels)}\nAnnotations:{labels_string(annotations)}", "  ")
+        for i, (labels, annotations) in enumerate(alerts)
+    ]
+    return "[\n" + ",\n".join(entries) + "\n]"
+
+
+def _indent(text: str, indent: str) -> str:
+    lines = text.split("\n")
+    return lines[0] + "".join("\n" + indent + line for line in lines[1:])
+
+
+def _judge_promql(result: GroupResult, group: TestGroup, storage: Storage, engines: Engines) -> None:
+    cases = [c for c in result.cases if c.kind == "promql"]
+    for case, test in zip(cases, group.promql_expr_tests):
+        when = format_model_duration(test.eval_time_ms)
+        try:
+            got = _instant_samples(engines.instant_query(test.expr, storage, test.eval_time_ms))
+            expected = [(parse_series_labels(s.labels), s.value) for s in test.exp_samples]
+        except (PromQLError, NotationError) as error:
+            message = f"    expr: {go_quote(test.expr)}, time: {when}, err: {error}"
+            status = UNSUPPORTED if str(error).startswith("unsupported") else ERROR
+            case.status, case.detail = status, message
+            result.messages.append(message)
+            continue
+        got.sort(key=lambda sample: sample[0])
+        expected.sort(key=lambda sample: sample[0])
+        if not _same_samples(expected, got):
+            message = (f"    expr: {go_quote(test.expr)}, time: {when},\n"
+                       f"        exp: {_samples_string(expected)}\n        got: {_samples_string(got)}")
+            case.status, case.detail = FAILED, message
+            result.messages.append(message)
+
+
+def _instant_samples(value) -> list[tuple[Labels, float]]:
+    if isinstance(value, ScalarOverGrid):
+        return [((), float(np.asarray(value.values).reshape(-1)[-1]))]
+    if isinstance(value, VectorOverGrid):
+        return [(labels, float(value.values[row, -1]))
+                for row, labels in enumerate(value.labels) if value.present[row, -1]]
+    raise PromQLError("rule result is not a vector or scalar")
+
+
+def _same_samples(expected, got) -> bool:
+    # reflect.DeepEqual on float64: NaN never equals NaN (a NaN expectation never passes in 2.42).
+    return len(expected) == len(got) and all(
+        e_labels == g_labels and e_value == g_value
+        for (e_labels, e_value), (g_labels, g_value) in zip(expected, got)
+    )
+
+
+def _samples_string(samples) -> str:
+    if not samples:
+        return "nil"
+    return ", ".join(f"{labels_string(labels)} {format_float_e(value)}" for labels, value in samples)
+
+
+def timeline_report(results: list[FileResult]) -> dict:
+    """The --timeline --json document (version 1; see docs/promtool-tests.md)."""
+    tests = []
+    for file_result in results:
+        for group in file_result.groups:
+            alerts = []
+            for timeline in group.evaluation.timelines if group.evaluation else []:
+                labels = {k: v for k, v in sorted(timeline.labels.items()) if k != "alertname"}
+                alerts.append({
+                    "alertname": timeline.alertname,
+                    "labels": labels,
+                    "intervals": [
+                        {"pending_at": _seconds(i.pending_at_ms), "firing_at": _seconds(i.firing_at_ms),
+                         "resolved_at": _seconds(i.resolved_at_ms)}
+                        for i in timeline.intervals
+                    ],
+                })
+            alerts.sort(key=lambda a: (a["alertname"], sorted(a["labels"].items())))
+            tests.append({"name": group.name, "alerts": alerts})
+    return {"version": 1, "tests": tests}
+
+
+def _seconds(ms: int | None):
+    if ms is None:
+        return None
+    return ms // 1000 if ms % 1000 == 0 else ms / 1000
+
+
+def render_file_result(result: FileResult) -> tuple[str, str]:
+    """(stdout, stderr) text as promtool 2.42 prints them for one file."""
+    out = [f"Unit Testing:  {result.path}"]
+    err = [f"  {warning}" for warning in result.warnings]
+    if result.ok:
+        out.append("  SUCCESS")
+    else:
+        err.append("  FAILED:")
+        for message in result.messages:
+            err.append(message)
+            err.append("")
+    out.append("")
+    return "\n".join(out) + "\n", ("\n".join(err) + "\n") if err else ""
