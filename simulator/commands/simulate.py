@@ -1,7 +1,8 @@
 """`alertkit simulate` and `alertkit export-promtool`: thin click commands over the simulator core.
 
 Exit status: 0 every expectation holds; 1 an expectation failed; 2 bad input (scenario or rule
-files), reported as file:line: message without a traceback.
+files, or a rule that fails to evaluate), reported as file:line: message; 3 an internal error
+(reported in one line, never as a traceback).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from pathlib import Path
 import click
 
 from simulator.promql.model import PromQLError
+from simulator.rules.outputs import RuleEvaluationError
 from simulator.scenarios.errors import ScenarioError
 from simulator.scenarios.loader import load_scenario
 
 EXIT_EXPECTATION_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 3
 
 _rules_option = click.option(
     "--rules", "rules_dir", default="build/prometheus", show_default=True,
@@ -43,6 +46,12 @@ def _load_groups(rules_dir: Path):
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+def _internal_error(source: str, error: Exception) -> None:
+    click.echo(f"{source}: internal error in the simulator ({type(error).__name__}: {error}); "
+               "please report it with this scenario file", err=True)
+    sys.exit(EXIT_INTERNAL_ERROR)
 
 
 def _load_scenarios(paths: tuple[Path, ...]):
@@ -79,8 +88,10 @@ def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json:
                 bar.update(1)
             try:
                 results.append(simulate(scenario, groups, on_stage=on_stage))
-            except (ScenarioError, PromQLError) as error:
+            except (ScenarioError, PromQLError, RuleEvaluationError) as error:
                 _fail(str(error))
+            except Exception as error:  # never a traceback: say what broke and where to report it
+                _internal_error(scenario.source, error)
     click.echo(render_json(results) if as_json else render_text(results), nl=False)
     if not all(r.passed for r in results):
         sys.exit(EXIT_EXPECTATION_FAILED)
@@ -110,6 +121,8 @@ def export_promtool_command(scenario_path: Path, rules_dir: Path, from_: str, sp
         _fail(f"--from/--span: {error}")
     try:
         written = export_promtool_test(scenario, groups, out_path, window_start, window_span)
-    except (ScenarioError, PromQLError) as error:
+    except (ScenarioError, PromQLError, RuleEvaluationError) as error:
         _fail(str(error))
+    except Exception as error:  # never a traceback: say what broke and where to report it
+        _internal_error(scenario.source, error)
     click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
