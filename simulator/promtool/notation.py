@@ -91,6 +91,10 @@ def _go_float(token: str) -> float:
 
 def parse_series_labels(text: str) -> Labels:
     """Labels of a series string such as 'up{job="a"}' (parser.ParseMetric)."""
+    if re.fullmatch(r"\s*\{\s*\}\s*", text):
+        # ParseMetric accepts the empty label set (a scalar result compares as {}); as a
+        # query, promql-parser rightly rejects it.
+        return ()
     try:
         node = promql_parser.parse(text)
     except ValueError as error:

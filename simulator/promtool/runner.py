@@ -350,7 +350,11 @@ def _seconds(ms: int | None):
 
 
 def render_file_result(result: FileResult) -> tuple[str, str]:
-    """(stdout, stderr) text as promtool 2.42 prints them for one file."""
+    """(stdout, stderr) as promtool 2.42 prints them for one file.
+
+    RulesUnitTest: "FAILED:" and each error go to stderr, but the blank line after each error
+    is printed on stdout.
+    """
     out = [f"Unit Testing:  {result.path}"]
     err = [f"  {warning}" for warning in result.warnings]
     if result.ok:
@@ -359,6 +363,6 @@ def render_file_result(result: FileResult) -> tuple[str, str]:
         err.append("  FAILED:")
         for message in result.messages:
             err.append(message)
-            err.append("")
+            out.append("")
     out.append("")
     return "\n".join(out) + "\n", ("\n".join(err) + "\n") if err else ""

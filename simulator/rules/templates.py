@@ -65,21 +65,30 @@ def has_actions(text: str) -> bool:
     return "{{" in text
 
 
+@dataclass
+class _QuerySample:
+    """A nested query's sample in the shape simulator.gotemplate's `query` function returns."""
+
+    labels: dict[str, str]
+    value: float
+
+
 def gotemplate_expander(name: str, text: str, data: AlertTemplateData, ts_ms: int,
                         query: TemplateQuery, external_url: str) -> str:
-    """The default expander: Prometheus's template.Expander over simulator.gotemplate."""
+    """The default expander: simulator.gotemplate's expand_alert_template (engineer C2).
+
+    That function adds TEMPLATE_DEFINITIONS itself and renders Go's
+    "<error expanding template: ...>" text on failure.
+    """
     try:
-        from simulator.gotemplate import expand_alert_template  # imported late: optional at load
+        from simulator.gotemplate import TemplateData, expand_alert_template
     except ImportError as error:
         raise TemplatingUnavailable(f"the Go template interpreter is not available: {error}") from None
 
-    return expand_alert_template(
-        name=name,
-        text=TEMPLATE_DEFINITIONS + text,
-        labels=data.labels,
-        value=data.value,
-        external_labels=data.external_labels,
-        external_url=external_url,
-        timestamp_ms=ts_ms,
-        query=query,
-    )
+    def nested_query(expr: str) -> list[_QuerySample]:
+        return [_QuerySample(dict(labels), value) for labels, value in query(expr)]
+
+    template_data = TemplateData(labels=data.labels, external_labels=data.external_labels,
+                                 external_url=external_url, value=data.value)
+    return expand_alert_template(text, template_data, alert_name=name.removeprefix("__alert_"),
+                                 query=nested_query)

@@ -1,0 +1,180 @@
+"""End to end: the same test files through the real promtool 2.42 and through alertkit.
+
+promtool is the judge. These tests never skip: without /usr/bin/promtool they fail.
+"""
+
+import subprocess
+import textwrap
+
+import pytest
+
+from simulator.promtool.runner import render_file_result, run_test_file
+
+RULES = """
+groups:
+  - name: g
+    rules:
+      - record: job:up:sum
+        expr: up * 2
+        labels:
+          team: a
+      - alert: Down
+        expr: up == 0
+        for: 2m
+        labels:
+          severity: page
+        annotations:
+          summary: plain text
+      - alert: Kept
+        expr: flap > 0
+        keep_firing_for: 3m
+      - alert: Reads
+        expr: job:up:sum == 0
+  - name: early
+    rules:
+      - alert: ReadsLaterGroup
+        expr: late:flap > 0
+  - name: late
+    rules:
+      - record: late:flap
+        expr: flap
+"""
+
+SERIES = """
+    input_series:
+      - series: 'up{job="a", instance="i1"}'
+        values: '1 1 0 0 0 0 0 1 stale'
+      - series: 'flap{x="y"}'
+        values: '0 1 0 _x2 0 0 0'
+"""
+
+CASES = {
+    "state machine, recorded series, ALERTS, for-state, staleness": """
+    alert_rule_test:
+      - {alertname: Down, eval_time: 3m}
+      - alertname: Down
+        eval_time: 4m59s
+        exp_alerts:
+          - exp_labels: {job: a, instance: i1, severity: page}
+            exp_annotations: {summary: plain text}
+      - alertname: Kept
+        eval_time: 4m
+        exp_alerts: [{exp_labels: {x: y}}]
+      - alertname: Kept
+        eval_time: 5m
+        exp_alerts: [{exp_labels: {x: y}}]
+      - alertname: Reads
+        eval_time: 2m
+        exp_alerts: [{exp_labels: {job: a, instance: i1, team: a}}]
+    promql_expr_test:
+      - expr: ALERTS_FOR_STATE
+        eval_time: 5m
+        exp_samples:
+          - labels: 'ALERTS_FOR_STATE{alertname="Down", job="a", instance="i1", severity="page"}'
+            value: 120
+      - {expr: 'job:up:sum', eval_time: 8m}
+      - expr: up
+        eval_time: 9m
+        exp_samples: [{labels: 'up{job="a", instance="i1"}', value: 1}]
+      - expr: 'ALERTS{alertstate="pending"}'
+        eval_time: 3m
+        exp_samples:
+          - labels: 'ALERTS{alertname="Down", alertstate="pending", job="a", instance="i1", severity="page"}'
+            value: 1
+""",
+    "a rule reading a later group's output sees the previous evaluation": """
+    alert_rule_test:
+      - alertname: ReadsLaterGroup
+        eval_time: 1m
+        exp_alerts: [{exp_labels: {x: y}}]
+      - alertname: ReadsLaterGroup
+        eval_time: 2m
+        exp_alerts: [{exp_labels: {x: y}}]
+""",
+    "scalar results, NaN expectations, eval_time off the grid": """
+    promql_expr_test:
+      - expr: 1 + 1
+        eval_time: 0m
+        exp_samples: [{labels: '{}', value: 2}]
+      - expr: 0 / 0
+        eval_time: 0m
+        exp_samples: [{labels: '{}', value: .nan}]
+      - expr: up
+        eval_time: 90s
+        exp_samples: [{labels: 'up{job="a", instance="i1"}', value: 1}]
+    alert_rule_test:
+      - alertname: Down
+        eval_time: 3m59s
+        exp_alerts: [{exp_labels: {job: a, instance: i1, severity: page}, exp_annotations: {summary: plain text}}]
+""",
+}
+
+
+def write_case(tmp_path, body, *, interval="interval: 1m", order="group_eval_order: [g, early, late]"):
+    (tmp_path / "rules.yml").write_text(RULES)
+    text = f"rule_files: [rules.yml]\n{order}\ntests:\n  - name: case\n    {interval}\n" + SERIES + body
+    (tmp_path / "test.yml").write_text(textwrap.dedent(text))
+    return "test.yml"
+
+
+def promtool(tmp_path, name):
+    done = subprocess.run(["promtool", "test", "rules", name], cwd=tmp_path, capture_output=True, text=True)
+    return done.returncode, done.stdout, done.stderr
+
+
+def alertkit(tmp_path, name, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_test_file(name)
+    out, err = render_file_result(result)
+    return (0 if result.ok else 1), out, err
+
+
+@pytest.mark.parametrize("body", CASES.values(), ids=list(CASES))
+def test_same_output_as_promtool(tmp_path, monkeypatch, body):
+    name = write_case(tmp_path, body)
+    assert alertkit(tmp_path, name, monkeypatch) == promtool(tmp_path, name)
+
+
+def test_without_interval_every_value_lands_at_zero(tmp_path, monkeypatch):
+    # 2.42 has no default interval (notes §8): all samples at t=0, the first one kept.
+    body = """
+    promql_expr_test:
+      - expr: up
+        eval_time: 4m
+        exp_samples: [{labels: 'up{job="a", instance="i1"}', value: 1}]
+      - expr: up
+        eval_time: 6m
+        exp_samples: [{labels: 'up{job="a", instance="i1"}', value: 1}]
+"""
+    name = write_case(tmp_path, body, interval="external_url: http://x")
+    assert alertkit(tmp_path, name, monkeypatch) == promtool(tmp_path, name)
+
+
+def test_rule_evaluation_error_ends_the_group_like_promtool(tmp_path, monkeypatch):
+    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+        groups:
+          - name: g
+            rules:
+              - record: joined
+                expr: join_1 + on(a) join_2
+    """))
+    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            input_series:
+              - {series: 'join_1{a="1",b="2"}', values: 1x5}
+              - {series: 'join_2{a="1",b="3"}', values: 1x5}
+              - {series: 'join_2{a="1",b="4"}', values: _x2 1x3}
+            promql_expr_test:
+              - {expr: joined, eval_time: 4m}
+    """))
+    assert alertkit(tmp_path, "test.yml", monkeypatch) == promtool(tmp_path, "test.yml")
+
+
+def test_unknown_keys_fail_the_file_in_both(tmp_path, monkeypatch):
+    name = write_case(tmp_path, "    start_timestamp: 0\n")
+    code, _, err = alertkit(tmp_path, name, monkeypatch)
+    promtool_code, _, promtool_err = promtool(tmp_path, name)
+    assert code == promtool_code == 1
+    assert "field start_timestamp not found" in err and "field start_timestamp not found" in promtool_err
