@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from compiler.problems import Problem, SourcePosition
 from compiler.spec import ConfigV1
-from compiler.validation import pydantic_problems
+from compiler.validation import duplicate_key_problems, pydantic_problems
 from compiler.yamlsource import load_yaml
 
 
@@ -21,6 +21,9 @@ def load_config(path: Path, required: bool) -> tuple[ConfigV1, list[Problem]]:
     document = load_yaml(path.read_text(encoding="utf-8"), str(path))
     if document.problems:
         return ConfigV1(), document.problems
+    duplicates = duplicate_key_problems(document.data, document.positions)
+    if duplicates:
+        return ConfigV1(), duplicates
     try:
         return ConfigV1.model_validate(document.data or {}), []
     except ValidationError as error:

@@ -38,6 +38,7 @@ class CompileResult:
 
     files: dict[str, bytes] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    defined_names: set[str] = field(default_factory=set)  # every alert name written, valid or not
 
     @property
     def failed(self) -> bool:
@@ -66,9 +67,10 @@ def compile_project(alerts_dir: Path, runbooks_dir: Path, runbook_base_url: str)
 def _validate_all(alerts_dir: Path, result: CompileResult) -> list[ValidatedAlert]:
     validated = []
     for path in sorted(alerts_dir.glob(ALERT_FILE_GLOB)):
-        alerts, problems = validate_file(path, f"{alerts_dir.name}/{path.name}")
-        validated += alerts
-        result.problems += problems
+        outcome = validate_file(path, f"{alerts_dir.name}/{path.name}")
+        validated += outcome.alerts
+        result.problems += outcome.problems
+        result.defined_names.update(outcome.defined_names)
     return validated
 
 
@@ -127,7 +129,7 @@ def _template_problems(item: ValidatedAlert) -> list[Problem]:
     values += [(("annotations", key), value) for key, value in alert.annotations.items()]
     problems = []
     for path, text in values:
-        problem = go_template_problem(text)
+        problem = go_template_problem(text, alert.name)
         if problem:
             where = item.positions.of_value(item.path + path)
             problems.append(Problem(where, problem, alert.name, ".".join(path)))
@@ -147,8 +149,7 @@ def _render_runbooks(compiled: list[CompiledAlert], runbooks_dir: Path, result: 
         if rendered is not None:
             path = f"{RUNBOOK_OUTPUT_DIR}/{runbook_file_name(alert.alert.name)}"
             result.files[path] = rendered.encode("utf-8")
-    alert_names = {alert.alert.name for alert in compiled}
-    result.problems += [orphan_runbook(source) for name, source in sources.items() if name not in alert_names]
+    result.problems += [orphan_runbook(source) for name, source in sources.items() if name not in result.defined_names]
 
 
 def _render_rule_files(compiled: list[CompiledAlert], alerts_dir: Path, result: CompileResult) -> None:

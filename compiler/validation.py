@@ -31,31 +31,58 @@ class ValidatedAlert:
     positions: PositionMap
 
 
-def validate_file(path: Path, display_name: str) -> tuple[list[ValidatedAlert], list[Problem]]:
+@dataclass
+class FileValidation:
+    """The outcome of validating one definitions file."""
+
+    alerts: list[ValidatedAlert]
+    problems: list[Problem]
+    defined_names: list[str]  # every alert name written in the file, valid alert or not
+
+
+def validate_file(path: Path, display_name: str) -> FileValidation:
     """Parse and validate one `alerts/*.yaml` file; every problem is collected, valid alerts are kept."""
-    file = str(path)
-    document = load_yaml(path.read_text(encoding="utf-8"), file)
-    if document.problems and document.data is None:
-        return [], document.problems
-    problems = list(document.problems)
+    document = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    if document.problems:
+        return FileValidation([], document.problems, [])
+    problems = duplicate_key_problems(document.data, document.positions)
+    raw_alerts = document.data.get("alerts") if isinstance(document.data, dict) else None
+    names = [_alert_name(raw) for raw in raw_alerts] if isinstance(raw_alerts, list) else []
     try:
         envelope = AlertFileV1.model_validate(document.data)
     except ValidationError as error:
         problems += pydantic_problems(error, (), document.positions, None, AlertFileV1)
-        return [], problems
+        return FileValidation([], problems, [name for name in names if name])
     validated = []
     for index, raw_alert in enumerate(envelope.alerts):
         alert, alert_problems = _validate_alert(raw_alert, ("alerts", index), document.positions, path, display_name)
         problems += alert_problems
         if alert is not None:
             validated.append(alert)
-    return validated, problems
+    return FileValidation(validated, problems, [name for name in names if name])
+
+
+def _alert_name(raw: Any) -> str | None:
+    name = raw.get("name") if isinstance(raw, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def duplicate_key_problems(data: Any, positions: PositionMap) -> list[Problem]:
+    """A problem per repeated mapping key, naming the alert it belongs to when it is inside one."""
+    problems = []
+    for path, where in positions.duplicate_keys:
+        alert_name, field_path = None, path
+        if len(path) > 2 and path[0] == "alerts" and isinstance(path[1], int):
+            alert_name = _alert_name(data["alerts"][path[1]])
+            field_path = path[2:]
+        problems.append(Problem(where, f"duplicate key {path[-1]!r}", alert_name, dotted(field_path)))
+    return problems
 
 
 def _validate_alert(
     raw: dict[str, Any], path: YamlPath, positions: PositionMap, file: Path, display_name: str
 ) -> tuple[ValidatedAlert | None, list[Problem]]:
-    name = raw.get("name") if isinstance(raw.get("name"), str) else None
+    name = _alert_name(raw)
     problems: list[Problem] = []
     try:
         spec = AlertSpecV1.model_validate(raw)

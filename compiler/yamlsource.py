@@ -27,6 +27,7 @@ class PositionMap:
     file: str
     values: dict[Path, SourcePosition] = field(default_factory=dict)
     keys: dict[Path, SourcePosition] = field(default_factory=dict)
+    duplicate_keys: list[tuple[Path, SourcePosition]] = field(default_factory=list)  # repeated mapping keys
 
     def of_value(self, path: Path) -> SourcePosition:
         """The value at `path`, or the nearest enclosing value that exists (a missing key -> its mapping)."""
@@ -43,7 +44,11 @@ class PositionMap:
 
 @dataclass
 class LoadedDocument:
-    """A parsed YAML document with its positions, or the problems that prevented parsing it."""
+    """A parsed YAML document with its positions, or the problem that prevented parsing it.
+
+    Duplicate keys are not problems here (the caller knows which alert they belong to): see
+    `positions.duplicate_keys`.
+    """
 
     data: Any
     positions: PositionMap
@@ -65,17 +70,16 @@ def load_yaml(text: str, file: str) -> LoadedDocument:
         where = SourcePosition(file, mark.line + 1, mark.column + 1) if mark else SourcePosition(file)
         message = f"malformed YAML: {error.problem or error.context}"
         return LoadedDocument(None, positions, [Problem(where, message, field=None)])
-    problems: list[Problem] = []
     if node is not None:
-        _record_positions(node, (), positions, problems)
-    return LoadedDocument(data, positions, problems)
+        _record_positions(node, (), positions)
+    return LoadedDocument(data, positions, [])
 
 
 def _mark_position(file: str, node: yaml.Node) -> SourcePosition:
     return SourcePosition(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _record_positions(node: yaml.Node, path: Path, positions: PositionMap, problems: list[Problem]) -> None:
+def _record_positions(node: yaml.Node, path: Path, positions: PositionMap) -> None:
     positions.values[path] = _mark_position(positions.file, node)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -83,16 +87,14 @@ def _record_positions(node: yaml.Node, path: Path, positions: PositionMap, probl
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
             child = path + (key,)
             if key in seen:
-                problems.append(
-                    Problem(_mark_position(positions.file, key_node), f"duplicate key {key!r}", field=dotted(child))
-                )
+                positions.duplicate_keys.append((child, _mark_position(positions.file, key_node)))
                 continue
             seen.add(key)
             positions.keys[child] = _mark_position(positions.file, key_node)
-            _record_positions(value_node, child, positions, problems)
+            _record_positions(value_node, child, positions)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_positions(item, path + (index,), positions, problems)
+            _record_positions(item, path + (index,), positions)
 
 
 def dotted(path: Path) -> str:
