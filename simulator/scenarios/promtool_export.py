@@ -47,7 +47,7 @@ def export_promtool_test(scenario: Scenario, groups: list[RuleGroup], out_path: 
             "name": f"{scenario.name} from {format_duration(window_start_ms)} for {format_duration(span)}",
             "interval": format_duration(scenario.scrape_interval_ms),
             "input_series": [
-                {"series": _series_selector(s), "values": format_values(s, scenario.scrape_interval_ms, span)}
+                {"series": series_selector(s), "values": format_values(s, scenario.scrape_interval_ms, span)}
                 for s in series
             ],
             "alert_rule_test": _alert_tests(evaluation, groups, grid),
@@ -124,7 +124,7 @@ def _format_float(value: float) -> str:
     return repr(value)  # shortest round-trip digits, parsed exactly by Go's strconv.ParseFloat
 
 
-def _series_selector(series: GeneratedSeries) -> str:
+def series_selector(series: GeneratedSeries) -> str:
     name = dict(series.labels)[METRIC_NAME]
     inner = ", ".join(f'{k}="{v}"' for k, v in series.labels if k != METRIC_NAME)
     return f"{name}{{{inner}}}"
