@@ -55,6 +55,16 @@ _SET_OPERATORS = {"and", "or", "unless"}
 # promql_parser reads "@ -100" as "@ 0" (it loses the sign), so negative @ times are refused.
 _NEGATIVE_AT = re.compile(r"@\s*-")
 
+# promql_parser knows only the 3.x name of holt_winters; 2.42 knows only the old one.
+_HOLT_WINTERS_CALL = re.compile(r"\bholt_winters(\s*\()")
+_RENAMED_FUNCTIONS = {"double_exponential_smoothing": "holt_winters"}
+_NEWER_NAME = re.compile(r"\bdouble_exponential_smoothing\s*\(")
+
+# promql/parser/lex.go at v2.42.0: the aggregation operators of that release.
+AGGREGATION_OPERATORS = frozenset(
+    {"sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk", "count_values", "quantile"}
+)
+
 
 @dataclass(frozen=True)
 class _Context:
@@ -63,9 +73,10 @@ class _Context:
     storage: Storage
     step_ms: np.ndarray  # the evaluation timestamps (int64)
     lookback_delta_ms: int
-    # What `@ start()` / `@ end()` mean at each step.
-    at_start_ms: np.ndarray
-    at_end_ms: np.ndarray
+    # What `@ start()` / `@ end()` mean at each step (None inside a subquery whose outer steps
+    # disagree on it, see _constant_for_subquery).
+    at_start_ms: np.ndarray | None
+    at_end_ms: np.ndarray | None
     # Per step, the rule evaluation timestamp for Series.hidden_at_eval_time; None inside
     # subqueries (see docs/evaluator.md, known limitations).
     hidden_cutoff_ms: np.ndarray | None
@@ -119,8 +130,10 @@ def parse(expr: str | promql_parser.Expr):
         return expr
     if _NEGATIVE_AT.search(expr):
         raise PromQLError("unsupported: negative @ timestamps (promql-parser drops their sign)")
+    if _NEWER_NAME.search(expr):
+        raise PromQLError("unsupported: function double_exponential_smoothing() is not part of Prometheus 2.42")
     try:
-        return promql_parser.parse(expr)
+        return promql_parser.parse(_HOLT_WINTERS_CALL.sub(r"double_exponential_smoothing\1", expr))
     except ValueError as error:
         raise PromQLError(f"parse error: {error}") from None
 
@@ -153,10 +166,13 @@ def _reference_ms(at, offset: timedelta | None, context: _Context) -> np.ndarray
     base = context.step_ms
     if at is not None:
         kind = str(at.type)
-        if kind == "AtModifierType.Start":
-            base = context.at_start_ms
-        elif kind == "AtModifierType.End":
-            base = context.at_end_ms
+        if kind in ("AtModifierType.Start", "AtModifierType.End"):
+            base = context.at_start_ms if kind == "AtModifierType.Start" else context.at_end_ms
+            if base is None:
+                raise PromQLError(
+                    "unsupported: @ start()/end() inside a subquery evaluated at several steps "
+                    "(evaluate with range_query=True or as an instant query)"
+                )
         else:
             # str(at) is "@ <seconds with 3 decimals>"; reading at.at fails for negative times.
             seconds = Decimal(str(at).split()[1])
@@ -226,19 +242,17 @@ def _subquery_timestamps(window_end: np.ndarray, range_ms: int, step: int) -> np
     return ks.astype(np.int64) * step
 
 
-def _constant_for_subquery(times: np.ndarray, steps: int) -> np.ndarray:
-    """Inside a subquery @ start()/end() must be one time for all inner steps."""
-    if len(times) and (times != times[0]).any():
-        raise PromQLError(
-            "unsupported: @ start()/end() inside a subquery evaluated at several steps "
-            "(use range_query=True or an instant query)"
-        )
+def _constant_for_subquery(times: np.ndarray | None, steps: int) -> np.ndarray | None:
+    """Inner steps are shared by all outer steps, so inside a subquery @ start()/end() can
+    only be honoured when every outer step means the same time by it (else None)."""
+    if times is None or (len(times) and (times != times[0]).any()):
+        return None
     value = times[0] if len(times) else 0
     return np.full(steps, value, dtype=np.int64)
 
 
 def _eval_call(node, context: _Context) -> Value:
-    name = node.func.name
+    name = _RENAMED_FUNCTIONS.get(node.func.name, node.func.name)
     exprs = [_unwrap_parens(arg) for arg in node.args]
     values = [_eval_argument(arg, context) for arg in exprs]
     return call_function(name, CallArgs(values, exprs, context.step_ms))
@@ -279,6 +293,8 @@ def _eval_aggregate(node, context: _Context) -> VectorOverGrid:
     from .aggregations import aggregate  # engineer B2's module
 
     op = str(node.op)
+    if op not in AGGREGATION_OPERATORS:
+        raise PromQLError(f"unsupported: aggregation {op} is not part of Prometheus 2.42")
     param = None
     if node.param is not None:
         param = _eval_argument(_unwrap_parens(node.param), context)

@@ -30,11 +30,15 @@ from .model import (
     VectorOverGrid,
     labels_set,
 )
-from .selectors import Windows, matrix_windows
+from .selectors import Windows, matrix_step_slice, matrix_windows
 from .vectors import drop_absent_rows, drop_metric_name, merge_same_labelsets, with_labels
 
 # Steps per chunk when a function materialises (windows x samples) arrays (quantile_over_time).
 _QUANTILE_CHUNK_CELLS = 4_000_000
+
+# Range functions run over blocks of steps of about this many (series x step) cells: their
+# temporaries then stay small and cache-resident instead of hundreds of megabytes.
+_RANGE_CHUNK_CELLS = 1 << 18
 
 # model.LabelNameRE in prometheus/common.
 _LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -76,7 +80,7 @@ def call_function(name: str, args: CallArgs) -> Value:
     if spec is None:
         raise PromQLError(f"unsupported: function {name}() is not part of Prometheus 2.42")
     with np.errstate(all="ignore"):
-        result = spec.impl(args)
+        result = _in_step_chunks(spec.impl, args)
     if not isinstance(result, VectorOverGrid):
         return result
     if spec.drops_metric_name:
@@ -84,6 +88,34 @@ def call_function(name: str, args: CallArgs) -> Value:
             [drop_metric_name(labels) for labels in result.labels], result.values, result.present, None
         )
     return merge_same_labelsets(drop_absent_rows(result))
+
+
+def _in_step_chunks(impl: Callable[[CallArgs], Value], args: CallArgs) -> Value:
+    """Run a range function block of steps by block (results are per step, so blocks are
+    independent); other functions run at once."""
+    matrix = next((v for v in args.values if isinstance(v, MatrixOverGrid)), None)
+    steps = len(args.step_ms)
+    chunk = max(1, _RANGE_CHUNK_CELLS // max(1, len(matrix.series))) if matrix is not None else steps
+    if chunk >= steps:
+        return impl(args)
+    pieces = [impl(_step_slice(args, slice(start, start + chunk))) for start in range(0, steps, chunk)]
+    return VectorOverGrid(
+        pieces[0].labels,
+        np.concatenate([p.values for p in pieces], axis=1),
+        np.concatenate([p.present for p in pieces], axis=1),
+    )
+
+
+def _step_slice(args: CallArgs, cols: slice) -> CallArgs:
+    values: list[Value] = []
+    for value in args.values:
+        if isinstance(value, MatrixOverGrid):
+            values.append(matrix_step_slice(value, cols))
+        elif isinstance(value, ScalarOverGrid):
+            values.append(ScalarOverGrid(value.values[cols]))
+        else:
+            values.append(value)
+    return CallArgs(values, args.exprs, args.step_ms[cols])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,24 +163,35 @@ def go_duration_seconds(ms: int) -> float:
     return float(nanos // 1_000_000_000) + float(nanos % 1_000_000_000) / 1e9
 
 
-def _indicator_counts(windows: Windows, indicator: np.ndarray):
-    """For an indicator on flat index i comparing sample i with i-1 (never at a series start):
-    per window the count of i in (lo, hi), where it starts in the prefix count, and positions."""
-    prefix = np.concatenate([[0], np.cumsum(indicator)])
+def _flagged_positions(windows: Windows, name: str, compare) -> np.ndarray:
+    """Flat indices i (never a series start) where compare(v[i], v[i-1]) holds, computed once
+    per matrix and cached under `name`."""
+    key = f"flagged:{name}"
+    if key not in windows.cache:
+        v = windows.flat_v
+        flags = np.zeros(len(v), dtype=bool)
+        if len(v) > 1:
+            flags[1:] = compare(v[1:], v[:-1])
+        flags[windows.series_start[windows.series_start < len(v)]] = False
+        windows.cache[key] = np.flatnonzero(flags)
+    return windows.cache[key]
+
+
+def _flag_counts(windows: Windows, positions: np.ndarray):
+    """Per window: how many flagged positions lie in (lo, hi), and the rank of the first one.
+    (searchsorted on the few flagged positions beats a cumulative sum over every sample.)"""
     after_first = np.minimum(windows.lo + 1, windows.hi)
-    first = prefix[after_first]
-    counts = np.where(windows.hi > windows.lo, prefix[windows.hi] - first, 0)
-    return counts, first, np.flatnonzero(indicator)
+    first = np.searchsorted(positions, after_first, side="left")
+    counts = np.searchsorted(positions, windows.hi, side="left") - first
+    return counts, first
 
 
-def _pairwise_indicator(windows: Windows, compare) -> np.ndarray:
-    """compare(current, previous) for every flat index, False at the start of each series."""
-    v = windows.flat_v
-    flags = np.zeros(len(v), dtype=bool)
-    if len(v) > 1:
-        flags[1:] = compare(v[1:], v[:-1])
-    flags[windows.series_start[windows.series_start < len(v)]] = False
-    return flags
+def _is_reset(cur, prev):
+    return cur < prev
+
+
+def _is_change(cur, prev):
+    return (cur != prev) & ~(np.isnan(cur) & np.isnan(prev))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,8 +241,8 @@ def _add_counter_resets(windows: Windows, result: np.ndarray, enough: np.ndarray
     of corrections would round differently, so we find each window's resets by position and
     add them in the same order (the loop runs over the most resets any window holds).
     """
-    resets = _pairwise_indicator(windows, lambda cur, prev: cur < prev)
-    counts, first, positions = _indicator_counts(windows, resets)
+    positions = _flagged_positions(windows, "reset", _is_reset)
+    counts, first = _flag_counts(windows, positions)
     counts = np.where(enough, counts, 0)
     for m in range(int(counts.max()) if counts.size else 0):
         active = counts > m
@@ -331,7 +374,9 @@ def _reduce_windows(ufunc: np.ufunc, windows: Windows) -> np.ndarray:
     bounds = np.empty(2 * int(nonempty.sum()), dtype=np.int64)
     bounds[0::2] = windows.lo[nonempty]
     bounds[1::2] = windows.hi[nonempty]
-    padded = np.append(windows.flat_v, 0.0)  # hi may equal len(flat_v)
+    if "padded" not in windows.cache:
+        windows.cache["padded"] = np.append(windows.flat_v, 0.0)  # hi may equal len(flat_v)
+    padded = windows.cache["padded"]
     result[nonempty] = ufunc.reduceat(padded, bounds)[0::2]
     return result
 
@@ -400,10 +445,7 @@ def changes(args: CallArgs) -> VectorOverGrid:
     """funcChanges: adjacent values that differ, two NaNs counting as equal."""
     matrix = args.matrix(0)
     windows = matrix_windows(matrix)
-    changed = _pairwise_indicator(
-        windows, lambda cur, prev: (cur != prev) & ~(np.isnan(cur) & np.isnan(prev))
-    )
-    counts, _, _ = _indicator_counts(windows, changed)
+    counts, _ = _flag_counts(windows, _flagged_positions(windows, "change", _is_change))
     return _range_output(matrix, counts.astype(np.float64), windows.count > 0)
 
 
@@ -411,8 +453,7 @@ def resets(args: CallArgs) -> VectorOverGrid:
     """funcResets: adjacent drops v[i] < v[i-1]."""
     matrix = args.matrix(0)
     windows = matrix_windows(matrix)
-    dropped = _pairwise_indicator(windows, lambda cur, prev: cur < prev)
-    counts, _, _ = _indicator_counts(windows, dropped)
+    counts, _ = _flag_counts(windows, _flagged_positions(windows, "reset", _is_reset))
     return _range_output(matrix, counts.astype(np.float64), windows.count > 0)
 
 
@@ -513,19 +554,32 @@ def _elementwise(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[CallArgs],
     return impl
 
 
+# Go evaluates constant expressions such as 1/Ln2 and Ln2/Ln10 exactly before rounding them
+# to float64; math.log(2)/math.log(10) in float64 can differ by one ulp, so spell them out.
+_GO_INV_LN2 = float("1.44269504088896340735992468100189213742664595415299")  # 1/Ln2
+_GO_LN2_OVER_LN10 = float("0.30102999566398119521373889472449302676818988146211")  # Ln2/Ln10
+
+
 def go_log2(values: np.ndarray) -> np.ndarray:
-    """Go math.Log2: Frexp, exact powers of two exact, else Log(frac)*(1/Ln2) + exp."""
+    """Go math.Log2: Frexp; an exact power of two gives its exponent, else Log(frac)*(1/Ln2) + exp."""
     frac, exp = np.frexp(values)
-    general = np.log(frac) * (1 / math.log(2)) + exp
+    general = np.log(frac) * _GO_INV_LN2 + exp
     general = np.where(frac == 0.5, exp - 1.0, general)
     # Frexp leaves 0, Inf and NaN unchanged with exponent 0: Log handles those cases.
     special = (values == 0) | ~np.isfinite(values)
-    return np.where(special, np.log(values) * (1 / math.log(2)), general)
+    return np.where(special, np.log(values) * _GO_INV_LN2, general)
 
 
 def go_log10(values: np.ndarray) -> np.ndarray:
     """Go math.Log10: math.log2(x) * (Ln2/Ln10)."""
-    return go_log2(values) * (math.log(2) / math.log(10))
+    return go_log2(values) * _GO_LN2_OVER_LN10
+
+
+def go_cosh(values: np.ndarray) -> np.ndarray:
+    """Go math.Cosh: from Exp of |x|, (e + 1/e) * 0.5 (Exp(x) * 0.5 above 21)."""
+    x = np.abs(values)
+    e = np.exp(x)
+    return np.where(x > 21, e * 0.5, (e + 1 / e) * 0.5)
 
 
 def _sgn(values: np.ndarray) -> np.ndarray:
@@ -828,7 +882,7 @@ _MATH = {
     "acos": np.arccos,
     "atan": np.arctan,
     "sinh": np.sinh,
-    "cosh": np.cosh,
+    "cosh": go_cosh,
     "tanh": np.tanh,
     "asinh": np.arcsinh,
     "acosh": np.arccosh,

@@ -7,11 +7,14 @@ per step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .model import MatrixOverGrid, Series, VectorOverGrid, is_stale
+
+# Key of MatrixOverGrid.extra caching the flat sample arrays (see flat_samples).
+FLAT_SAMPLES_KEY = "flat_samples"
 
 # Key of MatrixOverGrid.extra holding, per step, the evaluation timestamp before which samples
 # of `hidden_at_eval_time` series are visible (None: nothing hidden, e.g. inside subqueries).
@@ -97,6 +100,8 @@ class Windows:
     lo: np.ndarray  # (n_series, n_steps) int64
     hi: np.ndarray  # (n_series, n_steps) int64
     series_start: np.ndarray  # (n_series,) int64
+    # Per-matrix cache shared by all step blocks (MatrixOverGrid.extra).
+    cache: dict = field(default_factory=dict)
 
     @property
     def count(self) -> np.ndarray:
@@ -107,6 +112,23 @@ class Windows:
         return int(self.count.max()) if self.count.size else 0
 
 
+def flat_samples(matrix: MatrixOverGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All samples of the matrix back to back (t, v) and where each series starts; cached in
+    matrix.extra so step chunks of one matrix share them."""
+    cached = matrix.extra.get(FLAT_SAMPLES_KEY)
+    if cached is not None:
+        return cached
+    lengths = np.array([len(s.t) for s in matrix.series], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if len(lengths) else lengths
+    if matrix.series:
+        flat_t = np.concatenate([s.t for s in matrix.series]).astype(np.int64, copy=False)
+        flat_v = np.concatenate([s.v for s in matrix.series]).astype(np.float64, copy=False)
+    else:
+        flat_t, flat_v = np.zeros(0, dtype=np.int64), np.zeros(0)
+    matrix.extra[FLAT_SAMPLES_KEY] = (flat_t, flat_v, starts)
+    return flat_t, flat_v, starts
+
+
 def matrix_windows(matrix: MatrixOverGrid) -> Windows:
     """Window bounds with searchsorted: lo = first T >= start, hi = one past last T <= end.
 
@@ -115,22 +137,23 @@ def matrix_windows(matrix: MatrixOverGrid) -> Windows:
     steps = len(matrix.window_end_ms)
     n = len(matrix.series)
     cutoff = matrix.extra.get(HIDDEN_CUTOFF_KEY)
+    flat_t, flat_v, starts = flat_samples(matrix)
     lo = np.zeros((n, steps), dtype=np.int64)
     hi = np.zeros((n, steps), dtype=np.int64)
-    starts = np.zeros(n, dtype=np.int64)
-    offset = 0
     start_ms = matrix.window_start_ms
     for row, series in enumerate(matrix.series):
-        starts[row] = offset
         row_hi = visible_end_index(series, matrix.window_end_ms, cutoff)
         row_lo = np.minimum(np.searchsorted(series.t, start_ms, side="left"), row_hi)
-        lo[row] = row_lo + offset
-        hi[row] = row_hi + offset
-        offset += len(series.t)
-    if n:
-        flat_t = np.concatenate([s.t for s in matrix.series]).astype(np.int64)
-        flat_v = np.concatenate([s.v for s in matrix.series]).astype(np.float64)
-    else:
-        flat_t = np.zeros(0, dtype=np.int64)
-        flat_v = np.zeros(0)
-    return Windows(flat_t, flat_v, lo, hi, starts)
+        lo[row] = row_lo + starts[row]
+        hi[row] = row_hi + starts[row]
+    return Windows(flat_t, flat_v, lo, hi, starts, matrix.extra)
+
+
+def matrix_step_slice(matrix: MatrixOverGrid, cols: slice) -> MatrixOverGrid:
+    """The same matrix at a subset of the steps (sharing the cached flat samples)."""
+    flat_samples(matrix)
+    extra = dict(matrix.extra)
+    cutoff = extra.get(HIDDEN_CUTOFF_KEY)
+    if cutoff is not None:
+        extra[HIDDEN_CUTOFF_KEY] = cutoff[cols]
+    return MatrixOverGrid(matrix.series, matrix.range_ms, matrix.window_end_ms[cols], extra)

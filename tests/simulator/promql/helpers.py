@@ -74,3 +74,50 @@ def as_dict(vec: VectorOverGrid, step: int = 0) -> dict[str, float]:
 def column(vec: VectorOverGrid, row: int = 0) -> list[float | None]:
     """One row across the grid, None where absent."""
     return [float(v) if p else None for v, p in zip(vec.values[row], vec.present[row])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Differential checks against the real promtool 2.42 (the judge of exactness).
+
+PROMTOOL = "/usr/bin/promtool"
+
+
+def _yaml_float(value: float) -> str:
+    if value == float("inf"):
+        return ".inf"
+    if value == float("-inf"):
+        return "-.inf"
+    return repr(value)
+
+
+def promtool_test_file(series: dict[str, str], interval: str, cases: list[tuple[str, str, dict[str, float]]]) -> str:
+    """A promtool unit-test file: one promql_expr_test per (expr, eval_time, expected samples)."""
+    import json
+
+    lines = [
+        "rule_files: []",
+        "evaluation_interval: 1m",
+        "tests:",
+        f"  - interval: {interval}",
+        "    input_series:",
+    ]
+    for selector, values in series.items():
+        lines += [f"      - series: {json.dumps(selector)}", f"        values: {json.dumps(values)}"]
+    lines.append("    promql_expr_test:")
+    for expr, eval_time, samples in cases:
+        lines += [f"      - expr: {json.dumps(expr)}", f"        eval_time: {eval_time}", "        exp_samples:"]
+        for labels, value in samples.items():
+            lines += [f"          - labels: {json.dumps(labels)}", f"            value: {_yaml_float(value)}"]
+        if not samples:
+            lines[-1] = "        exp_samples: []"
+    return "\n".join(lines) + "\n"
+
+
+def run_promtool(test_yaml: str, tmp_path) -> tuple[int, str]:
+    """Run `promtool test rules` on the text; returns (exit status, combined output)."""
+    import subprocess
+
+    path = tmp_path / "promtool_test.yaml"
+    path.write_text(test_yaml)
+    done = subprocess.run([PROMTOOL, "test", "rules", str(path)], capture_output=True, text=True, timeout=60)
+    return done.returncode, done.stdout + done.stderr
