@@ -120,9 +120,9 @@ def selector(metric: str, matchers: str, *extra: str) -> str:
     return f"{metric}{{{','.join(parts)}}}" if parts else metric
 
 
-def by_clause(labels: list[str]) -> str:
-    """`by (a, b)`; an empty list aggregates everything (`by ()`)."""
-    return f"by ({', '.join(labels)})"
+def sum_by(labels: list[str], inner: str) -> str:
+    """`sum by (a, b) (inner)`, or `sum (inner)` when no label is kept."""
+    return f"sum by ({', '.join(labels)}) ({inner})" if labels else f"sum ({inner})"
 
 
 def on_clause(labels: list[str]) -> str:

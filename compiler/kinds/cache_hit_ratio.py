@@ -29,7 +29,7 @@ from compiler.kinds.base import (
     NonNegativeFloat,
     Ratio,
     Window,
-    by_clause,
+    sum_by,
     number,
     on_clause,
     quote_label_value,
@@ -58,15 +58,14 @@ class Params(KindParams):
 def build(alert: Alert, params: Params) -> KindRules:
     """Record the hit ratio and the request rate; alert when the ratio is low under real traffic."""
     window = window_suffix(window_ms(params.window))
-    by = by_clause(params.by)
     hits_selector = selector(params.metric, params.selector, f"{params.result_label}={quote_label_value(params.hit_value)}")
     all_selector = selector(
         params.metric, params.selector, f"{params.result_label}=~{regex_alternatives([params.hit_value, params.miss_value])}"
     )
-    requests_expr = f"sum {by} (rate({all_selector}[{window}]))"
+    requests_expr = sum_by(params.by, f"rate({all_selector}[{window}])")
     ratio_name = recording_rule_name(params.by, metric_base(params.metric), f"hit_ratio_rate{window}")
     requests_name = recording_rule_name(params.by, metric_base(params.metric), f"rate{window}")
-    ratio_expr = f"sum {by} (rate({hits_selector}[{window}])) / {requests_expr}"
+    ratio_expr = f"{sum_by(params.by, f'rate({hits_selector}[{window}])')} / {requests_expr}"
     alert_expr = f"{ratio_name} < {number(params.threshold)}"
     if params.min_request_rate > 0:
         alert_expr = f"({alert_expr}) and {on_clause(params.by)} ({requests_name} >= {number(params.min_request_rate)})"

@@ -30,7 +30,7 @@ from compiler.kinds.base import (
     NonNegativeFloat,
     Ratio,
     Window,
-    by_clause,
+    sum_by,
     number,
     on_clause,
     selector,
@@ -57,21 +57,19 @@ def build(alert: Alert, params: Params) -> KindRules:
     """Record CTR now and CTR one offset earlier; alert when their ratio falls below `ratio`."""
     window = window_suffix(window_ms(params.window))
     offset = window_suffix(window_ms(params.compare_offset))
-    by = by_clause(params.by)
     clicks = selector(params.clicks_metric, params.selector)
     impressions = selector(params.impressions_metric, params.selector)
     ctr_base = f"{metric_base(params.clicks_metric)}_per_impression"
     now_name = recording_rule_name(params.by, ctr_base, f"ratio_rate{window}")
     then_name = recording_rule_name(params.by, ctr_base, f"ratio_rate{window}_offset{offset}")
-    now_expr = f"sum {by} (rate({clicks}[{window}])) / sum {by} (rate({impressions}[{window}]))"
-    then_expr = (
-        f"sum {by} (rate({clicks}[{window}] offset {offset})) / sum {by} (rate({impressions}[{window}] offset {offset}))"
-    )
+    now_expr = f"{sum_by(params.by, f'rate({clicks}[{window}])')} / {sum_by(params.by, f'rate({impressions}[{window}])')}"
+    clicks_then = sum_by(params.by, f"rate({clicks}[{window}] offset {offset})")
+    then_expr = f"{clicks_then} / {sum_by(params.by, f'rate({impressions}[{window}] offset {offset})')}"
     alert_expr = f"{now_name} / {then_name} < {number(params.ratio)}"
     if params.min_impressions > 0:
         guard = number(params.min_impressions)
-        impressions_now = f"sum {by} (increase({impressions}[{window}]))"
-        impressions_then = f"sum {by} (increase({impressions}[{window}] offset {offset}))"
+        impressions_now = sum_by(params.by, f"increase({impressions}[{window}])")
+        impressions_then = sum_by(params.by, f"increase({impressions}[{window}] offset {offset})")
         on = on_clause(params.by)
         alert_expr = f"({alert_expr}) and {on} ({impressions_now} >= {guard}) and {on} ({impressions_then} >= {guard})"
     return KindRules(

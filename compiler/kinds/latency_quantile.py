@@ -32,7 +32,7 @@ from compiler.kinds.base import (
     OpenUnitInterval,
     PositiveFloat,
     Window,
-    by_clause,
+    sum_by,
     number,
     on_clause,
     selector,
@@ -72,12 +72,12 @@ def build(alert: Alert, params: Params) -> KindRules:
     buckets_name = recording_rule_name(params.by + ["le"], f"{params.metric}_bucket", f"rate{window}")
     quantile_name = recording_rule_name(params.by, params.metric, f"{quantile_label(params.quantile)}_rate{window}")
     buckets_expr = (
-        f"sum {by_clause(params.by + ['le'])} (rate({selector(params.metric + '_bucket', params.selector)}[{window}]))"
+        sum_by(params.by + ['le'], f"rate({selector(params.metric + '_bucket', params.selector)}[{window}])")
     )
     quantile_expr = f"histogram_quantile({number(params.quantile)}, {buckets_name})"
     alert_expr = f"{quantile_name} > {number(params.threshold)}"
     if params.min_request_rate > 0:
-        requests = f"sum {by_clause(params.by)} (rate({selector(params.metric + '_count', params.selector)}[{window}]))"
+        requests = sum_by(params.by, f"rate({selector(params.metric + '_count', params.selector)}[{window}])")
         alert_expr = f"({alert_expr}) and {on_clause(params.by)} ({requests} >= {number(params.min_request_rate)})"
     return KindRules(
         recording_rules=[RecordingRule(buckets_name, buckets_expr), RecordingRule(quantile_name, quantile_expr)],

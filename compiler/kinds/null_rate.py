@@ -25,7 +25,7 @@ from compiler.kinds.base import (
     NonNegativeFloat,
     Ratio,
     Window,
-    by_clause,
+    sum_by,
     number,
     on_clause,
     selector,
@@ -50,9 +50,8 @@ class Params(KindParams):
 def build(alert: Alert, params: Params) -> KindRules:
     """One recording rule for the null ratio, and the alert comparing it with the threshold."""
     window = window_suffix(window_ms(params.window))
-    by = by_clause(params.by)
-    nulls = f"sum {by} (rate({selector(params.nulls_metric, params.selector)}[{window}]))"
-    lookups = f"sum {by} (rate({selector(params.lookups_metric, params.selector)}[{window}]))"
+    nulls = sum_by(params.by, f"rate({selector(params.nulls_metric, params.selector)}[{window}])")
+    lookups = sum_by(params.by, f"rate({selector(params.lookups_metric, params.selector)}[{window}])")
     ratio_name = recording_rule_name(
         params.by, f"{metric_base(params.nulls_metric)}_per_lookup", f"ratio_rate{window}"
     )
