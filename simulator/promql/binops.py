@@ -304,7 +304,7 @@ def vector_scalar_binop(
         keep = np.ones(vector_values.shape, dtype=bool)
     emit = vec.present & keep
     drop_name = should_drop_metric_name(op) or return_bool
-    rows = _ResultRows(steps)
+    rows = ResultRows(steps)
     for i, row_labels in enumerate(vec.labels):
         out_labels = labels_without(row_labels, {METRIC_NAME}) if drop_name else row_labels
         rows.add(out_labels, value[i], emit[i])
@@ -368,7 +368,7 @@ def _set_operation(op: str, lhs: VectorOverGrid, rhs: VectorOverGrid, matching: 
     steps = lhs.values.shape[1]
     lhs_signatures = [match_signature(labels, matching) for labels in lhs.labels]
     rhs_signatures = [match_signature(labels, matching) for labels in rhs.labels]
-    rows = _ResultRows(steps)
+    rows = ResultRows(steps)
     if op == "or":
         lhs_present_by_signature = _present_by_signature(lhs_signatures, lhs.present, steps)
         for i, labels in enumerate(lhs.labels):
@@ -410,10 +410,10 @@ def _matched_binop(
     for j, labels in enumerate(one.labels):
         one_rows_by_signature.setdefault(match_signature(labels, matching), []).append(j)
 
-    errors = _FirstError()
+    errors = FirstError()
     _check_one_side_unique(one, one_rows_by_signature, matching, swapped, both_sides_present, errors)
 
-    rows = _ResultRows(steps)
+    rows = ResultRows(steps)
     emitted_per_signature: dict[Labels, np.ndarray] = {}
     emitted_per_group_result: dict[tuple[Labels, Labels], np.ndarray] = {}
     for i, signature in enumerate(many_signatures):
@@ -456,7 +456,7 @@ def _check_one_side_unique(
     matching: VectorMatching,
     swapped: bool,
     both_sides_present: np.ndarray,
-    errors: "_FirstError",
+    errors: "FirstError",
 ) -> None:
     """Two series of the "one" side sharing a signature at a step: many-to-many, an error.
 
@@ -509,7 +509,7 @@ def _go_quote(value: str) -> str:
 SAME_LABELSET_MESSAGE = "vector cannot contain metrics with the same labelset"
 
 
-class _ResultRows:
+class ResultRows:
     """Output rows keyed by label set, in order of first appearance.
 
     The same label set can come from different input rows at different steps (one-to-one
@@ -539,7 +539,7 @@ class _ResultRows:
 
     def finish(self, check_collisions: bool = True) -> VectorOverGrid:
         if check_collisions and self.collisions.any():
-            errors = _FirstError()
+            errors = FirstError()
             errors.add(self.collisions, 2, SAME_LABELSET_MESSAGE)
             errors.raise_if_any()
         if not self.values:
@@ -547,7 +547,7 @@ class _ResultRows:
         return VectorOverGrid(list(self.index), np.vstack(self.values), np.vstack(self.present))
 
 
-class _FirstError:
+class FirstError:
     """The error Prometheus would raise first: earliest step, then check order within a step."""
 
     def __init__(self) -> None:
