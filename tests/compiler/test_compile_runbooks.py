@@ -1,0 +1,58 @@
+"""Runbooks render facts from the definition with jinja2 and never touch Go templates."""
+
+from __future__ import annotations
+
+from conftest import GENERIC_RUNBOOK, alert_yaml, alerts_file
+
+GO_TEMPLATES = "{{ $labels.feature }} {{ $value | humanizePercentage }} {{ if gt $value 0.5 }}high{{ end }} {%raw%} {# x #}"
+
+
+def test_go_templates_in_runbooks_and_annotations_pass_through_unchanged(project):
+    params = "      nulls_metric: n_total\n      lookups_metric: l_total\n      threshold: 0.02\n"
+    extra = f"    annotations: {{note: '{GO_TEMPLATES}'}}\n"
+    project.write_alerts("a.yaml", alerts_file(alert_yaml("Nulls", "null_rate", params, extra=extra)))
+    project.write_runbook("Nulls", GENERIC_RUNBOOK + f"\nQuoted from the alert: {GO_TEMPLATES}\n[= alert.annotations.note =]\n")
+
+    result = project.compile()
+
+    assert result.exit_code == 0, result.stderr
+    runbook = (project.build / "runbooks" / "Nulls.md").read_text()
+    assert f"Quoted from the alert: {GO_TEMPLATES}\n{GO_TEMPLATES}\n" in runbook
+    rules = (project.build / "prometheus" / "a.yml").read_text()
+    assert "{{ $labels.service }}" in rules and GO_TEMPLATES in rules
+
+
+def test_facts_come_from_the_definition(project):
+    params = "      nulls_metric: n_total\n      lookups_metric: l_total\n      threshold: 0.02\n      window: 10m\n"
+    project.write_alerts("a.yaml", alerts_file(alert_yaml("Nulls", "null_rate", params, for_="7m")))
+    project.write_runbook(
+        "Nulls", GENERIC_RUNBOOK + "\nThreshold [= facts.threshold_percent =] over [= facts.window =], for [= alert.for =].\n"
+    )
+
+    assert project.compile().exit_code == 0
+    runbook = (project.build / "runbooks" / "Nulls.md").read_text()
+
+    assert "Threshold 2 % over 10m, for 7m." in runbook
+    assert "feature:n_per_lookup:ratio_rate10m > 0.02" in runbook  # the expression, quoted in Diagnosis
+    assert "| Fires after | `7m` |" in runbook
+
+
+def test_runbook_url_uses_the_configured_base(project):
+    project.write_alerts("a.yaml", alerts_file(alert_yaml("Down", "raw", "      expr: up == 0\n")))
+    project.write_runbook("Down")
+    (project.root / "custom.yaml").write_text("runbook_base_url: https://runbooks.example/ranker/\n")
+
+    assert project.compile("--config", "custom.yaml").exit_code == 0
+
+    assert "runbook_url: https://runbooks.example/ranker/Down.md" in (project.build / "prometheus" / "a.yml").read_text()
+
+
+def test_unknown_config_key_is_an_error(project):
+    project.write_alerts("a.yaml", alerts_file(alert_yaml("Down", "raw", "      expr: up == 0\n")))
+    project.write_runbook("Down")
+    (project.root / "custom.yaml").write_text("runbook_base: x/\n")
+
+    result = project.compile("--config", "custom.yaml")
+
+    assert result.exit_code == 1
+    assert "custom.yaml:1:1: runbook_base: unknown field (allowed: runbook_base_url)" in result.stderr.splitlines()
