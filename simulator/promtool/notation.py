@@ -27,8 +27,8 @@ class ValueSlot:
     value: float | None
 
 
-_NUMBER = r"[+-]?(?:inf|nan|0x[0-9a-f]+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)"
-_UNSIGNED = r"(?:inf|nan|0x[0-9a-f]+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)"
+_NUMBER = r"[+-]?(?:inf|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)"
+_UNSIGNED = r"(?:inf|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)"
 _EXPANDING = re.compile(
     rf"^(?P<start>{_NUMBER})(?:(?P<sign>[+-])(?P<step>{_UNSIGNED}))?x(?P<times>\d+)$", re.IGNORECASE
 )
@@ -78,10 +78,8 @@ def _expand(match: re.Match) -> list[float]:
 
 
 def _go_float(token: str) -> float:
+    # No hexadecimal: "0x10" is eleven zeros (the lexer reads x as the repetition mark).
     lowered = token.lower().lstrip("+")
-    if "0x" in lowered:
-        negative = lowered.startswith("-")
-        return float(-int(lowered.lstrip("-"), 16) if negative else int(lowered, 16))
     if lowered in ("inf", "-inf"):
         return -math.inf if lowered.startswith("-") else math.inf
     if lowered in ("nan", "-nan"):
@@ -91,8 +89,9 @@ def _go_float(token: str) -> float:
 
 def parse_series_labels(text: str) -> Labels:
     """Labels of a series string such as 'up{job="a"}' (parser.ParseMetric)."""
-    if re.fullmatch(r"\s*\{\s*\}\s*", text):
-        # ParseMetric accepts the empty label set (a scalar result compares as {}); as a
+    if re.fullmatch(r"\s*(\{\s*\})?\s*", text):
+        # ParseMetric accepts an empty string or {} as the empty label set (a scalar result
+        # compares as {}); as a
         # query, promql-parser rightly rejects it.
         return ()
     try:

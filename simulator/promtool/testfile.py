@@ -73,6 +73,8 @@ class PromqlTestCase:
 
 @dataclass
 class TestGroup:
+    __test__ = False  # not a pytest class
+
     interval_ms: int
     input_series: list[InputSeries]
     alert_rule_tests: list[AlertTestCase]
@@ -90,6 +92,8 @@ class TestGroup:
 
 @dataclass
 class TestFile:
+    __test__ = False  # not a pytest class
+
     path: str
     rule_files: list[str]
     evaluation_interval_ms: int
@@ -99,6 +103,8 @@ class TestFile:
 
 class TestFileError(Exception):
     """The test file cannot be used; every problem is listed with file:line:col."""
+
+    __test__ = False  # not a pytest class
 
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(str(p) for p in problems))
