@@ -12,14 +12,19 @@ import tempfile
 import numpy as np
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator.promql.binops import (
     VectorMatching,
     go_atan2,
     go_mod,
     go_pow,
+    match_signature,
+    result_metric,
     scalar_binop,
     vector_binop,
+    vector_elem_binop,
     vector_scalar_binop,
 )
 from simulator.promql.model import PromQLError, ScalarOverGrid, VectorOverGrid
@@ -331,3 +336,100 @@ def test_matches_promtool():
     }
     for (expr, ours), theirs in zip(cases.items(), promtool_results(series, list(cases))):
         assert {row: float(ours.values[i, 0]) for i, row in enumerate(ours.labels) if ours.present[i, 0]} == theirs, expr
+
+
+# --- a literal per-step transcription of engine.go VectorBinop as the oracle -----------------
+
+class ReferenceFailure(Exception):
+    pass
+
+
+def reference_vector_binop(op, lhs, rhs, matching, return_bool):
+    """engine.go VectorBinop (and rangeEval's labelset check) for one step; lhs/rhs are [(labels, value)]."""
+    if not lhs or not rhs:
+        return {}
+    if matching.card == "one-to-many":
+        lhs, rhs = rhs, lhs
+    right = {}
+    for labels_, value in rhs:
+        sig = match_signature(labels_, matching)
+        if sig in right:
+            raise ReferenceFailure("found duplicate series")
+        right[sig] = (labels_, value)
+    matched, out = {}, []
+    for labels_, value in lhs:
+        sig = match_signature(labels_, matching)
+        if sig not in right:
+            continue
+        r_labels, r_value = right[sig]
+        vl, vr = (r_value, value) if matching.card == "one-to-many" else (value, r_value)
+        result, keep = vector_elem_binop(op, np.array(vl), np.array(vr))
+        result, keep = float(result), bool(keep)
+        if return_bool:
+            result, keep = float(keep), True
+        if not keep:
+            continue
+        metric = result_metric(labels_, r_labels, op, matching)
+        if return_bool:
+            metric = tuple(p for p in metric if p[0] != "__name__")
+        if matching.card == "one-to-one":
+            if sig in matched:
+                raise ReferenceFailure("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+            matched[sig] = None
+        else:
+            inserted = matched.setdefault(sig, set())
+            if metric in inserted:
+                raise ReferenceFailure("multiple matches for labels: grouping labels must ensure unique matches")
+            inserted.add(metric)
+        out.append((metric, result))
+    if len({m for m, _ in out}) != len(out):
+        raise ReferenceFailure("vector cannot contain metrics with the same labelset")
+    return dict(out)
+
+
+UNIVERSE = [labels(t) for t in ('x{job="a",i="1"}', 'x{job="a",i="2"}', 'x{job="b",i="1"}', 'y{job="a"}',
+                                'y{job="b",k="z"}', 'y{job="a",i="1"}', 'x{job="b"}')]
+presence_rows = st.dictionaries(st.sampled_from(range(len(UNIVERSE))), st.lists(st.sampled_from([None, 1.0, 2.0, NAN, 0.0]), min_size=4, max_size=4), max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    left=presence_rows, right=presence_rows,
+    op=st.sampled_from(["+", "/", "%", ">", "==", "!=", "atan2"]),
+    return_bool=st.booleans(),
+    card=st.sampled_from(["one-to-one", "many-to-one", "one-to-many"]),
+    use_on=st.booleans(),
+    names=st.lists(st.sampled_from(["job", "i", "k"]), max_size=2, unique=True),
+    include=st.lists(st.sampled_from(["i", "k"]), max_size=1),
+)
+def test_grid_equals_engine_go_step_by_step(left, right, op, return_bool, card, use_on, names, include):
+    return_bool = return_bool and op in (">", "==", "!=")
+    matching = VectorMatching(card, use_on, names, include if card != "one-to-one" else [])
+
+    def grid_vector(rows):
+        keys = sorted(rows)
+        values = np.array([[NAN if v is None else v for v in rows[k]] for k in keys]).reshape(len(keys), 4)
+        present = np.array([[v is not None for v in rows[k]] for k in keys], dtype=bool).reshape(len(keys), 4)
+        return VectorOverGrid([UNIVERSE[k] for k in keys], values, present), keys
+
+    lhs, lhs_keys = grid_vector(left)
+    rhs, rhs_keys = grid_vector(right)
+    expected, first_error = [], None
+    for step in range(4):
+        at = lambda rows, keys: [(UNIVERSE[k], rows[k][step]) for k in keys if rows[k][step] is not None]  # noqa: E731
+        try:
+            expected.append(reference_vector_binop(op, at(left, lhs_keys), at(right, rhs_keys), matching, return_bool))
+        except ReferenceFailure as error:
+            first_error = (step, str(error))
+            break
+    try:
+        got = as_dict(vector_binop(op, lhs, rhs, matching, return_bool))
+    except PromQLError as error:
+        assert first_error is not None, str(error)
+        assert (error.step_index, str(error).startswith(first_error[1])) == (first_error[0], True)
+        return
+    assert first_error is None
+    for step, want in enumerate(expected):
+        at_step = {key: values[step] for key, values in got.items() if values[step] is not None}
+        assert set(at_step) == set(want), (step, at_step, want)
+        assert all((math.isnan(at_step[k]) and math.isnan(v)) or at_step[k] == v for k, v in want.items())
