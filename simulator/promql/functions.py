@@ -126,6 +126,12 @@ def _sample_at(windows: Windows, k: int | np.ndarray):
     """The k-th sample of every window: (value, time, valid)."""
     index = windows.lo + k
     valid = index < windows.hi
+    return _take(windows, index, valid)
+
+
+def _take(windows: Windows, index: np.ndarray, valid: np.ndarray):
+    if len(windows.flat_v) == 0:  # no samples at all: every window is empty
+        return np.zeros(index.shape), np.zeros(index.shape, dtype=np.int64), valid
     safe = np.where(valid, index, 0)
     return windows.flat_v[safe], windows.flat_t[safe], valid
 
@@ -134,8 +140,7 @@ def _last_sample(windows: Windows, back: int = 1):
     """The sample `back` places from the end of every window: (value, time, valid)."""
     index = windows.hi - back
     valid = index >= windows.lo
-    safe = np.where(valid, index, 0)
-    return windows.flat_v[safe], windows.flat_t[safe], valid
+    return _take(windows, index, valid)
 
 
 def _range_output(matrix: MatrixOverGrid, values: np.ndarray, present: np.ndarray) -> VectorOverGrid:
