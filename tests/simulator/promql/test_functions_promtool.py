@@ -1,0 +1,138 @@
+"""The judge: our answers must be exactly promtool 2.42's.
+
+Each test evaluates many expressions with our engine, writes them as promql_expr_test cases
+with our values as the expectations, and runs the real `promtool test rules`: it passes only
+if every float matches to the last bit (2.42 compares exactly). promtool missing is a failure,
+never a skip. NaN answers cannot be expressed (a NaN expectation never passes in 2.42), so
+those cases are asserted absent from the lists below.
+"""
+
+import math
+
+import numpy as np
+from helpers import as_dict, make_storage, promtool_test_file, run_promtool
+
+from simulator.promql.engine import instant_query
+from simulator.promql.model import ScalarOverGrid
+
+
+def _ms(duration: str) -> int:
+    import re
+
+    units = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)(ms|s|m|h)", duration))
+
+
+def _our_answers(series, interval, cases):
+    storage = make_storage(series, _ms(interval))
+    built = []
+    for expr, eval_time in cases:
+        result = instant_query(expr, storage, _ms(eval_time))
+        if isinstance(result, ScalarOverGrid):
+            samples = {"{}": float(result.values[0])}
+        else:
+            samples = as_dict(result)
+        assert not any(math.isnan(v) for v in samples.values()), (expr, eval_time, samples)
+        built.append((expr, eval_time, samples))
+    return built
+
+
+def _assert_promtool_agrees(series, interval, cases, tmp_path):
+    text = promtool_test_file(series, interval, _our_answers(series, interval, cases))
+    status, output = run_promtool(text, tmp_path)
+    assert status == 0, output
+
+
+MINUTE_SERIES = {
+    'c{job="a"}': "0+10x10 5+10x10 3 100 1000",
+    'c{job="b"}': "1.5+0.3x30",
+    'g{a="1"}': "0.1 0.2 0.3 0.4 stale 1 2 _ 3 -7.25 1e10 0.001",
+    'g{a="2"}': "3 -1 4 1 -5 9 2 6 5 3 5 8 9 7 9 3 2 3 8 4",
+    "n": "1 NaN 2 Inf 3 -Inf 4",
+    "z": "0 0 0 0 0 5 5 5",
+}
+
+MINUTE_CASES = [
+    ("rate(c[5m])", "5m"), ("rate(c[5m])", "11m"), ("rate(c[5m])", "12m30s"),
+    ("increase(c[3m])", "13m"), ("increase(c[10m])", "23m"), ("delta(g[5m])", "10m"),
+    ("delta(g[4m])", "17m"), ("irate(c[5m])", "11m"), ("idelta(g[5m])", "10m"),
+    ("rate(c{job=\"b\"}[7m])", "29m30s"), ("sum_over_time(g[5m])", "12m"),
+    ("avg_over_time(g[5m])", "12m"), ("avg_over_time(g[10m])", "19m"),
+    ("sum_over_time(c[10m])", "25m"), ("avg_over_time(c{job=\"b\"}[10m])", "25m"),
+    ("stddev_over_time(g[10m])", "19m"), ("stdvar_over_time(g[10m])", "19m"),
+    ("stddev_over_time(c{job=\"b\"}[10m])", "25m"), ("min_over_time(g[5m])", "12m"),
+    ("max_over_time(g[5m])", "12m"), ("max_over_time(n[10m])", "10m"), ("min_over_time(n[10m])", "10m"),
+    ("count_over_time(g[5m])", "6m"), ("last_over_time(g[5m])", "6m"), ("present_over_time(g[5m])", "6m"),
+    ("quantile_over_time(0.3, g[10m])", "19m"), ("quantile_over_time(0.95, c[10m])", "25m"),
+    ("quantile_over_time(2, g[10m])", "19m"), ("quantile_over_time(-1, g[10m])", "19m"),
+    ("changes(g[10m])", "12m"), ("changes(z[10m])", "10m"), ("resets(c[30m])", "24m"),
+    ("deriv(g[10m])", "19m"), ("deriv(c{job=\"b\"}[10m])", "25m"), ("deriv(c[10m])", "15m"),
+    ("predict_linear(g[10m], 3600)", "19m"), ("predict_linear(c{job=\"b\"}[10m], 600)", "25m30s"),
+    ("holt_winters(g[10m], 0.5, 0.5)", "19m"), ("holt_winters(c{job=\"b\"}[10m], 0.3, 0.7)", "25m"),
+    ("abs(g)", "9m"), ("ceil(g)", "10m"), ("floor(g)", "10m"), ("sqrt(g)", "10m"), ("exp(g)", "8m"),
+    ("ln(c)", "11m"), ("log2(c)", "11m"), ("log10(c)", "11m"), ("log2(g)", "11m"), ("log10(g)", "11m"),
+    ("log10(g)", "10m"), ("cosh(g)", "3m"), ("rad(c)", "12m"), ("deg(c)", "12m"), ("sgn(g)", "9m"),
+    ("round(g)", "9m"), ("round(g, 0.1)", "11m"), ("round(c, 7)", "12m"), ("round(c{job=\"b\"}, 0.25)", "12m"),
+    ("clamp(g, 0, 2)", "9m"), ("clamp(g, 2, 0)", "9m"), ("clamp_min(g, 1)", "9m"), ("clamp_max(g, 1)", "9m"),
+    ("timestamp(g)", "8m"), ("timestamp(g offset 1m)", "8m"), ("timestamp(abs(g))", "8m30s"),
+    ("timestamp(g @ 120)", "8m"), ("scalar(g{a=\"1\"})", "5m"), ("vector(time())", "5m"), ("time()", "5m"),
+    ("minute()", "1h23m"), ("hour()", "5h"), ("day_of_week()", "1m"),
+    ("day_of_month(vector(1700000000))", "1m"), ("day_of_year(vector(1700000000))", "1m"),
+    ("days_in_month(vector(1709251199))", "1m"), ("month(vector(1700000000))", "1m"),
+    ("year(vector(1700000000))", "1m"), ("hour(vector(-1))", "1m"), ("day_of_week(vector(-86401))", "1m"),
+    ('absent(nope{a="b", c=~"x", a="c"})', "1m"), ('absent(nope{a="b", d="e"})', "1m"), ("absent(g)", "1m"),
+    ('absent_over_time(nope{x="y"}[5m])', "1m"), ("absent_over_time(g[5m])", "1m"),
+    ('label_replace(g, "dst", "x-$1-${1}y", "a", "(.*)")', "1m"), ('label_replace(g, "dst", "$1x", "a", "(.*)")', "1m"),
+    ('label_replace(g, "a", "", "a", "1")', "1m"), ('label_replace(g, "__name__", "renamed", "a", "2")', "1m"),
+    ('label_join(g, "dst", "-", "a", "__name__", "missing")', "1m"),
+    ("-g", "1m"), ("g offset 2m", "5m"), ("g offset -2m", "5m"), ("g @ 180", "10m"), ("g @ start()", "10m"),
+    ("g @ end() offset 1m", "10m"), ("rate(c[5m] @ 600)", "20m"), ("rate(c[5m] offset 3m)", "20m"),
+    ("g", "4m"), ("g", "5m"), ("g", "9m"), ("g", "13m"), ("g", "16m"), ("g", "17m"),
+    ("max_over_time(g[3m:1m])", "12m"), ("max_over_time(g[3m:45s])", "12m"), ("sum_over_time(g[5m:2m])", "11m"),
+    ("rate(c[5m:1m])", "12m"), ("max_over_time(rate(c[2m])[6m:])", "14m"),
+    ("min_over_time(g[5m:1m] offset 2m)", "12m"), ("last_over_time(g[5m:1m] @ 300)", "12m"),
+    ("avg_over_time(g[5m:30s])", "12m10s"), ("count_over_time(g[10m:3m])", "12m"),
+    ("sum(rate(c[5m]))", "11m"), ("sum by (job) (rate(c[5m]))", "11m"), ("g > bool 0.2", "3m"),
+    ("max_over_time(sum(rate(c[2m]))[10m:1m])", "15m"),
+]
+
+
+def test_minute_data_matches_promtool(tmp_path):
+    _assert_promtool_agrees(MINUTE_SERIES, "1m", MINUTE_CASES, tmp_path)
+
+
+IRREGULAR_SERIES = {
+    'c{job="a"}': "0 _ 7 _x3 30 31 2 _ 50 60 _x5 100 110 stale 115 120 5 7 -1 4",
+    'c{job="b"}': "-5 3 10 15 20 25 30 35 40 45 50 55 60 65 70 75 80 85 90 95 100",
+    'c{job="c"}': "100 101 102 103 _x10 150 151",
+    "h": "0.1+0.1x40",
+}
+
+RANGE_FUNCTIONS = [
+    "rate(c[{r}])", "increase(c[{r}])", "delta(c[{r}])", "irate(c[{r}])", "idelta(c[{r}])",
+    "sum_over_time(c[{r}])", "avg_over_time(c[{r}])", "stddev_over_time(c[{r}])", "min_over_time(c[{r}])",
+    "max_over_time(c[{r}])", "changes(c[{r}])", "resets(c[{r}])", "deriv(c[{r}])",
+    "quantile_over_time(0.7, c[{r}])", "predict_linear(c[{r}], 37)", "holt_winters(c[{r}], 0.2, 0.9)",
+]
+
+
+def test_irregular_15s_data_with_gaps_resets_and_staleness_matches_promtool(tmp_path):
+    cases = [
+        (template.format(r=window), eval_time)
+        for template in RANGE_FUNCTIONS
+        for window in ["1m", "2m30s", "5m"]
+        for eval_time in ["1m", "2m15s", "4m50s", "6m"]
+    ]
+    cases += [("avg_over_time(h[10m])", t) for t in ["30s", "2m", "3m30s", "10m"]]
+    cases += [(e, t) for t in ["3m", "5m", "7m", "9m", "11m"] for e in
+              ["c", "rate(c[1m:15s])", "max_over_time(c[2m:45s] offset 20s)", "deriv(h[3m:20s])"]]
+    _assert_promtool_agrees(IRREGULAR_SERIES, "15s", cases, tmp_path)
+
+
+def test_the_judge_notices_a_one_ulp_difference(tmp_path):
+    # The harness itself must be able to fail: promtool rejects our value nudged by one ulp.
+    series = {"h": "0.1 0.2 0.3"}
+    (expr, eval_time, samples), = _our_answers(series, "1m", [("avg_over_time(h[5m])", "2m")])
+    nudged = {labels: float(np.nextafter(v, math.inf)) for labels, v in samples.items()}
+    status, output = run_promtool(promtool_test_file(series, "1m", [(expr, eval_time, nudged)]), tmp_path)
+    assert status != 0 and "FAILED" in output
