@@ -12,7 +12,9 @@ from .api import (
     QuerySample,
     Template,
     TemplateData,
+    expand_alert_template,
     parse_template,
+    render,
 )
 from .errors import GoExecError, GoTemplateError
 
@@ -23,5 +25,7 @@ __all__ = [
     "QuerySample",
     "Template",
     "TemplateData",
+    "expand_alert_template",
     "parse_template",
+    "render",
 ]

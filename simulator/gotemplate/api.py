@@ -6,8 +6,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .errors import GoCallError, GoExecError, GoTemplateError
+from .executor import execute
 from .function_names import ALERT_TEMPLATE_FUNCTION_NAMES
+from .functions import GO_BUILTINS, prometheus_functions
 from .parser import ParsedTemplate, parse
+from .values import GoMap, GoStruct, QueryResult, Sample
 
 # Prometheus prepends these definitions to every alert label and annotation template, joined
 # with "" so line numbers are unchanged (rules/alerting.go Eval and model/rulefmt/rulefmt.go
@@ -68,3 +72,78 @@ def parse_template(text: str, *, alert_name: str = "") -> Template:
         user_offset=len(ALERT_TEMPLATE_PREFIX),
     )
     return Template(text, name, parsed)
+
+
+def _alert_data(data: TemplateData) -> GoStruct:
+    """template.AlertTemplateData as the executor sees it."""
+    return GoStruct(
+        {
+            "Labels": GoMap(dict(data.labels)),
+            "ExternalLabels": GoMap(dict(data.external_labels)),
+            "ExternalURL": data.external_url,
+            "Value": float(data.value),
+        },
+        {
+            "Labels": "map[string]string",
+            "ExternalLabels": "map[string]string",
+            "ExternalURL": "string",
+            "Value": "float64",
+        },
+    )
+
+
+def _query_function(query: QueryFunc | None) -> Callable[[str], QueryResult]:
+    """Wrap the caller's query function into the template's ``query`` (template.go query)."""
+
+    def run_query(text: str) -> QueryResult:
+        if query is None:
+            raise GoCallError("no query engine is available to this expansion")
+        try:
+            samples = query(text)
+        except Exception as err:  # the engine's error becomes the template's error text
+            raise GoCallError(str(err)) from None
+        return QueryResult(Sample(GoMap(dict(s.labels)), float(s.value)) for s in samples)
+
+    return run_query
+
+
+def render(
+    text: str,
+    data: TemplateData,
+    *,
+    query: QueryFunc | None = None,
+    alert_name: str = "",
+    server_url: str | None = None,
+) -> str:
+    """Expand one alert label/annotation template as Prometheus 2.42 does.
+
+    ``query`` runs a nested PromQL instant query at the alert's evaluation time and returns
+    samples with ``.labels`` (mapping) and ``.value``; it serves the ``query`` function.
+    ``server_url`` is the server's --web.external-url, read by the ``externalURL`` and
+    ``pathPrefix`` functions; promtool test rules has none (None), so they fail there with a
+    nil-pointer error while ``$externalURL`` (from the test's external_url) still works.
+    Raises GoTemplateError (parse) or GoExecError (execution) with Go's message.
+    """
+    template = parse_template(text, alert_name=alert_name)
+    functions = {**GO_BUILTINS, **prometheus_functions(_query_function(query), server_url)}
+    return execute(template.parsed, functions, _alert_data(data))
+
+
+def expand_alert_template(
+    text: str,
+    data: TemplateData,
+    *,
+    alert_name: str,
+    query: QueryFunc | None = None,
+    server_url: str | None = None,
+) -> str:
+    """What Prometheus writes into an alert's label or annotation (rules/alerting.go expand):
+    the expansion, or ``<error expanding template: ...>`` when parsing or execution fails.
+    Arguments as for render()."""
+    name = ALERT_TEMPLATE_NAME_PREFIX + alert_name
+    try:
+        return render(text, data, query=query, alert_name=alert_name, server_url=server_url)
+    except GoTemplateError as err:
+        return f"<error expanding template: error parsing template {name}: {err}>"
+    except GoExecError as err:
+        return f"<error expanding template: error executing template {name}: {err}>"

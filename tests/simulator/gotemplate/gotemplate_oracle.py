@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from simulator.gotemplate.goquote import go_unquote
+from simulator.gotemplate.goquote import go_quote, go_unquote
 
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 
@@ -43,37 +43,46 @@ def promtool_parse_errors(templates: list[str]) -> list[str | None]:
     return [found.get(i) for i in range(len(templates))]
 
 
-_ANNOTATION = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*")')
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_PAIR = re.compile(r"([\w]+)=(" + _QUOTED + ")")
+_ALERT = re.compile(r"Labels:\{(.*)\}\s*\n\s*Annotations:\{(.*)\},?[ \t]*\n")
+
+
+def _pairs(text: str) -> dict[str, str]:
+    return {m.group(1): go_unquote(m.group(2)) for m in _PAIR.finditer(text)}
 
 
 def promtool_expansions(
     templates: list[str],
+    values: list[str],
     *,
-    series: str,
-    value: str,
+    labels: dict[str, str] | None = None,
     external_labels: dict[str, str] | None = None,
     external_url: str | None = None,
     extra_series: list[tuple[str, str]] = (),
-) -> list[str]:
-    """Expand each template as an annotation of an alert firing on one input series with one
-    value (series notation, e.g. 'NaN', '-1e-05'); returns what promtool says it got."""
+) -> list[list[str]]:
+    """Expand every template for every sample value, as promtool does for a firing alert.
+
+    One alert rule selects one series per value (series notation, e.g. 'NaN', '-1e-05'), all
+    carrying ``labels``; the templates are its annotations. Returns expansions[value][template].
+    """
+    base_labels = labels or {}
+
+    def series_text(case: int) -> str:
+        all_labels = {**base_labels, "case": f"{case:04d}"}
+        return "v{" + ", ".join(f"{k}={go_quote(v)}" for k, v in all_labels.items()) + "}"
+
     rules = {
         "groups": [
             {
                 "name": "g",
-                "rules": [
-                    {
-                        "alert": "A",
-                        "expr": series.split("{")[0],
-                        "annotations": {f"a{i:04d}": t for i, t in enumerate(templates)},
-                    }
-                ],
+                "rules": [{"alert": "A", "expr": "v", "annotations": {f"a{i:04d}": t for i, t in enumerate(templates)}}],
             }
         ]
     }
     group: dict = {
         "interval": "1m",
-        "input_series": [{"series": series, "values": value}]
+        "input_series": [{"series": series_text(i), "values": v} for i, v in enumerate(values)]
         + [{"series": s, "values": v} for s, v in extra_series],
         "alert_rule_test": [{"eval_time": "0m", "alertname": "A", "exp_alerts": []}],
     }
@@ -86,8 +95,9 @@ def promtool_expansions(
         Path(tmp, "rules.yml").write_text(yaml.safe_dump(rules))
         Path(tmp, "test.yml").write_text(yaml.safe_dump(test))
         output = _run(["test", "rules", "test.yml"], Path(tmp))
-    match = re.search(r"Annotations:\{(.*)\}\s*\n", output)
-    if match is None:
-        raise AssertionError(f"promtool reported no alert:\n{output}")
-    found = {m.group(1): go_unquote(m.group(2)) for m in _ANNOTATION.finditer(match.group(1))}
-    return [found[f"a{i:04d}"] for i in range(len(templates))]
+    by_case: dict[int, dict[str, str]] = {}
+    for alert in _ALERT.finditer(output):
+        by_case[int(_pairs(alert.group(1))["case"])] = _pairs(alert.group(2))
+    if len(by_case) != len(values):
+        raise AssertionError(f"promtool reported {len(by_case)} of {len(values)} alerts:\n{output}")
+    return [[by_case[c][f"a{i:04d}"] for i in range(len(templates))] for c in range(len(values))]
