@@ -587,6 +587,29 @@ def go_cosh(values: np.ndarray) -> np.ndarray:
     return np.where(x > 21, e * 0.5, (e + 1 / e) * 0.5)
 
 
+def go_asin(values: np.ndarray) -> np.ndarray:
+    """Go math.Asin (pure Go on amd64): through satan, i.e. Atan of a positive argument."""
+    from .binops import go_atan  # Go's Cephes atan, engineer B2's port
+
+    magnitude = np.abs(values)
+    root = np.sqrt(1 - magnitude * magnitude)
+    result = np.where(magnitude > 0.7, math.pi / 2 - go_atan(root / magnitude), go_atan(magnitude / root))
+    result = np.where(magnitude > 1, np.nan, result)
+    result = np.where(values < 0, -result, result)
+    return np.where(values == 0, values, result)
+
+
+def go_acos(values: np.ndarray) -> np.ndarray:
+    """Go math.Acos: Pi/2 - Asin(x)."""
+    return math.pi / 2 - go_asin(values)
+
+
+def go_atan(values: np.ndarray) -> np.ndarray:
+    from .binops import go_atan as cephes_atan
+
+    return cephes_atan(values)
+
+
 def _sgn(values: np.ndarray) -> np.ndarray:
     return np.where(values < 0, -1.0, np.where(values > 0, 1.0, values))
 
@@ -883,9 +906,9 @@ _MATH = {
     "sin": np.sin,
     "cos": np.cos,
     "tan": np.tan,
-    "asin": np.arcsin,
-    "acos": np.arccos,
-    "atan": np.arctan,
+    "asin": go_asin,
+    "acos": go_acos,
+    "atan": go_atan,
     "sinh": np.sinh,
     "cosh": go_cosh,
     "tanh": np.tanh,

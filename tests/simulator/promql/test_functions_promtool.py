@@ -136,3 +136,10 @@ def test_the_judge_notices_a_one_ulp_difference(tmp_path):
     nudged = {labels: float(np.nextafter(v, math.inf)) for labels, v in samples.items()}
     status, output = run_promtool(promtool_test_file(series, "1m", [(expr, eval_time, nudged)]), tmp_path)
     assert status != 0 and "FAILED" in output
+
+
+def test_inverse_trigonometry_follows_go_math(tmp_path):
+    # Go's Asin/Acos/Atan are its own Cephes code (not the C library): both branches of asin.
+    series = {"u": "0.05 0.3 0.69 0.71 0.9 0.99 1 -0.8 -0.3 1e-300"}
+    cases = [(f"{fn}(u)", f"{minute}m") for fn in ["asin", "acos", "atan"] for minute in range(10)]
+    _assert_promtool_agrees(series, "1m", cases, tmp_path)
