@@ -102,8 +102,9 @@ def run_test_file(path: str | Path, engines: Engines | None = None) -> FileResul
     if repeated:
         result.file_errors.append(f"group name repeated in evaluation order: {repeated}")
         return result
+    rules = _load_rules(rule_paths)
     for index, group in enumerate(test_file.tests):
-        result.groups.append(run_test_group(test_file, index, group, rule_paths, engines))
+        result.groups.append(run_test_group(test_file, index, group, rules, engines))
     return result
 
 
@@ -119,6 +120,18 @@ def _resolve_rule_files(test_file: TestFile, warnings: list[str]) -> list[str]:
             warnings.append(f"WARNING: no file match pattern {pattern}")
         paths.extend(matches)
     return paths
+
+
+def _load_rules(rule_paths: list[str]):
+    """The rule groups, or the RuleFileError promtool would report for every test group.
+
+    promtool loads the rule files again for each test group; the result is the same each
+    time, so they are loaded once (rule groups are never modified by evaluation).
+    """
+    try:
+        return load_rule_files(rule_paths)
+    except RuleFileError as error:
+        return error
 
 
 def _repeated(names: list[str]) -> str | None:
@@ -138,8 +151,7 @@ def _cases(index: int, group: TestGroup) -> list[CaseResult]:
     return cases
 
 
-def run_test_group(test_file: TestFile, index: int, group: TestGroup, rule_paths: list[str],
-                   engines: Engines) -> GroupResult:
+def run_test_group(test_file: TestFile, index: int, group: TestGroup, rules, engines: Engines) -> GroupResult:
     """Load the group's input, evaluate the rules over the grid, and judge every test case."""
     result = GroupResult(index, group.name, _cases(index, group))
 
@@ -157,10 +169,9 @@ def run_test_group(test_file: TestFile, index: int, group: TestGroup, rule_paths
     except NotationError as error:
         status = UNSUPPORTED if "unsupported" in str(error) else ERROR
         return abort(str(error), status)
-    try:
-        rule_groups = load_rule_files(rule_paths)
-    except RuleFileError as error:
-        return abort("\n".join(str(problem) for problem in error.problems))
+    if isinstance(rules, RuleFileError):
+        return abort("\n".join(str(problem) for problem in rules.problems))
+    rule_groups = rules
     for case in group.alert_rule_tests:
         if case.alertname == "":
             in_group = f" (in TestGroup {group.name})" if group.name else ""

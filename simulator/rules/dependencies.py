@@ -7,9 +7,9 @@ sees that output only from the previous evaluation.
 
 from __future__ import annotations
 
-import promql_parser
-
 from simulator.promql.model import METRIC_NAME
+
+from .parsing import parse_expr
 
 # A name set of None means "any metric name" (a selector without a fixed __name__).
 NameSet = frozenset[str] | None
@@ -18,7 +18,7 @@ NameSet = frozenset[str] | None
 def metric_names_read(expr: str) -> NameSet:
     """Metric names the expression selects; None when some selector matches any name."""
     names: set[str] = set()
-    stack = [promql_parser.parse(expr)]
+    stack = [parse_expr(expr)]
     while stack:
         node = stack.pop()
         kind = type(node).__name__

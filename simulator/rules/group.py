@@ -27,6 +27,7 @@ from simulator.promql.storage import Storage
 
 from .alerting import STATE_FIRING, STATE_INACTIVE, STATE_NAMES, STATE_PENDING, AlertHistory, alert_history
 from .dependencies import NameSet, metric_names_read, reads_any
+from .parsing import parse_expr
 from .model import AlertingRule, AlertTimeline, RecordingRule, RuleGroup
 from .outputs import (
     RuleEvaluationError,
@@ -59,7 +60,11 @@ def default_query(expr: str, storage: Storage, grid: Grid):
     """simulator.promql.engine.evaluate, imported late so this module loads without the engine."""
     from simulator.promql.engine import evaluate
 
-    return evaluate(expr, storage, grid)
+    try:
+        parsed = parse_expr(expr)
+    except ValueError:
+        parsed = expr  # let the engine report the syntax error in its own words
+    return evaluate(parsed, storage, grid)
 
 
 def default_instant_query(expr: str, storage: Storage, t_ms: int):
@@ -234,24 +239,36 @@ class _GroupEvaluator:
         self.outputs = _RuleOutputs(storage)
 
     def run(self) -> list[AlertInstance]:
-        """Evaluate all rules; repeat while a rule reads a later rule's changing output."""
-        needs_passes = _reads_later_outputs(self.plan)
-        max_passes = self.grid.steps + 2 if needs_passes else 1
-        instances: list[AlertInstance] = []
+        """Evaluate all rules in order; then re-evaluate, pass after pass, only the rules that
+        read an output that changed since they last ran (a later rule's output is seen from
+        the previous evaluation, so it can change what an earlier rule computed)."""
+        sources = [self.sources_of(planned) for planned in self.plan]
+        versions = [0] * len(self.plan)  # bumped whenever a rule's output changes
+        seen: list[dict[int, int] | None] = [None] * len(self.plan)
+        instances: dict[int, list[AlertInstance]] = {}
         try:
-            for _ in range(max_passes):
-                changed = False
-                instances = []
+            for _ in range(self.grid.steps + 2):
+                evaluated_any = False
                 for planned in self.plan:
-                    self.outputs.hide_from(planned.position)
-                    written, rule_instances = self.evaluate_rule(planned)
-                    changed |= self.outputs.replace(planned.position, written)
-                    instances.extend(rule_instances)
-                if not changed:
+                    position = planned.position
+                    current = {source: versions[source] for source in sources[position]}
+                    if seen[position] == current:
+                        continue
+                    evaluated_any = True
+                    self.outputs.hide_from(position)
+                    written, instances[position] = self.evaluate_rule(planned)
+                    if self.outputs.replace(position, written):
+                        versions[position] += 1
+                    seen[position] = {source: versions[source] for source in sources[position]}
+                if not evaluated_any:
                     break
         finally:
             self.outputs.reveal_all()
-        return instances
+        return [instance for position in sorted(instances) for instance in instances[position]]
+
+    def sources_of(self, planned: PlannedRule) -> list[int]:
+        """Positions of the rules whose output this rule can read (its own included)."""
+        return [other.position for other in self.plan if reads_any(planned.reads, other.writes)]
 
     def evaluate_rule(self, planned: PlannedRule):
         vector = self.query_over_grid(planned)
@@ -380,13 +397,6 @@ def _alert_series(rule: AlertingRule, instance: AlertInstance) -> list[SeriesOve
 
 def _timeline(instance: AlertInstance) -> AlertTimeline:
     return AlertTimeline(instance.rule.alert, dict(instance.labels), instance.history.intervals)
-
-
-def _reads_later_outputs(plan: list[PlannedRule]) -> bool:
-    written_from: list[frozenset[str]] = [frozenset()] * (len(plan) + 1)
-    for position in range(len(plan) - 1, -1, -1):
-        written_from[position] = written_from[position + 1] | plan[position].writes
-    return any(reads_any(p.reads, written_from[p.position]) for p in plan)
 
 
 def _template_query(owner, position: int, t_ms: int):

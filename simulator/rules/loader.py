@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import promql_parser
 import yaml
 
 from .durations import DurationError, parse_duration
+from .parsing import parse_expr
 from .model import AlertingRule, RecordingRule, RuleGroup
 from .yaml_nodes import (
     Problem,
@@ -156,7 +156,7 @@ class _RuleFileReader:
             fail(expr_node or node, "field 'expr' must be set in rule")
         else:
             try:
-                promql_parser.parse(expr)
+                parse_expr(expr)
             except ValueError as error:
                 fail(expr_node, f"could not parse expression: {error}")
         labels = self.string_map(fields.get("labels"), "label", fail)
