@@ -19,6 +19,7 @@ import promql_parser
 
 from .model import (
     DEFAULT_LOOKBACK_DELTA_MS,
+    Grid,
     MatrixOverGrid,
     PromQLError,
     ScalarOverGrid,
@@ -80,6 +81,8 @@ class _Context:
     # Per step, the rule evaluation timestamp for Series.hidden_at_eval_time; None inside
     # subqueries (see docs/evaluator.md, known limitations).
     hidden_cutoff_ms: np.ndarray | None
+    # The step of a subquery written without one ([5m:]).
+    subquery_step_ms: int = DEFAULT_SUBQUERY_STEP_MS
 
     @property
     def steps(self) -> int:
@@ -89,17 +92,20 @@ class _Context:
 def evaluate(
     expr: str | promql_parser.Expr,
     storage: Storage,
-    grid,
+    grid: Grid,
     *,
     lookback_delta_ms: int = DEFAULT_LOOKBACK_DELTA_MS,
     range_query: bool = False,
+    subquery_step_ms: int = DEFAULT_SUBQUERY_STEP_MS,
 ) -> VectorOverGrid | ScalarOverGrid | StringValue:
     """Evaluate a PromQL expression at every timestamp of `grid`.
 
     Step j equals Prometheus 2.42's instant query at grid.timestamps[j], so `@ start()` and
     `@ end()` mean that step's time. With range_query=True they mean the grid's start and end
-    instead, as in a Prometheus range query. Raises PromQLError when Prometheus would fail the
-    query; its message starts with "unsupported:" for features outside Prometheus 2.42 floats.
+    instead, as in a Prometheus range query. subquery_step_ms is the step of `[5m:]`
+    subqueries (promtool uses its evaluation_interval; the server its global one, 1m by
+    default). Raises PromQLError when Prometheus would fail the query; its message starts with
+    "unsupported:" for features outside Prometheus 2.42 floats.
     """
     node = parse(expr)
     step_ms = grid.timestamps
@@ -108,7 +114,7 @@ def evaluate(
         at_end = np.full(len(step_ms), grid.end_ms, dtype=np.int64)
     else:
         at_start = at_end = step_ms
-    context = _Context(storage, step_ms, lookback_delta_ms, at_start, at_end, step_ms)
+    context = _Context(storage, step_ms, lookback_delta_ms, at_start, at_end, step_ms, subquery_step_ms)
     result = _eval(node, context)
     if isinstance(result, MatrixOverGrid):
         raise PromQLError(
@@ -117,11 +123,11 @@ def evaluate(
     return result
 
 
-def instant_query(expr, storage: Storage, t_ms: int) -> VectorOverGrid | ScalarOverGrid | StringValue:
-    """Prometheus's instant query at t_ms: evaluate on a one-step grid."""
-    from .model import Grid
-
-    return evaluate(expr, storage, Grid.at(t_ms))
+def instant_query(
+    expr, storage: Storage, t_ms: int, **options
+) -> VectorOverGrid | ScalarOverGrid | StringValue:
+    """Prometheus's instant query at t_ms: evaluate on a one-step grid (options as evaluate's)."""
+    return evaluate(expr, storage, Grid.at(t_ms), **options)
 
 
 def parse(expr: str | promql_parser.Expr):
@@ -206,7 +212,7 @@ def _eval_subquery(node, context: _Context) -> MatrixOverGrid:
     """engine.go SubqueryExpr: the inner expression runs on steps aligned to absolute
     multiples of the subquery step; each outer step's window [end - range, end] (closed, 2.42)
     then reads those results like a range selector."""
-    step = _duration_ms(node.step) or DEFAULT_SUBQUERY_STEP_MS
+    step = _duration_ms(node.step) or context.subquery_step_ms
     range_ms = _duration_ms(node.range)
     window_end = _reference_ms(node.at, node.offset, context)
     inner_ms = _subquery_timestamps(window_end, range_ms, step)

@@ -187,3 +187,10 @@ def test_grid_evaluation_equals_instant_queries(values, start, step):
             single = instant_query(expr, storage, int(t))
             expected = {k: repr(v) for k, v in as_dict(single).items()}
             assert {k: repr(v) for k, v in as_dict(over_grid, j).items()} == expected, (expr, t)
+
+
+def test_subquery_default_step_is_configurable(ramp):
+    # promtool uses its evaluation_interval for [r:]: with 30s, [9m, 12m] holds 7 inner steps.
+    assert as_dict(instant_query("count_over_time(x[3m:])", ramp, 12 * MINUTE, subquery_step_ms=30_000)) == {
+        "{}": 7.0
+    }
