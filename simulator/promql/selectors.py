@@ -13,8 +13,9 @@ import numpy as np
 
 from .model import MatrixOverGrid, Series, VectorOverGrid, is_stale
 
-# Key of MatrixOverGrid.extra caching the flat sample arrays (see flat_samples).
-FLAT_SAMPLES_KEY = "flat_samples"
+# Key of MatrixOverGrid.extra holding a dict of per-matrix derived data (the flat sample
+# arrays, flagged positions, ...), shared by reference with every step slice of the matrix.
+SHARED_CACHE_KEY = "shared_cache"
 
 # Key of MatrixOverGrid.extra holding, per step, the evaluation timestamp before which samples
 # of `hidden_at_eval_time` series are visible (None: nothing hidden, e.g. inside subqueries).
@@ -100,7 +101,7 @@ class Windows:
     lo: np.ndarray  # (n_series, n_steps) int64
     hi: np.ndarray  # (n_series, n_steps) int64
     series_start: np.ndarray  # (n_series,) int64
-    # Per-matrix cache shared by all step blocks (MatrixOverGrid.extra).
+    # Per-matrix cache shared by all step blocks (see shared_cache).
     cache: dict = field(default_factory=dict)
 
     @property
@@ -115,7 +116,8 @@ class Windows:
 def flat_samples(matrix: MatrixOverGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All samples of the matrix back to back (t, v) and where each series starts; cached in
     matrix.extra so step chunks of one matrix share them."""
-    cached = matrix.extra.get(FLAT_SAMPLES_KEY)
+    cache = shared_cache(matrix)
+    cached = cache.get("flat_samples")
     if cached is not None:
         return cached
     lengths = np.array([len(s.t) for s in matrix.series], dtype=np.int64)
@@ -125,8 +127,13 @@ def flat_samples(matrix: MatrixOverGrid) -> tuple[np.ndarray, np.ndarray, np.nda
         flat_v = np.concatenate([s.v for s in matrix.series]).astype(np.float64, copy=False)
     else:
         flat_t, flat_v = np.zeros(0, dtype=np.int64), np.zeros(0)
-    matrix.extra[FLAT_SAMPLES_KEY] = (flat_t, flat_v, starts)
+    cache["flat_samples"] = (flat_t, flat_v, starts)
     return flat_t, flat_v, starts
+
+
+def shared_cache(matrix: MatrixOverGrid) -> dict:
+    """The matrix's cache of derived data, created on first use."""
+    return matrix.extra.setdefault(SHARED_CACHE_KEY, {})
 
 
 def matrix_windows(matrix: MatrixOverGrid) -> Windows:
@@ -146,7 +153,7 @@ def matrix_windows(matrix: MatrixOverGrid) -> Windows:
         row_lo = np.minimum(np.searchsorted(series.t, start_ms, side="left"), row_hi)
         lo[row] = row_lo + starts[row]
         hi[row] = row_hi + starts[row]
-    return Windows(flat_t, flat_v, lo, hi, starts, matrix.extra)
+    return Windows(flat_t, flat_v, lo, hi, starts, shared_cache(matrix))
 
 
 def matrix_step_slice(matrix: MatrixOverGrid, cols: slice) -> MatrixOverGrid:

@@ -297,3 +297,25 @@ def test_range_functions_over_many_steps_match_per_step_instant_queries_with_res
         over_grid = evaluate(expr, storage, grid)
         for step, t in enumerate(grid.timestamps):
             assert as_dict(over_grid, step) == as_dict(instant_query(expr, storage, int(t))), (expr, t)
+
+
+def test_range_functions_in_step_blocks_give_identical_results(monkeypatch):
+    # Large grids are processed in blocks of steps sharing cached per-matrix data; a tiny block
+    # size must not change a single bit (nor which cells are present).
+    import simulator.promql.functions as functions
+
+    storage = make_storage(
+        {'c{k="1"}': "0 4 9 3 8 8 1 50 51 60 2 2 2 9 NaN 4", 'c{k="2"}': "5 _ 1 stale 7 7 7 0 3"},
+        interval_ms=20_000,
+    )
+    grid = Grid(0, 6 * MINUTE, 10_000)
+    exprs = ["rate(c[1m])", "resets(c[2m])", "changes(c[1m])", "sum_over_time(c[2m])",
+             "max_over_time(c[90s])", "quantile_over_time(0.5, c[2m])", "predict_linear(c[2m], 30)",
+             "absent_over_time(c[20s])"]
+    whole = [evaluate(expr, storage, grid) for expr in exprs]
+    monkeypatch.setattr(functions, "_RANGE_CHUNK_CELLS", 3)
+    for expr, expected in zip(exprs, whole):
+        blocked = evaluate(expr, storage, grid)
+        assert blocked.labels == expected.labels, expr
+        assert (blocked.present == expected.present).all(), expr
+        assert blocked.values[blocked.present].tobytes() == expected.values[expected.present].tobytes(), expr
