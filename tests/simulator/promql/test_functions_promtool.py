@@ -94,6 +94,13 @@ MINUTE_CASES = [
     ("avg_over_time(g[5m:30s])", "12m10s"), ("count_over_time(g[10m:3m])", "12m"),
     ("sum(rate(c[5m]))", "11m"), ("sum by (job) (rate(c[5m]))", "11m"), ("g > bool 0.2", "3m"),
     ("max_over_time(sum(rate(c[2m]))[10m:1m])", "15m"),
+    # @ fixes the window; predict_linear still intercepts at the evaluation time.
+    ("predict_linear(c[5m] @ 300, 60)", "10m"), ("deriv(c[5m] @ 300)", "10m"), ("rate(c[5m] @ 300)", "10m"),
+    ("timestamp(c @ 300)", "10m"), ("time() - timestamp(c)", "10m30s"),
+    ("sum_over_time(c[3m:1m] @ 600 offset 2m)", "3m"), ("max_over_time((c @ 300)[3m:1m])", "12m"),
+    ("rate(c[5m:1m] @ 600)", "1m"), ("irate(c[10m:1m] offset -2m)", "5m"), ("c offset -30s", "4m45s"),
+    ("count_over_time(c[1m] offset -1m)", "4m"), ("absent_over_time(c[1m] offset -1h)", "4m"),
+    ("absent(c offset 1h)", "4m"),
 ]
 
 
