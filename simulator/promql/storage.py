@@ -67,6 +67,19 @@ class Storage:
         self._sorted = None
         self._by_name = None
 
+    def add_series(self, series: Series) -> None:
+        """Store a whole Series without copying its arrays (a new label set; else like add()).
+
+        For bulk loads (scenario generators): arrays may be shared between series, e.g. one
+        timestamp array for a whole scrape grid, so callers must not mutate them afterwards.
+        """
+        if series.labels in self._series:
+            self.add(series.labels, series.t, series.v)
+            return
+        self._series[series.labels] = series
+        self._sorted = None
+        self._by_name = None
+
     def all_series(self) -> list[Series]:
         if self._sorted is None:
             self._sorted = [self._series[k] for k in sorted(self._series)]
