@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from .errors import GoCallError, GoExecError, GoTemplateError
 from .executor import execute
 from .function_names import ALERT_TEMPLATE_FUNCTION_NAMES
-from .functions import GO_BUILTINS, prometheus_functions
+from .funcmap import alert_function_map
 from .parser import ParsedTemplate, parse
 from .values import GoMap, GoStruct, QueryResult, Sample
 
@@ -62,8 +63,15 @@ def parse_template(text: str, *, alert_name: str = "") -> Template:
 
     The prefix defining $labels, $externalLabels, $externalURL and $value is prepended, and the
     template is named "__alert_<alert_name>". Raises GoTemplateError (Go's message; ``offset``
-    points into ``text``) for anything Go's parser rejects.
+    points into ``text``) for anything Go's parser rejects. Results are cached: a rule's
+    templates are expanded for every alert instance at every evaluation, and execution never
+    changes a parsed template.
     """
+    return _parse_template_cached(text, alert_name)
+
+
+@lru_cache(maxsize=4096)
+def _parse_template_cached(text: str, alert_name: str) -> Template:
     name = ALERT_TEMPLATE_NAME_PREFIX + alert_name
     parsed = parse(
         ALERT_TEMPLATE_PREFIX + text,
@@ -125,7 +133,7 @@ def render(
     Raises GoTemplateError (parse) or GoExecError (execution) with Go's message.
     """
     template = parse_template(text, alert_name=alert_name)
-    functions = {**GO_BUILTINS, **prometheus_functions(_query_function(query), server_url)}
+    functions = alert_function_map(_query_function(query), server_url)
     return execute(template.parsed, functions, _alert_data(data))
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from . import gofmt
 from . import nodes as n
 from .errors import GoCallError, GoExecError
-from .functions import GoFunction
+from .funcmap import GoFunction
 from .goquote import go_quote
 from .parser import ParsedTemplate
 from .values import GoMap, GoStruct, GoTime, QueryResult, Sample, SafeHTML, go_type_name, is_true
