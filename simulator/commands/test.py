@@ -22,6 +22,8 @@ def test_command(files: tuple[str, ...], timeline: bool, as_json: bool) -> None:
             click.echo(out, nl=False)
             if err:
                 click.echo(err, nl=False, err=True)
+            for note in result.notes:
+                click.echo(f"  note: {note}", err=True)
         if timeline:
             click.echo(_timeline_text(timeline_report(results)))
     if not all(result.ok for result in results):

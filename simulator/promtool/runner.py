@@ -65,6 +65,8 @@ class FileResult:
     groups: list[GroupResult] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # alertkit's own explanations (e.g. a field newer than 2.42), shown after promtool's text.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -95,7 +97,8 @@ def run_test_file(path: str | Path, engines: Engines | None = None) -> FileResul
         result.file_errors.append(f"cannot read {path}: {error.strerror}")
         return result
     except TestFileError as error:
-        result.file_errors.extend(str(problem) for problem in error.problems)
+        result.file_errors.append(error.promtool_text())
+        result.notes.extend(error.hints())
         return result
     rule_paths = _resolve_rule_files(test_file, result.warnings)
     repeated = _repeated(test_file.group_eval_order)
@@ -114,7 +117,7 @@ def _resolve_rule_files(test_file: TestFile, warnings: list[str]) -> list[str]:
     paths = []
     for pattern in test_file.rule_files:
         if pattern and not os.path.isabs(pattern):
-            pattern = os.path.join(base, pattern)
+            pattern = os.path.normpath(os.path.join(base, pattern))  # Go's filepath.Join cleans
         matches = sorted(glob.glob(pattern))
         if not matches:
             warnings.append(f"WARNING: no file match pattern {pattern}")
@@ -170,7 +173,9 @@ def run_test_group(test_file: TestFile, index: int, group: TestGroup, rules, eng
         status = UNSUPPORTED if "unsupported" in str(error) else ERROR
         return abort(str(error), status)
     if isinstance(rules, RuleFileError):
-        return abort("\n".join(str(problem) for problem in rules.problems))
+        # rules.Manager.LoadGroups: "<file>: <line>:<col>: <message>" per problem.
+        return abort("\n".join(f"{p.file}: {p.position.line}:{p.position.column}: {p.message}"
+                               if p.position else f"{p.file}: {p.message}" for p in rules.problems))
     rule_groups = rules
     for case in group.alert_rule_tests:
         if case.alertname == "":

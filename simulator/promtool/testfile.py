@@ -110,6 +110,26 @@ class TestFileError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
+    def promtool_text(self) -> str:
+        """The error as promtool 2.42 prints it (yaml.v2's wording).
+
+        A fatal error (bad YAML, a bad duration) stops decoding and is printed alone; type
+        errors such as unknown fields are collected into one "yaml: unmarshal errors:" list.
+        """
+        fatal = [p for p in self.problems if p.kind != "unmarshal"]
+        if fatal:
+            return fatal[0].message
+        lines = [f"  line {p.position.line}: {p.message}" for p in self.problems]
+        return "\n".join(["yaml: unmarshal errors:"] + lines)
+
+    def hints(self) -> list[str]:
+        """Why a field is unknown, when it is a field of a newer promtool."""
+        return [
+            f"{p.file}:{p.position.line}:{p.position.column}: {name} was {_NEWER_FIELDS[name]}; "
+            "promtool 2.42 does not know it"
+            for p in self.problems for name in _NEWER_FIELDS if f"field {name} not found" in p.message
+        ]
+
 
 def parse_test_file(text: str, path: str) -> TestFile:
     """Parse a test file's text; raise TestFileError listing every problem."""
@@ -129,8 +149,8 @@ class _Reader:
         self.path = path
         self.problems: list[Problem] = []
 
-    def problem(self, node, message: str) -> None:
-        self.problems.append(Problem(self.path, position_of(node) if node is not None else None, message))
+    def problem(self, node, message: str, kind: str = "fatal") -> None:
+        self.problems.append(Problem(self.path, position_of(node) if node is not None else None, message, kind))
 
     def fields(self, node, allowed: set[str], type_name: str) -> dict:
         if node is None or is_null(node):
@@ -141,10 +161,9 @@ class _Reader:
         found = {}
         for key, key_node, value in mapping_items(node):
             if key not in allowed:
-                hint = f" ({key} is {_NEWER_FIELDS[key]}; promtool 2.42 rejects it)" if key in _NEWER_FIELDS else ""
-                self.problem(key_node, f"field {key} not found in type {type_name}{hint}")
+                self.problem(key_node, f"field {key} not found in type main.{type_name}", "unmarshal")
             elif key in found:
-                self.problem(key_node, f'mapping key "{key}" already defined')
+                self.problem(key_node, f"field {key} already set in type main.{type_name}", "unmarshal")
             else:
                 found[key] = value
         return found
@@ -239,6 +258,6 @@ class _Reader:
             # yaml.v2 resolves 6E-01 as a float; PyYAML's YAML 1.1 resolver wants a dot.
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem(node, f"cannot unmarshal {scalar_text(node)!r} into a float64 value")
+            self.problem(node, f"cannot unmarshal !!str `{scalar_text(node)}` into float64", "unmarshal")
             return math.nan
         return float(value)

@@ -407,12 +407,45 @@ def _template_query(owner, position: int, t_ms: int):
         if outputs is not None:
             outputs.hide_from(position)
         try:
-            return _samples(owner.instant_query(expr, owner.storage, t_ms))
+            return order_like_prometheus(expr, _samples(owner.instant_query(expr, owner.storage, t_ms)))
         finally:
             if outputs is not None:
                 outputs.reveal_all()
 
     return run
+
+
+def order_like_prometheus(expr: str, samples: list[tuple[Labels, float]]) -> list[tuple[Labels, float]]:
+    """An instant query's samples in the order Prometheus returns them, for {{ range query }}.
+
+    The grid evaluator keeps one row order for all steps, but the order of an instant query's
+    result is visible to templates: sort/sort_desc sort by value (promql/functions.go
+    funcSort, funcSortDesc) and an ungrouped topk/bottomk returns its heap sorted
+    (promql/engine.go aggregation: sort.Sort(sort.Reverse(aggr.heap))). NaN sorts last except
+    for sort(), where vectorByValueHeap puts it first.
+    """
+    try:
+        node = parse_expr(expr)
+    except ValueError:
+        return samples
+    while type(node).__name__ == "ParenExpr":
+        node = node.expr
+    kind = type(node).__name__
+    if kind == "Call" and node.func.name in ("sort", "sort_desc"):
+        descending = node.func.name == "sort_desc"
+    elif kind == "AggregateExpr" and str(node.op) in ("topk", "bottomk") and node.modifier is None:
+        descending = str(node.op) == "topk"
+    else:
+        return samples
+    nan_first = kind == "Call" and not descending
+
+    def key(sample):
+        value = sample[1]
+        if value != value:  # NaN
+            return (0 if nan_first else 2, 0.0)
+        return (1, -value if descending else value)
+
+    return sorted(samples, key=key)
 
 
 def _samples(result) -> list[tuple[Labels, float]]:

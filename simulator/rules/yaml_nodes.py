@@ -30,6 +30,9 @@ class Problem:
     file: str
     position: Position | None
     message: str
+    # "unmarshal": a yaml.v2 type error, collected and reported together by UnmarshalStrict;
+    # "fatal": an error that stops decoding at once (e.g. a custom unmarshaler's error).
+    kind: str = "fatal"
 
     def __str__(self) -> str:
         if self.position is None:

@@ -23,14 +23,16 @@ def test_defaults_and_fields():
     assert group.promql_expr_tests[0].exp_samples[0].value == 0.8  # yaml.v2 reads 8E-1 as a float
 
 
-def test_unknown_and_newer_keys_are_errors_with_positions():
+def test_unknown_and_newer_keys_are_reported_like_yaml_v2_with_a_hint():
     with pytest.raises(TestFileError) as caught:
         parse_test_file("tests:\n  - start_timestamp: 0\n    interval: 1m\n    bogus: 1\n", "t.yml")
-    rendered = [str(p) for p in caught.value.problems]
-    assert rendered == [
-        "t.yml:2:5: field start_timestamp not found in type testGroup "
-        "(start_timestamp is added in Prometheus 3.9; promtool 2.42 rejects it)",
-        "t.yml:4:5: field bogus not found in type testGroup",
+    assert caught.value.promtool_text() == (
+        "yaml: unmarshal errors:\n"
+        "  line 2: field start_timestamp not found in type main.testGroup\n"
+        "  line 4: field bogus not found in type main.testGroup"
+    )
+    assert caught.value.hints() == [
+        "t.yml:2:5: start_timestamp was added in Prometheus 3.9; promtool 2.42 does not know it"
     ]
 
 
@@ -39,3 +41,5 @@ def test_bad_durations_and_values_are_errors():
         parse_test_file("evaluation_interval: soon\ntests:\n  - promql_expr_test:\n"
                         "    - {expr: up, exp_samples: [{labels: up, value: 'one'}]}\n", "t.yml")
     assert len(caught.value.problems) == 2
+    # A bad duration stops yaml.v2 at once: promtool prints only that error.
+    assert caught.value.promtool_text() == 'not a valid duration string: "soon"'
