@@ -53,6 +53,8 @@ _CARDINALITY = {
 
 _SET_OPERATORS = {"and", "or", "unless"}
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
 # promql_parser reads "@ -100" as "@ 0" (it loses the sign), so negative @ times are refused.
 _NEGATIVE_AT = re.compile(r"@\s*-")
 
@@ -182,7 +184,10 @@ def _reference_ms(at, offset: timedelta | None, context: _Context) -> np.ndarray
         else:
             # str(at) is "@ <seconds with 3 decimals>"; reading at.at fails for negative times.
             seconds = Decimal(str(at).split()[1])
-            base = np.full(context.steps, int(seconds * 1000), dtype=np.int64)
+            at_ms = int(seconds * 1000)
+            if not _INT64_MIN <= at_ms <= _INT64_MAX:
+                raise PromQLError(f"timestamp out of bounds for @ modifier: {seconds}")
+            base = np.full(context.steps, at_ms, dtype=np.int64)
     return base - _duration_ms(offset)
 
 

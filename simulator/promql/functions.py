@@ -516,10 +516,11 @@ def holt_winters(args: CallArgs) -> VectorOverGrid:
     windows = matrix_windows(matrix)
     in_use = (windows.count > 0).any(axis=0)
     for label, factor in (("smoothing", smoothing), ("trend", trend)):
-        bad = in_use & ~((factor > 0) & (factor < 1))
+        # Go tests sf <= 0 || sf >= 1: a NaN factor passes and yields NaN.
+        bad = in_use & ((factor <= 0) | (factor >= 1))
         if bad.any():
             got = factor[np.flatnonzero(bad)[0]]
-            raise PromQLError(f"invalid {label} factor. Expected: 0 < {label[0]}f < 1, got: {got:f}")
+            raise PromQLError(f"invalid {label} factor. Expected: 0 < {label[0]}f < 1, got: {go_format_f(got)}")
     sf, tf = smoothing[None, :], trend[None, :]
     v0, _, _ = _sample_at(windows, 0)
     v1, _, _ = _sample_at(windows, 1)
@@ -532,6 +533,15 @@ def holt_winters(args: CallArgs) -> VectorOverGrid:
         y = (1 - sf) * (s1 + b)
         s0, s1 = np.where(valid, s1, s0), np.where(valid, x + y, s1)
     return _range_output(matrix, s1, windows.count >= 2)
+
+
+def go_format_f(value: float) -> str:
+    """Go's %f: six decimals, with NaN, +Inf and -Inf spelled Go's way."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return f"{value:f}"
 
 
 def absent_over_time(args: CallArgs) -> VectorOverGrid:

@@ -194,3 +194,8 @@ def test_subquery_default_step_is_configurable(ramp):
     assert as_dict(instant_query("count_over_time(x[3m:])", ramp, 12 * MINUTE, subquery_step_ms=30_000)) == {
         "{}": 7.0
     }
+
+
+def test_at_timestamp_out_of_range_is_a_promql_error(ramp):
+    with pytest.raises(PromQLError, match="out of bounds"):
+        instant_query("x @ 1e20", ramp, 0)

@@ -319,3 +319,10 @@ def test_range_functions_in_step_blocks_give_identical_results(monkeypatch):
         assert blocked.labels == expected.labels, expr
         assert (blocked.present == expected.present).all(), expr
         assert blocked.values[blocked.present].tobytes() == expected.values[expected.present].tobytes(), expr
+
+
+def test_holt_winters_lets_a_nan_factor_through_and_prints_like_go(storage):
+    # Go checks sf <= 0 || sf >= 1, which NaN passes: the answer is NaN, not an error. ✔
+    assert math.isnan(value_at(storage, "holt_winters(g[10m], NaN, 0.5)", 7 * MINUTE))
+    with pytest.raises(PromQLError, match=r"got: 1\.000000$"):
+        instant_query("holt_winters(g[10m], 1, 0.5)", storage, 7 * MINUTE)
