@@ -23,13 +23,14 @@ from compiler.naming import (
     rule_file_name,
     runbook_file_name,
 )
-from compiler.problems import Problem, SourcePosition, sorted_problems
+from compiler.problems import Problem, Severity, SourcePosition, sorted_problems
 from compiler.promql import syntax_problem
 from compiler.render import RuleGroupOutput, alerting_rule_entry, recording_rule_entry, render_rule_file
 from compiler.runbooks import RunbookRenderer, missing_runbook, orphan_runbook, read_runbooks
 from compiler.validation import ValidatedAlert, validate_file
 
 ALERT_FILE_GLOB = "*.yaml"
+IGNORED_ALERT_FILE_GLOB = "*.yml"  # a likely slip: warned about, not read (one suffix keeps stems unique)
 
 
 @dataclass
@@ -71,6 +72,9 @@ def _validate_all(alerts_dir: Path, result: CompileResult) -> list[ValidatedAler
         validated += outcome.alerts
         result.problems += outcome.problems
         result.defined_names.update(outcome.defined_names)
+    for path in sorted(alerts_dir.glob(IGNORED_ALERT_FILE_GLOB)):
+        message = f"ignored: definitions files end in .yaml (rename to {path.stem}.yaml)"
+        result.problems.append(Problem(SourcePosition(str(path)), message, severity=Severity.WARNING))
     return validated
 
 

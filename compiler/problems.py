@@ -60,8 +60,8 @@ def render_problem(problem: Problem) -> str:
 
 
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
-    """Problems in a stable order: errors and warnings interleaved by position."""
-    return sorted(problems, key=Problem.sort_key)
+    """Problems in a stable order, errors and warnings interleaved by position; exact repeats dropped."""
+    return sorted(set(problems), key=Problem.sort_key)
 
 
 class CompileFailed(Exception):

@@ -92,7 +92,7 @@ class AlertFileV1(StrictModel):
     """One `alerts/*.yaml` file: a version and a list of alert definitions (validated one by one)."""
 
     api_version: Literal["alertkit/v1"] = Field(alias="apiVersion")
-    alerts: list[dict[str, Any]]
+    alerts: list[Any]
 
 
 class ConfigV1(StrictModel):

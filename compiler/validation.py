@@ -45,6 +45,10 @@ def validate_file(path: Path, display_name: str) -> FileValidation:
     document = load_yaml(path.read_text(encoding="utf-8"), str(path))
     if document.problems:
         return FileValidation([], document.problems, [])
+    if not isinstance(document.data, dict):
+        what = "the file is empty" if document.data is None else f"got {_describe(document.data)}"
+        message = f"expected a mapping with `apiVersion: alertkit/v1` and `alerts:`; {what}"
+        return FileValidation([], [Problem(document.positions.of_value(()), message)], [])
     problems = duplicate_key_problems(document.data, document.positions)
     raw_alerts = document.data.get("alerts") if isinstance(document.data, dict) else None
     names = [_alert_name(raw) for raw in raw_alerts] if isinstance(raw_alerts, list) else []
@@ -80,8 +84,13 @@ def duplicate_key_problems(data: Any, positions: PositionMap) -> list[Problem]:
 
 
 def _validate_alert(
-    raw: dict[str, Any], path: YamlPath, positions: PositionMap, file: Path, display_name: str
+    raw: Any, path: YamlPath, positions: PositionMap, file: Path, display_name: str
 ) -> tuple[ValidatedAlert | None, list[Problem]]:
+    if not isinstance(raw, dict):
+        message = f"must be a mapping (one alert definition), got {_describe(raw)}"
+        return None, [Problem(positions.of_value(path), message, field=dotted(path))]
+    if "params" in raw and raw["params"] is None:
+        raw = {**raw, "params": {}}  # `params:` left empty: every parameter takes its default
     name = _alert_name(raw)
     problems: list[Problem] = []
     try:
@@ -101,9 +110,8 @@ def _validate_alert(
         )
     params = None
     if kind is not None:
-        raw_params = raw.get("params", {})
         try:
-            params = kind.params.model_validate(raw_params if raw_params is not None else {})
+            params = kind.params.model_validate(raw.get("params", {}))
         except ValidationError as error:
             problems += pydantic_problems(error, path + ("params",), positions, name, kind.params, "params")
     if spec is None or params is None:

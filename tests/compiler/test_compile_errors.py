@@ -78,6 +78,10 @@ BAD_INPUTS = [
     ("api_version", HEADER.replace("v1", "v2") + _alert(),
      "alerts/bad.yaml:1:13: apiVersion: unsupported apiVersion 'alertkit/v2': expected 'alertkit/v1'"),
     ("duplicate_key", HEADER + _alert(extra="    for: 10m\n"), "alerts/bad.yaml:10:5: alert Bad: for: duplicate key 'for'"),
+    ("empty_file", "", "alerts/bad.yaml:1:1: expected a mapping with `apiVersion: alertkit/v1` and `alerts:`; the file is empty"),
+    ("alert_not_a_mapping", HEADER + "  - 1\n", "alerts/bad.yaml:3:5: alerts[0]: must be a mapping (one alert definition), got int 1"),
+    ("label_value_not_a_string", HEADER + _alert(extra="    labels: {tier: 1}\n"),
+     "alerts/bad.yaml:10:20: alert Bad: labels.tier: must be a valid string, got int 1"),
     ("zscore_needs_record", HEADER + _alert(kind="zscore_anomaly", params="      expr: rate(x[5m])\n"),
      "alerts/bad.yaml:11:7: alert Bad: params: expr is not a plain series selector: name its recording rule with "
      "`record`"),
@@ -186,3 +190,22 @@ def test_every_problem_of_a_run_is_reported_together(compiled_project):
     assert any(line.startswith("alerts/bad.yaml:13:11: alert Bad2: kind: unknown kind 'nope'") for line in lines)
     assert "compile failed: 2 error(s); nothing under build/ was changed" in lines
     assert not any("orphan" in line for line in lines)  # Bad is defined, only invalid: its runbook is not orphan
+
+
+def test_a_yml_file_is_not_read_but_warned_about(compiled_project):
+    compiled_project.write_alerts("typo.yml", "not: read\n")
+
+    result = compiled_project.compile()
+
+    assert result.exit_code == 0
+    assert "alerts/typo.yml:1:1: warning: ignored: definitions files end in .yaml (rename to typo.yaml)" in result.stderr
+
+
+def test_empty_params_take_every_default(compiled_project):
+    compiled_project.write_alerts("srm.yaml", HEADER + _alert(kind="srm", params=""))
+
+    result = compiled_project.compile()
+
+    assert result.exit_code == 0, result.stderr
+    rules = (compiled_project.build / "prometheus" / "srm.yml").read_text()
+    assert "increase(experiment_assignments_total[1h])" in rules
