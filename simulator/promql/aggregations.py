@@ -123,6 +123,8 @@ def _wavefront(groups: list[Group]):
 
 
 def _fold(op: str, vec: VectorOverGrid, groups: list[Group]) -> tuple[np.ndarray, np.ndarray]:
+    if op in ("sum", "count", "group"):
+        return _sum_or_count(op, vec, groups)
     steps = vec.values.shape[1]
     shape = (len(groups), steps)
     value = np.zeros(shape)  # groupedAggregation.value
@@ -139,6 +141,32 @@ def _fold(op: str, vec: VectorOverGrid, groups: list[Group]) -> tuple[np.ndarray
             seen[g] |= present
         result = _finish_fold(op, value, mean, count)
     return result, seen
+
+
+def _sum_or_count(op: str, vec: VectorOverGrid, groups: list[Group]) -> tuple[np.ndarray, np.ndarray]:
+    """sum, count and group, one numpy call per group over all its rows and steps.
+
+    Trap: sum is a naive += in input order (Kahan summation only arrives in 2.54), so
+    sum(0.1, 0.2, 0.3) = 0.6000000000000001. np.add.accumulate adds row after row by
+    definition; np.sum (pairwise) and even np.add.reduceat do not keep that order. Absent cells
+    are -0.0, the one float that leaves every value unchanged under +, so a lone -0 sums to -0.
+    """
+    steps = vec.values.shape[1]
+    sums = np.zeros((len(groups), steps))
+    counts = np.zeros((len(groups), steps))
+    with np.errstate(all="ignore"):
+        for g, group in enumerate(groups):
+            present = vec.present[group.rows]
+            counts[g] = present.sum(axis=0)
+            if op == "sum":
+                filled = np.where(present, vec.values[group.rows], -0.0)
+                sums[g] = np.add.accumulate(filled, axis=0)[-1]
+    seen = counts > 0
+    if op == "count":
+        return counts, seen
+    if op == "group":
+        return np.ones_like(counts), seen
+    return sums, seen
 
 
 def _fold_step(op, v, first, later, value, mean, count):

@@ -81,7 +81,24 @@ def go_pow(x, y) -> np.ndarray:
     The special cases run in Go's order: Pow(NaN, 0) = 1, Pow(1, NaN) = 1.
     """
     x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
-    x, y = x.copy(), y.copy()
+    shape = x.shape
+    x, y = x.ravel(), y.ravel()
+    with np.errstate(all="ignore"):
+        fraction, integral = np.modf(np.abs(y))
+        special = (
+            (y == 0) | (x == 1) | np.isnan(x) | np.isnan(y) | (x == 0) | np.isinf(x) | np.isinf(y)
+            | (np.abs(y) == 0.5) | ((fraction != 0) & (x < 0)) | (integral >= 2.0**63)
+        )
+        out = np.empty(x.shape)
+        general = ~special
+        out[general] = _pow_by_squaring(x[general], y[general], integral[general], fraction[general])
+        if special.any():
+            out[special] = _pow_special_cases(x[special], y[special])
+    return out.reshape(shape)
+
+
+def _pow_special_cases(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The switch at the top of Go's pow, in its order (1-D arrays)."""
     out = np.full(x.shape, np.nan)
     done = np.zeros(x.shape, dtype=bool)
 
@@ -90,30 +107,24 @@ def go_pow(x, y) -> np.ndarray:
         out[mask] = value[mask] if isinstance(value, np.ndarray) else value
         done[mask] = True
 
-    with np.errstate(all="ignore"):
-        settle((y == 0) | (x == 1), 1.0)
-        settle(np.isnan(x) | np.isnan(y), np.nan)
-        odd_y = _is_odd_int(y)
-        settle((x == 0) & (y < 0), np.where(odd_y, np.copysign(np.inf, x), np.inf))
-        settle((x == 0) & (y > 0), np.where(odd_y, x, 0.0))
-        settle(np.isinf(y), np.where(x == -1, 1.0, np.where((np.abs(x) < 1) == (y > 0), 0.0, np.inf)))
-        negative_inf_base = (x == -np.inf) & ~done
-        if negative_inf_base.any():
-            # Pow(-Inf, y) = Pow(-0, -y)
-            out[negative_inf_base] = go_pow(np.full(negative_inf_base.sum(), -0.0), -y[negative_inf_base])
-            done |= negative_inf_base
-        settle((x == np.inf) & (y < 0), 0.0)
-        settle((x == np.inf) & (y > 0), np.inf)
-        settle(y == 0.5, np.sqrt(x))
-        settle(y == -0.5, 1 / np.sqrt(x))
-
-        fraction, integral = np.modf(np.abs(y))
-        settle((fraction != 0) & (x < 0), np.nan)
-        huge = integral >= 2.0**63
-        settle(huge, np.where(x == -1, 1.0, np.where((np.abs(x) < 1) == (y > 0), 0.0, np.inf)))
-        rest = ~done
-        if rest.any():
-            out[rest] = _pow_by_squaring(x[rest], y[rest], integral[rest], fraction[rest])
+    settle((y == 0) | (x == 1), 1.0)
+    settle(np.isnan(x) | np.isnan(y), np.nan)
+    odd_y = _is_odd_int(y)
+    settle((x == 0) & (y < 0), np.where(odd_y, np.copysign(np.inf, x), np.inf))
+    settle((x == 0) & (y > 0), np.where(odd_y, x, 0.0))
+    settle(np.isinf(y), np.where(x == -1, 1.0, np.where((np.abs(x) < 1) == (y > 0), 0.0, np.inf)))
+    negative_inf_base = (x == -np.inf) & ~done
+    if negative_inf_base.any():
+        # Pow(-Inf, y) = Pow(-0, -y)
+        out[negative_inf_base] = go_pow(np.full(negative_inf_base.sum(), -0.0), -y[negative_inf_base])
+        done |= negative_inf_base
+    settle((x == np.inf) & (y < 0), 0.0)
+    settle((x == np.inf) & (y > 0), np.inf)
+    settle(y == 0.5, np.sqrt(x))
+    settle(y == -0.5, 1 / np.sqrt(x))
+    fraction, integral = np.modf(np.abs(y))
+    settle((fraction != 0) & (x < 0), np.nan)
+    settle(integral >= 2.0**63, np.where(x == -1, 1.0, np.where((np.abs(x) < 1) == (y > 0), 0.0, np.inf)))
     return out
 
 
@@ -127,25 +138,49 @@ def _pow_by_squaring(x, y, integral, fraction) -> np.ndarray:
     xe = xe.astype(np.int64)
     ae = np.zeros(x.shape, dtype=np.int64)
     bits = integral.astype(np.int64)
+    if bits.size and (bits == bits[0]).all():
+        a1, ae = _multiply_in_squarings(a1, x1, xe, ae, int(bits[0]))
+        bits = np.zeros_like(bits)
     while (active := bits != 0).any():
         # Go breaks out when xe leaves ±4096: the final Ldexp under/overflows anyway.
         escaping = active & ((xe < -(1 << 12)) | (xe > (1 << 12)))
-        ae[escaping] += xe[escaping]
-        bits[escaping] = 0
+        ae = np.where(escaping, ae + xe, ae)
+        bits = np.where(escaping, 0, bits)
         active &= ~escaping
         odd = active & ((bits & 1) == 1)
-        a1[odd] *= x1[odd]
-        ae[odd] += xe[odd]
-        x1[active] *= x1[active]
-        xe[active] <<= 1
+        a1 = np.where(odd, a1 * x1, a1)
+        ae = np.where(odd, ae + xe, ae)
+        x1 = np.where(active, x1 * x1, x1)
+        xe = np.where(active, xe << 1, xe)
         renormalize = active & (x1 < 0.5)
-        x1[renormalize] += x1[renormalize]
-        xe[renormalize] -= 1
-        bits[active] >>= 1
+        x1 = np.where(renormalize, x1 + x1, x1)
+        xe = np.where(renormalize, xe - 1, xe)
+        bits = np.where(active, bits >> 1, bits)
     negative = y < 0
-    a1[negative] = 1 / a1[negative]
-    ae[negative] = -ae[negative]
-    return np.ldexp(a1, np.clip(ae, -100_000, 100_000))
+    a1 = np.where(negative, 1 / a1, a1)
+    ae = np.where(negative, -ae, ae)
+    return np.ldexp(a1, np.clip(ae, -100_000, 100_000).astype(np.int32))
+
+
+def _multiply_in_squarings(a1, x1, xe, ae, bits: int):
+    """The squaring loop of Go's pow for one integer exponent shared by every element."""
+    escaped = np.zeros(a1.shape, dtype=bool)
+    while bits != 0:
+        # Go breaks out when xe leaves ±4096: the final Ldexp under/overflows anyway.
+        escaping = ~escaped & ((xe < -(1 << 12)) | (xe > (1 << 12)))
+        if escaping.any():
+            ae = np.where(escaping, ae + xe, ae)
+            escaped |= escaping
+        if bits & 1:
+            a1 = np.where(escaped, a1, a1 * x1)
+            ae = np.where(escaped, ae, ae + xe)
+        x1 = x1 * x1
+        xe = xe << 1
+        renormalize = x1 < 0.5
+        x1 = np.where(renormalize, x1 + x1, x1)
+        xe = np.where(renormalize, xe - 1, xe)
+        bits >>= 1
+    return a1, ae
 
 
 # math/atan.go: the Cephes rational approximation Go uses (pure Go on amd64).

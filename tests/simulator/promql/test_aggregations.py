@@ -387,3 +387,11 @@ def test_matches_promtool():
     }
     for (expr, ours), theirs in zip(cases.items(), promtool_results(series, list(cases))):
         assert {row: float(ours.values[i, 0]) for i, row in enumerate(ours.labels) if ours.present[i, 0]} == theirs, expr
+
+
+def test_sum_adds_sequentially_not_pairwise():
+    # Sequentially, every +1 is lost against 1e16 (round half to even); a pairwise sum keeps them.
+    rows = {"big": [1e16]} | {f'one{{i="{i}"}}': [1.0] for i in range(200)}
+    expect(aggregate("sum", vec(rows), [], False, None), {"{}": [1e16]})
+    expect(aggregate("sum", vec({f'one{{i="{i}"}}': [1.0] for i in range(200)} | {"big": [1e16]}), [], False, None),
+           {"{}": [1.0000000000000200e16]})
