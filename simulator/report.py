@@ -120,17 +120,20 @@ def _scenario_text(result: ScenarioResult) -> str:
         f"evaluation {format_duration(s.evaluation_interval_ms)}, seed {s.seed}; "
         f"{result.series_count} series, {result.sample_count} samples",
     ]
-    checks = [
-        (d.incident, _at(next(i.start_ms for i in s.incidents if i.name == d.incident)), f"expect {d.alertname}",
-         format_duration(d.budget_ms), _at(d.time_to_detect_ms) if d.detected_at_ms is not None else "never",
-         "ok" if d.passed else "FAIL")
-        for d in result.detections
-    ] + [
-        (c.incident, _at(next(i.start_ms for i in s.incidents if i.name == c.incident)), f"silent {c.alertname}",
-         "-", "fired at " + _at(c.fired_at_ms) if c.fired_at_ms is not None else "silent",
-         "ok" if c.passed else "FAIL")
-        for c in result.silences
-    ]
+    checks = []
+    for incident in s.incidents:
+        starts = _at(incident.start_ms)
+        checks += [
+            (incident.name, starts, f"expect {d.alertname}", format_duration(d.budget_ms),
+             _at(d.time_to_detect_ms) if d.detected_at_ms is not None else "never", "ok" if d.passed else "FAIL")
+            for d in result.detections if d.incident == incident.name
+        ]
+        checks += [
+            (incident.name, starts, f"silent {c.alertname}", "-",
+             "fired at " + _at(c.fired_at_ms) if c.fired_at_ms is not None else "silent",
+             "ok" if c.passed else "FAIL")
+            for c in result.silences if c.incident == incident.name
+        ]
     if checks:
         lines.append("")
         lines += _table(("INCIDENT", "STARTS", "CHECK", "BUDGET", "DETECTED AFTER", "RESULT"), checks)
