@@ -7,6 +7,7 @@ output before evaluating the next rule at the same timestamp.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -289,8 +290,11 @@ class _GroupEvaluator:
         return series.labels, t, v
 
     def query_over_grid(self, planned: PlannedRule) -> VectorOverGrid:
+        expr = planned.rule.expr
+        if isinstance(planned.rule, AlertingRule):
+            expr = alerting_query_text(expr)
         try:
-            return as_vector(self.query(planned.rule.expr, self.storage, self.grid), self.grid.steps)
+            return as_vector(self.query(expr, self.storage, self.grid), self.grid.steps)
         except (PromQLError, TypeError):
             t_ms, message = self.first_failing_step(planned)
             raise RuleEvaluationError(planned.name, t_ms, message) from None
@@ -300,7 +304,9 @@ class _GroupEvaluator:
         last_error = None
         for t_ms in self.timestamps:
             try:
-                as_vector(self.query(planned.rule.expr, self.storage, Grid.at(int(t_ms))), 1)
+                as_vector(self.query(planned.rule.expr if isinstance(planned.rule, RecordingRule)
+                                     else alerting_query_text(planned.rule.expr), self.storage,
+                                     Grid.at(int(t_ms))), 1)
             except (PromQLError, TypeError) as error:
                 return int(t_ms), str(error)
             except Exception as error:  # noqa: BLE001 - reported, never a traceback
@@ -369,6 +375,36 @@ class _GroupEvaluator:
         for name, value in expanded.items():
             labels = labels_set(labels, name, value)
         return labels_set(labels, ALERT_NAME_LABEL, rule.alert)
+
+
+_SELECTOR_MATCHERS = re.compile(
+    r'\{((?:[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)"(?:[^"\\]|\\.)*",?)+)\}'
+)
+_MATCHER = re.compile(r'[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)"(?:[^"\\]|\\.)*"')
+
+
+def alerting_query_text(expr: str) -> str:
+    """The query text an alerting rule really runs in 2.42.
+
+    rules/alerting.go Eval queries r.vector.String(), and VectorSelector.String() sorts the
+    label matchers (promql/parser/printer.go). Only absent() can tell: its labels come from the
+    matchers in order, Set for the first "=" of a name, Del for any other matcher of that name,
+    so x{a="v", a!~"r"} keeps a="v" in an alert (the matchers become a!~"r", a="v") but not in
+    a promql_expr_test. Only expressions that use absent are re-printed.
+    """
+    if "absent" not in expr:
+        return expr
+    try:
+        printed = str(parse_expr(expr))
+    except ValueError:
+        return expr
+    sorted_text = _SELECTOR_MATCHERS.sub(
+        lambda m: "{" + ",".join(sorted(_MATCHER.findall(m.group(1)))) + "}", printed)
+    try:
+        parse_expr(sorted_text)
+    except ValueError:
+        return expr
+    return sorted_text
 
 
 def _alert_series(rule: AlertingRule, instance: AlertInstance) -> list[SeriesOverGrid]:

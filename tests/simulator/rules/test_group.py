@@ -147,3 +147,21 @@ def test_group_order_puts_listed_groups_in_that_order():
     groups = [RuleGroup(n, "f", [RecordingRule("r_" + n, n)]) for n in ("a", "b", "c")]
     evaluate_rule_groups(groups, Storage(), GRID, query=query, group_order=["c", "b", "a"])
     assert seen == ["c", "b", "a"]
+
+
+def test_alerting_rules_query_the_reprinted_expression_with_sorted_matchers():
+    from simulator.rules.group import alerting_query_text
+
+    # MANIFEST (wikimedia case): 2.42 alerts see x{a!~"r",a="v"}, so absent() keeps a="v".
+    assert alerting_query_text('absent(x{b="1", a="v", a !~ "r"})') == 'absent(x{a!~"r",a="v",b="1"})'
+    assert alerting_query_text('up{b="1", a="2"} == 0') == 'up{b="1", a="2"} == 0'
+
+
+def test_template_query_results_come_in_prometheus_order():
+    from simulator.rules.group import order_like_prometheus
+
+    samples = [((("n", "a"),), 1.0), ((("n", "b"),), float("nan")), ((("n", "c"),), 3.0)]
+    assert [s[1] for s in order_like_prometheus("topk(5, x)", samples)][:2] == [3.0, 1.0]
+    assert [s[0] for s in order_like_prometheus("sort_desc(x)", samples)] == [(("n", "c"),), (("n", "a"),), (("n", "b"),)]
+    assert [s[0] for s in order_like_prometheus("sort(x)", samples)] == [(("n", "b"),), (("n", "a"),), (("n", "c"),)]
+    assert order_like_prometheus("topk by (n) (1, x)", samples) == samples
