@@ -8,7 +8,6 @@ JSON escapes, which YAML accepts. Tests load every output back and compare.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -75,8 +74,10 @@ def _mapping_lines(mapping: dict, first_prefix: str, prefix: str) -> list[str]:
 
 # Characters that may not start a plain scalar, and sequences that may not appear in one (YAML 1.1, 7.3.3).
 _PLAIN_FIRST_FORBIDDEN = set("-?:,[]{}#&*!|>'\"%@`")
-_PLAIN_FORBIDDEN = re.compile(r": |:$| #|[\t\x00-\x1f\x7f\x85\u2028\u2029\ufeff]")
-_UNQUOTABLE_SINGLE = re.compile(r"[\n\r\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]")
+_PLAIN_FORBIDDEN = re.compile(r": |:$| #")
+# Anything that is not a printable non-break character must go double-quoted and escaped (YAML 1.1, 5.1, 5.4).
+_NEEDS_ESCAPE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|\ufeff")
+_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
 _RESOLVER = yaml.resolver.Resolver()
 
 
@@ -87,6 +88,8 @@ def _reads_back_as_string(text: str) -> bool:
 
 def yaml_string(text: str) -> str:
     """`text` as a YAML scalar that reads back as exactly `text`."""
+    if _NEEDS_ESCAPE.search(text):
+        return _double_quoted(text)
     plain_ok = (
         text
         and text == text.strip()
@@ -96,6 +99,23 @@ def yaml_string(text: str) -> str:
     )
     if plain_ok:
         return text
-    if not _UNQUOTABLE_SINGLE.search(text) and text == text.strip(" "):
+    if text == text.strip(" "):
         return "'" + text.replace("'", "''") + "'"
-    return json.dumps(text, ensure_ascii=False)
+    return _double_quoted(text)
+
+
+def _double_quoted(text: str) -> str:
+    return '"' + "".join(_escape(char) for char in text) + '"'
+
+
+def _escape(char: str) -> str:
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    if not _NEEDS_ESCAPE.match(char):
+        return char
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02X}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04X}"
+    return f"\\U{code:08X}"

@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compiler.chisquare import chi_square_critical_value, chi_square_survival
 from compiler.durations import InvalidDuration, format_duration, parse_duration
 from compiler.kinds.latency_quantile import quantile_label
 from compiler.naming import label_name_problem
+from compiler.render import yaml_string
 from compiler.yamlsource import load_yaml
 
 
@@ -74,3 +78,19 @@ def test_label_names_follow_prometheus_rules():
 
 def test_quantile_labels():
     assert [quantile_label(q) for q in (0.5, 0.99, 0.999)] == ["p50", "p99", "p99_9"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_every_string_the_emitter_writes_reads_back_unchanged(text):
+    document = yaml.safe_load(f"key: {yaml_string(text)}\n")
+    assert document == {"key": text}
+
+
+@pytest.mark.parametrize(
+    "text, emitted",
+    [("up == 0", "up == 0"), ("true", "'true'"), ("1.5", "'1.5'"), ("{{ $value }}", "'{{ $value }}'"),
+     ("a: b", "'a: b'"), ("it's", "it's"), ("line\nbreak", '"line\\nbreak"'), ("", "''")],
+)
+def test_emitter_quotes_only_when_needed(text, emitted):
+    assert yaml_string(text) == emitted
