@@ -9,7 +9,7 @@ import urllib.parse
 from . import gofmt
 from .errors import GoCallError
 from .funcmap import GoFunction
-from .values import BOOL_KIND, STRING_KIND, GoMap, SafeHTML, basic_kind, go_type_name, is_true
+from .values import BOOL_KIND, STRING_KIND, GoMap, GoUint8, SafeHTML, basic_kind, go_type_name, is_true
 
 
 def _go_not(arg) -> bool:
@@ -46,7 +46,10 @@ def _go_index(item, *indexes):
             position = _index_arg(index, len(item))
             if position == len(item):
                 raise GoCallError(f"reflect: {'string' if isinstance(item, str) else 'slice'} index out of range")
-            item = item.encode("utf-8", "surrogateescape")[position] if isinstance(item, str) else item[position]
+            if isinstance(item, str):
+                item = GoUint8(item.encode("utf-8", "surrogateescape")[position])
+            else:
+                item = item[position]
         elif isinstance(item, GoMap):
             if index is None:
                 raise GoCallError("value is nil; should be of type string")

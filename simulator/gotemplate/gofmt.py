@@ -296,19 +296,65 @@ def _parse_number(fmt: str, i: int) -> tuple[int | None, int]:
     return int(fmt[start:i]), i
 
 
-def sprintf(fmt: str, args: list) -> str:
-    """fmt.Sprintf: verbs, flags, width, precision, '*', %% and Go's error spellings
-    (%!d(MISSING), %!(EXTRA ...), %!(NOVERB), %!(BADWIDTH), %!(BADPREC))."""
-    out: list[str] = []
-    arg_index = 0
-    i, end = 0, len(fmt)
-    while i < end:
-        next_percent = fmt.find("%", i)
-        if next_percent < 0:
-            out.append(fmt[i:])
-            break
-        out.append(fmt[i:next_percent])
-        i = next_percent + 1
+class _Printf:
+    """One fmt.Sprintf call: Go's doPrintf loop with its argument cursor and error states."""
+
+    def __init__(self, fmt: str, args: list) -> None:
+        self.fmt = fmt
+        self.args = args
+        self.arg_num = 0
+        self.reordered = False  # an explicit [n] index was used: no EXTRA check
+        self.good_arg_num = True
+        self.out: list[str] = []
+
+    def arg_number(self, i: int) -> tuple[int, bool]:
+        """An explicit argument index "[n]" at fmt[i] (print.go argNumber); returns (i, found)."""
+        fmt = self.fmt
+        if i >= len(fmt) or fmt[i] != "[":
+            return i, False
+        self.reordered = True
+        close = fmt.find("]", i + 1)
+        if close < 0:
+            self.good_arg_num = False
+            return i + 1, False
+        number, after = _parse_number(fmt, i + 1)
+        if number is None or after != close:
+            self.good_arg_num = False
+            return close + 1, False
+        if 1 <= number <= len(self.args):
+            self.arg_num = number - 1
+            return close + 1, True
+        self.good_arg_num = False
+        return close + 1, True
+
+    def star_argument(self) -> int | None:
+        value, self.arg_num = _int_from_arg(self.args, self.arg_num)
+        return value
+
+    def run(self) -> str:
+        fmt, end = self.fmt, len(self.fmt)
+        i = 0
+        while i < end:
+            next_percent = fmt.find("%", i)
+            if next_percent < 0:
+                self.out.append(fmt[i:])
+                break
+            self.out.append(fmt[i:next_percent])
+            i = self.one_verb(next_percent + 1)
+            if i < 0:
+                break
+        if not self.reordered and self.arg_num < len(self.args):
+            extras = [
+                "<nil>" if extra is None else f"{go_type_name(extra)}={format_value(extra, 'v')}"
+                for extra in self.args[self.arg_num :]
+            ]
+            self.out.append("%!(EXTRA " + ", ".join(extras) + ")")
+        return "".join(self.out)
+
+    def one_verb(self, i: int) -> int:
+        """Format one %-directive starting after the '%'; return where to continue (-1: stop)."""
+        fmt, end = self.fmt, len(self.fmt)
+        self.good_arg_num = True
         flags = _Flags()
         while i < end and fmt[i] in "#0+- ":
             flag = fmt[i]
@@ -323,52 +369,63 @@ def sprintf(fmt: str, args: list) -> str:
             else:
                 flags.space = True
             i += 1
+        i, after_index = self.arg_number(i)
         if i < end and fmt[i] == "*":
             i += 1
-            width, arg_index = _int_from_arg(args, arg_index)
+            width = self.star_argument()
             if width is None:
-                out.append("%!(BADWIDTH)")
+                self.out.append("%!(BADWIDTH)")
             elif width < 0:
                 flags.width, flags.minus, flags.zero = -width, True, False
             else:
                 flags.width = width
+            after_index = False
         else:
             flags.width, i = _parse_number(fmt, i)
+            if after_index and flags.width is not None:  # "%[3]2d"
+                self.good_arg_num = False
         if i + 1 < end and fmt[i] == ".":
             i += 1
-            if fmt[i] == "*":
+            if after_index:  # "%[3].2d"
+                self.good_arg_num = False
+            i, after_index = self.arg_number(i)
+            if i < end and fmt[i] == "*":
                 i += 1
-                precision, arg_index = _int_from_arg(args, arg_index)
+                precision = self.star_argument()
                 if precision is None or precision < 0:
-                    flags.precision = None
-                    out.append("%!(BADPREC)")
+                    self.out.append("%!(BADPREC)")
                 else:
                     flags.precision = precision
+                after_index = False
             else:
                 precision, i = _parse_number(fmt, i)
                 flags.precision = precision if precision is not None else 0
+        if not after_index:
+            i, after_index = self.arg_number(i)
         if i >= end:
-            out.append("%!(NOVERB)")
-            break
+            self.out.append("%!(NOVERB)")
+            return -1
         verb = fmt[i]
         i += 1
-        if verb == "%":
-            out.append("%")
-            continue
-        if arg_index >= len(args):
-            out.append(f"%!{verb}(MISSING)")
-            continue
-        if verb == "v":
-            flags.sharp_v, flags.sharp = flags.sharp, False
-            flags.plus_v, flags.plus = flags.plus, False
-        out.append(format_value(args[arg_index], verb, flags))
-        arg_index += 1
-    if arg_index < len(args):
-        extras = []
-        for extra in args[arg_index:]:
-            extras.append("<nil>" if extra is None else f"{go_type_name(extra)}={format_value(extra, 'v')}")
-        out.append("%!(EXTRA " + ", ".join(extras) + ")")
-    return "".join(out)
+        if verb == "%":  # does not use an argument, ignores width and precision
+            self.out.append("%")
+        elif not self.good_arg_num:
+            self.out.append(f"%!{verb}(BADINDEX)")
+        elif self.arg_num >= len(self.args):
+            self.out.append(f"%!{verb}(MISSING)")
+        else:
+            if verb == "v":
+                flags.sharp_v, flags.sharp = flags.sharp, False
+                flags.plus_v, flags.plus = flags.plus, False
+            self.out.append(format_value(self.args[self.arg_num], verb, flags))
+            self.arg_num += 1
+        return i
+
+
+def sprintf(fmt: str, args: list) -> str:
+    """fmt.Sprintf: verbs, flags, width, precision, '*', [n] indexes, %% and Go's error
+    spellings (%!d(MISSING), %!(EXTRA ...), %!(NOVERB), %!(BADWIDTH), %!(BADPREC), BADINDEX)."""
+    return _Printf(fmt, args).run()
 
 
 def _int_from_arg(args: list, index: int) -> tuple[int | None, int]:

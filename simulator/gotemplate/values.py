@@ -85,12 +85,20 @@ class GoTime:
         return text + " +0000 UTC"
 
 
+class GoUint8(int):
+    """A byte (uint8), as ``index`` returns for a string."""
+
+    go_type = "uint8"
+
+
 def go_type_name(value) -> str:
     """reflect.TypeOf(value).String() for the stand-ins (nil has no type: "<nil>")."""
     if value is None:
         return "<nil>"
     if isinstance(value, bool):
         return "bool"
+    if isinstance(value, GoUint8):
+        return GoUint8.go_type
     if isinstance(value, int):
         return "int"
     if isinstance(value, float):
