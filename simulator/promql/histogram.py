@@ -65,12 +65,27 @@ def histogram_quantile(q: ScalarOverGrid, vec: VectorOverGrid) -> VectorOverGrid
         if bound is None:
             continue
         histograms.setdefault(labels_without(labels, {BUCKET_LABEL}), []).append((row, bound))
-    rows = ResultRows(steps)
+    prepared = []
     for key, buckets in histograms.items():
         bucket_rows = [row for row, _ in buckets]
         bounds = np.array([bound for _, bound in buckets])
-        value = bucket_quantile(q.values, bounds, vec.values[bucket_rows], vec.present[bucket_rows])
-        rows.add(labels_without(key, {METRIC_NAME}), value, vec.present[bucket_rows].any(axis=0))
+        prepared.append((key, *coalesce_buckets(bounds, vec.values[bucket_rows], vec.present[bucket_rows])))
+    # Histograms with the same number of buckets are computed together: every (histogram, step)
+    # pair is one column of a (buckets, histograms*steps) array.
+    values = [None] * len(prepared)
+    by_size: dict[int, list[int]] = {}
+    for index, (_, bounds, _, _) in enumerate(prepared):
+        by_size.setdefault(len(bounds), []).append(index)
+    for members in by_size.values():
+        bounds = np.hstack([np.repeat(prepared[m][1][:, None], steps, axis=1) for m in members])
+        counts = np.hstack([prepared[m][2] for m in members])
+        present = np.hstack([prepared[m][3] for m in members])
+        columns = _bucket_quantile_columns(np.tile(q.values, len(members)), bounds, counts, present)
+        for position, m in enumerate(members):
+            values[m] = columns[position * steps:(position + 1) * steps]
+    rows = ResultRows(steps)
+    for (key, _, _, present), value in zip(prepared, values):
+        rows.add(labels_without(key, {METRIC_NAME}), value, present.any(axis=0))
     errors = FirstError()
     errors.add(rows.collisions, 2, SAME_LABELSET_MESSAGE)
     errors.raise_if_any()
@@ -84,6 +99,12 @@ def bucket_quantile(q: np.ndarray, bounds: np.ndarray, counts: np.ndarray, prese
     Returns (steps,) values (meaningless where no bucket is present).
     """
     bounds, counts, present = coalesce_buckets(bounds, counts, present)
+    columns_bounds = np.repeat(bounds[:, None], counts.shape[1], axis=1)
+    return _bucket_quantile_columns(q, columns_bounds, counts, present)
+
+
+def _bucket_quantile_columns(q: np.ndarray, bounds: np.ndarray, counts: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """bucketQuantile for every column of coalesced, bound-sorted (buckets, columns) arrays."""
     bounds, counts, n = _compact_present(bounds, counts, present)
     counts = ensure_monotonic(counts, n)
     buckets, steps = counts.shape
@@ -144,17 +165,19 @@ def coalesce_buckets(bounds: np.ndarray, counts: np.ndarray, present: np.ndarray
 
 
 def _compact_present(bounds: np.ndarray, counts: np.ndarray, present: np.ndarray):
-    """Per step, move the present buckets to the front (still in bound order).
+    """Per column, move the present buckets to the front (still in bound order).
 
-    Returns bounds and counts as (buckets, steps) arrays and n, the number present per step.
+    Returns bounds and counts as (buckets, columns) arrays and n, the number present per column.
     """
-    order = np.argsort(~present, axis=0, kind="stable")
-    compact_bounds = np.broadcast_to(bounds[:, None], counts.shape)
-    return (
-        np.take_along_axis(compact_bounds, order, axis=0),
-        np.take_along_axis(counts, order, axis=0),
-        present.sum(axis=0),
-    )
+    n = present.sum(axis=0)
+    partial = np.flatnonzero(n < present.shape[0])
+    if partial.size == 0:
+        return bounds, counts, n
+    bounds, counts = bounds.copy(), counts.copy()
+    order = np.argsort(~present[:, partial], axis=0, kind="stable")
+    bounds[:, partial] = np.take_along_axis(bounds[:, partial], order, axis=0)
+    counts[:, partial] = np.take_along_axis(counts[:, partial], order, axis=0)
+    return bounds, counts, n
 
 
 def ensure_monotonic(counts: np.ndarray, n: np.ndarray) -> np.ndarray:

@@ -247,3 +247,11 @@ def test_matches_promtool():
     exprs = [f"histogram_quantile({phi}, lat_bucket)" for phi in quantiles]
     for phi, theirs in zip(quantiles, promtool_results(series, exprs)):
         assert {row: values[0] for row, values in cells(histogram_quantile(q(phi), x)).items()} == theirs, phi
+
+
+def test_histograms_computed_together_keep_their_own_answers():
+    h = vec({'h{job="a",le="1"}': [1.0, 4.0], 'h{job="a",le="2"}': [2.0, 4.0], 'h{job="a",le="+Inf"}': [4.0, 4.0],
+             'h{job="b",le="10"}': [0.0, None], 'h{job="b",le="20"}': [10.0, 1.0], 'h{job="b",le="+Inf"}': [10.0, 2.0]})
+    # a: rank 2 -> 1 + 1*(1/1) = 2 ; rank 1 -> 0 + 1*(1/4) = 0.25
+    # b: rank 5 -> 10 + 10*(5/10) = 15 ; step 1 without le=10: rank 0.5 -> 0 + 20*(0.5/1) = 10
+    expect(histogram_quantile(q(0.5, 0.25), h), {'{job="a"}': [2.0, 0.25], '{job="b"}': [15.0, 10.0]})
