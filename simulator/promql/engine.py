@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import timedelta
 from decimal import Decimal
 
@@ -133,9 +134,17 @@ def instant_query(
 
 
 def parse(expr: str | promql_parser.Expr):
-    """Parse with promql_parser; a syntax error becomes a PromQLError."""
+    """Parse with promql_parser (memoized per text); a syntax error becomes a PromQLError.
+
+    Prefer handing evaluate() the text, or an AST from this function: it also refuses what
+    promql_parser would silently misread (negative @ times) and knows holt_winters."""
     if not isinstance(expr, str):
         return expr
+    return _parse_text(expr)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(expr: str):
     if _NEGATIVE_AT.search(expr):
         raise PromQLError("unsupported: negative @ timestamps (promql-parser drops their sign)")
     if _NEWER_NAME.search(expr):

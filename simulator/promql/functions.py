@@ -122,18 +122,19 @@ def _step_slice(args: CallArgs, cols: slice) -> CallArgs:
 # Window helpers
 
 
-def _sample_at(windows: Windows, k: int | np.ndarray):
-    """The k-th sample of every window: (value, time, valid)."""
+def _sample_at(windows: Windows, k: int | np.ndarray, with_time: bool = True, all_valid: bool = False):
+    """The k-th sample of every window: (value, time or None, valid). all_valid: the caller
+    knows every window holds more than k samples (skips the masking)."""
     index = windows.lo + k
     valid = index < windows.hi
-    return _take(windows, index, valid)
+    return _take(windows, index, valid, with_time, all_valid)
 
 
-def _take(windows: Windows, index: np.ndarray, valid: np.ndarray):
+def _take(windows: Windows, index: np.ndarray, valid: np.ndarray, with_time: bool = True, all_valid: bool = False):
     if len(windows.flat_v) == 0:  # no samples at all: every window is empty
         return np.zeros(index.shape), np.zeros(index.shape, dtype=np.int64), valid
-    safe = np.where(valid, index, 0)
-    return windows.flat_v[safe], windows.flat_t[safe], valid
+    safe = index if all_valid else np.where(valid, index, 0)
+    return windows.flat_v[safe], windows.flat_t[safe] if with_time else None, valid
 
 
 def _last_sample(windows: Windows, back: int = 1):
@@ -274,15 +275,21 @@ def instant_value(matrix: MatrixOverGrid, is_rate: bool) -> VectorOverGrid:
 # *_over_time
 
 
-def _over_time_sequential(matrix: MatrixOverGrid, init, step, finish) -> VectorOverGrid:
-    """Run a per-sample accumulator over every window, k = 0..longest window, vectorized."""
+def _over_time_sequential(matrix: MatrixOverGrid, init, step, finish, with_time: bool = False) -> VectorOverGrid:
+    """Run a per-sample accumulator over every window, k = 0..longest window, vectorized.
+    step(state, value, time or None, k) returns the new state of every window."""
     windows = matrix_windows(matrix)
     present = windows.count > 0
     state = init(windows.count.shape)
+    # Offsets every window holds need no masking (the common case: equal-length windows).
+    always_valid = int(windows.count.min()) if windows.count.size else 0
     for k in range(windows.max_count):
-        v, t, valid = _sample_at(windows, k)
+        v, t, valid = _sample_at(windows, k, with_time, all_valid=k < always_valid)
         updated = step(state, v, t, k)
-        state = tuple(np.where(valid, new, old) for new, old in zip(updated, state))
+        if k < always_valid:
+            state = tuple(updated)
+        else:
+            state = tuple(np.where(valid, new, old) for new, old in zip(updated, state))
     return _range_output(matrix, finish(state, windows), present)
 
 
@@ -470,14 +477,18 @@ def linear_regression(windows: Windows, intercept_ms: np.ndarray):
     sums = [np.zeros(shape) for _ in range(8)]  # sumX, cX, sumY, cY, sumXY, cXY, sumX2, cX2
     init_y, _, _ = _sample_at(windows, 0)
     const_y = np.ones(shape, dtype=bool)
+    always_valid = int(windows.count.min()) if windows.count.size else 0
     for k in range(windows.max_count):
-        v, t, valid = _sample_at(windows, k)
+        v, t, valid = _sample_at(windows, k, all_valid=k < always_valid)
         const_y &= ~valid | (v == init_y)
         x = _ms_to_seconds(t - intercept_ms)
         updated = []
         for pair, inc in zip(range(0, 8, 2), (x, v, x * v, x * x)):
             total, comp = kahan_sum_inc(inc, sums[pair], sums[pair + 1])
-            updated += [np.where(valid, total, sums[pair]), np.where(valid, comp, sums[pair + 1])]
+            if k < always_valid:
+                updated += [total, comp]
+            else:
+                updated += [np.where(valid, total, sums[pair]), np.where(valid, comp, sums[pair + 1])]
         sums = updated
     sum_x, sum_y, sum_xy, sum_x2 = (sums[i] + sums[i + 1] for i in range(0, 8, 2))
     cov_xy = sum_xy - sum_x * sum_y / n
