@@ -80,6 +80,7 @@ def test_srm_detected_within_six_hours(results):
 
 @pytest.mark.parametrize("name", [
     "null-rate-spike", "latency-regression", "cache-degradation", "ctr-sag", "model-score-shift", "no-traffic",
+    "process-restarts",
 ])
 def test_scenario_per_alert_kind_passes(results, name):
     result = results[name]
@@ -143,6 +144,20 @@ def test_exported_promtool_file_passes_promtool(rules_dir, tmp_path):
     assert result.exit_code == 0, result.output
     text = out.read_text()
     assert "alertname: FeatureNullRateHigh" in text and "exp_labels:" in text  # it does check a firing alert
+    run = subprocess.run(["promtool", "test", "rules", out.name], cwd=out.parent,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_exported_window_with_counter_resets_and_stale_markers_passes_promtool(rules_dir, tmp_path):
+    """Faults (a restart resetting every counter, a stale marker) simulated exactly as promtool sees them."""
+    out = tmp_path / "restarts.test.yml"
+    result = CliRunner().invoke(alertkit, [
+        "export-promtool", str(SCENARIOS / "process-restarts.yaml"), "--rules", str(rules_dir),
+        "--from", "2d1h30m", "--span", "1h", "--out", str(out),
+    ])
+    assert result.exit_code == 0, result.output
+    assert " stale " in out.read_text()
     run = subprocess.run(["promtool", "test", "rules", out.name], cwd=out.parent,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
