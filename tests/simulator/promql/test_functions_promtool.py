@@ -10,6 +10,7 @@ checked as `(E) != bool (E)` instead: 1 exactly where E is NaN, 0 elsewhere.
 import math
 
 import numpy as np
+import pytest
 from helpers import as_dict, make_storage, promtool_test_file, run_promtool
 
 from simulator.promql.engine import instant_query
@@ -158,3 +159,44 @@ def test_inverse_trigonometry_follows_go_math(tmp_path):
     series = {"u": "0.05 0.3 0.69 0.71 0.9 0.99 1 -0.8 -0.3 1e-300"}
     cases = [(f"{fn}(u)", f"{minute}m") for fn in ["asin", "acos", "atan"] for minute in range(10)]
     _assert_promtool_agrees(series, "1m", cases, tmp_path)
+
+
+def _random_series_values(rnd, count: int) -> str:
+    """Counter-like runs with drops, tiny and large steps, many decimals, gaps and stale markers."""
+    out, value = [], rnd.uniform(-5, 50)
+    for _ in range(count):
+        draw = rnd.random()
+        if draw < 0.08:
+            out.append("_")
+        elif draw < 0.11:
+            out.append("stale")
+        elif draw < 0.2:
+            value = rnd.uniform(0, 5)
+            out.append(repr(round(value, rnd.randint(0, 6))))
+        else:
+            value += rnd.choice([0, 0, rnd.uniform(0, 3), rnd.uniform(-2, 2) * 1e-3, rnd.randint(0, 9)])
+            out.append(repr(round(value, rnd.randint(0, 12))))
+    return " ".join(out)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_seeded_random_series_match_promtool(seed, tmp_path):
+    import random
+
+    rnd = random.Random(seed)
+    series = {f'm{{i="{i}"}}': _random_series_values(rnd, rnd.randint(5, 60)) for i in range(4)}
+    templates = [f.replace("c[", "m[") for f in RANGE_FUNCTIONS] + [
+        "last_over_time(m[{r}])", "count_over_time(m[{r}])", "stdvar_over_time(m[{r}])", "present_over_time(m[{r}])"
+    ]
+    cases = []
+    for _ in range(200):
+        window = rnd.choice(["30s", "45s", "1m", "2m", "3m17s", "5m", "10m"])
+        expr = rnd.choice(templates).format(r=window)
+        if rnd.random() < 0.2:
+            expr = expr.replace(f"m[{window}]", f"m[{window}:{rnd.choice(['10s', '15s', '20s', '1m'])}]")
+        if rnd.random() < 0.2:
+            expr = expr.replace("]", f"] offset {rnd.choice(['10s', '1m', '-30s'])}", 1)
+        cases.append((expr, f"{rnd.randint(0, 15 * 60)}s"))
+    # promtool loads input only up to the last evaluation_interval step <= the largest eval_time.
+    cases.append(("vector(1)", "1h"))
+    _assert_promtool_agrees(series, "15s", cases, tmp_path)
