@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from simulator.promql.model import is_stale, labels_get
 from simulator.scenarios import generate_series, parse_scenario
@@ -172,3 +173,43 @@ faults:
     assert list(impressions.t_ms[stale]) == [18 * 3600_000]
     untouched = find(series, "ranker_model_score_count")
     assert not is_stale(untouched.values).any() and len(untouched.t_ms) == 86400 // 15 + 1
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rate=st.floats(0, 2000),
+    hit=st.floats(0, 1),
+    null=st.floats(0, 1),
+    p50=st.floats(0.002, 0.5),
+    spread=st.floats(1.5, 20),
+    ctr=st.floats(0, 1),
+)
+def test_any_baseline_gives_prometheus_native_counters(seed, rate, hit, null, p50, spread, ctr):
+    scenario = parse_scenario(f"""
+name: h
+duration: 2h
+seed: {seed}
+baseline:
+  request_rate: {{base: {rate}}}
+  cache_hit_ratio: {hit}
+  features: {{f: {null}}}
+  latency: {{p50: {p50}, p50_amplitude: 0, p99: {p50 * spread}, p99_amplitude: 0}}
+  ctr: {ctr}
+""")
+    series = generate_series(scenario)
+    for s in series:
+        if labels_get(s.labels, "__name__") != "ranker_model_score_sum":
+            assert np.all(np.diff(s.values) >= 0), s.labels
+    buckets = sorted(
+        (s for s in series if labels_get(s.labels, "__name__") == "ranker_request_duration_seconds_bucket"),
+        key=lambda s: float(labels_get(s.labels, "le")),
+    )
+    assert np.all(np.diff(np.stack([b.values for b in buckets]), axis=0) >= 0)
+    requests = find(series, "ranker_requests_total").values
+    np.testing.assert_array_equal(buckets[-1].values, requests)
+    nulls = find(series, "ranker_feature_nulls_total").values
+    hits = find(series, "ranker_feature_cache_requests_total", result="hit").values
+    clicks, impressions = find(series, "ranker_clicks_total").values, find(series, "ranker_impressions_total").values
+    assert np.all(np.diff(nulls) <= np.diff(requests)) and np.all(np.diff(hits) <= np.diff(requests))
+    assert np.all(np.diff(clicks) <= np.diff(impressions))
