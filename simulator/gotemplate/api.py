@@ -10,7 +10,9 @@ from typing import Protocol
 from .errors import GoCallError, GoExecError, GoTemplateError
 from .executor import execute
 from .function_names import ALERT_TEMPLATE_FUNCTION_NAMES
-from .funcmap import alert_function_map
+from .funcmap import GoFunction
+from .go_builtins import GO_BUILTINS
+from .prometheus_functions import prometheus_functions
 from .parser import ParsedTemplate, parse
 from .values import GoMap, GoStruct, QueryResult, Sample
 
@@ -115,6 +117,11 @@ def _query_function(query: QueryFunc | None) -> Callable[[str], QueryResult]:
     return run_query
 
 
+def alert_function_map(query: QueryFunc | None, server_url: str | None) -> dict[str, GoFunction]:
+    """Every function an alert template can call, for one expansion."""
+    return {**GO_BUILTINS, **prometheus_functions(_query_function(query), server_url)}
+
+
 def render(
     text: str,
     data: TemplateData,
@@ -133,7 +140,7 @@ def render(
     Raises GoTemplateError (parse) or GoExecError (execution) with Go's message.
     """
     template = parse_template(text, alert_name=alert_name)
-    functions = alert_function_map(_query_function(query), server_url)
+    functions = alert_function_map(query, server_url)
     return execute(template.parsed, functions, _alert_data(data))
 
 

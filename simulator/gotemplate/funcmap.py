@@ -1,5 +1,5 @@
-"""The function map a template runs with: Go's builtins plus Prometheus's alert-template
-functions, as one table of typed signatures (Go's FuncMap).
+"""The entries of a template's function map (Go's FuncMap): Go's builtins (go_builtins.py)
+and Prometheus's alert-template functions (prometheus_functions.py) share this shape.
 
 A signature lists Go parameter types because the executor checks and converts arguments the way
 Go's reflection does ("wrong type for value; expected float64; got string"). Types used:
@@ -23,11 +23,3 @@ class GoFunction:
     impl: Callable
     variadic: bool = False
     builtin: bool = False
-
-
-def alert_function_map(query: Callable, server_url: str | None) -> dict[str, GoFunction]:
-    """Every function an alert template can call, for one expansion."""
-    from .go_builtins import GO_BUILTINS
-    from .prometheus_functions import prometheus_functions
-
-    return {**GO_BUILTINS, **prometheus_functions(query, server_url)}

@@ -202,3 +202,43 @@ def test_server_url_feeds_external_url_functions() -> None:
     assert render(text, TemplateData(), server_url="https://prom.example.com/sub") == "https://prom.example.com/sub /sub"
     with pytest.raises(GoExecError, match="nil pointer dereference"):
         render(text, TemplateData())  # promtool test rules has no server URL
+
+
+def _random_values(count: int, seed: int) -> list[float]:
+    """Floats across 34 orders of magnitude, both signs, some near rounding ties."""
+    import random
+
+    rng = random.Random(seed)
+    values = []
+    for _ in range(count):
+        magnitude = 10 ** rng.uniform(-12, 22)
+        mantissa_digits = rng.choice([1, 2, 3, 4, 5, 17])
+        value = float(f"{magnitude:.{mantissa_digits}g}")
+        if rng.random() < 0.2:
+            # a decimal tie just past the 4th significant digit (what %.4g and humanize round)
+            value = float(f"{rng.uniform(1, 10):.3f}5e{rng.randint(-12, 21)}")
+        values.append(-value if rng.random() < 0.3 else value)
+    return values
+
+
+NUMBER_TEMPLATES = [
+    "{{ $value }}",
+    "{{ humanize $value }}",
+    "{{ humanize1024 $value }}",
+    "{{ humanizeDuration $value }}",
+    "{{ humanizePercentage $value }}",
+    "{{ humanizeTimestamp $value }}",
+    '{{ printf "%.2f|%.3g|%e|%8.1f|%v" $value $value $value $value $value }}',
+]
+
+
+def test_random_values_match_promtool() -> None:
+    values = [repr(v) for v in _random_values(150, seed=20240422)]
+    theirs = promtool_expansions(NUMBER_TEMPLATES, values)
+    mismatches = []
+    for case, value in enumerate(values):
+        for index, text in enumerate(NUMBER_TEMPLATES):
+            ours = expand_alert_template(text, TemplateData(value=float(value)), alert_name="A")
+            if ours != theirs[case][index]:
+                mismatches.append((value, text, ours, theirs[case][index]))
+    assert mismatches == []
