@@ -1,7 +1,8 @@
 """Benchmark: compile 1,000 generated alert definitions (with runbooks), median of a few runs.
 
 `run()` returns the numbers; the integrator records them in BENCHMARKS.md. Target: under 2 s on the 2-core
-machine. Run alone with `.venv/bin/python -m benchmarks.compile_bench`.
+machine. Wall time is measured around compile_project + write_build (validate, generate, parse, render runbooks,
+emit, write), not process start-up; CPU time is reported beside it because the machine is shared. Run alone with `.venv/bin/python -m benchmarks.compile_bench`.
 """
 
 from __future__ import annotations
@@ -85,14 +86,15 @@ def run(definitions: int = DEFINITIONS, runs: int = RUNS) -> dict:
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         generate_project(root, definitions)
-        seconds = []
+        seconds, cpu_seconds = [], []
         for _ in range(runs):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             result = compile_project(root / "alerts", root / "runbooks", "build/runbooks/")
             if result.failed:
                 raise RuntimeError(f"benchmark project does not compile: {result.problems[:3]}")
             write_build(root / "build", result.files)
             seconds.append(time.perf_counter() - start)
+            cpu_seconds.append(time.process_time() - cpu_start)
         rules = sum(1 for path in result.files if path.startswith("prometheus/"))
     return {
         "name": "compile",
@@ -102,6 +104,8 @@ def run(definitions: int = DEFINITIONS, runs: int = RUNS) -> dict:
         "median_seconds": round(statistics.median(seconds), 3),
         "min_seconds": round(min(seconds), 3),
         "max_seconds": round(max(seconds), 3),
+        # CPU time of this process: on a shared, loaded machine it shows the compile's own cost.
+        "median_cpu_seconds": round(statistics.median(cpu_seconds), 3),
         "target_seconds": 2.0,
     }
 

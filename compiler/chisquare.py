@@ -10,6 +10,7 @@ tiny p-values (1e-12) keep their precision.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 _MAX_ITERATIONS = 1000
 _EPSILON = 1e-16
@@ -67,6 +68,7 @@ def chi_square_survival(x: float, degrees_of_freedom: int) -> float:
     return regularized_upper_gamma(degrees_of_freedom / 2.0, x / 2.0)
 
 
+@lru_cache(maxsize=1024)  # pure, and every srm alert asks for the same few (p, k) pairs
 def chi_square_critical_value(p_value: float, degrees_of_freedom: int) -> float:
     """The x with P(X > x) = p_value: a statistic above it is significant at level p_value."""
     if not 0.0 < p_value < 1.0:

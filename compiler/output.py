@@ -21,12 +21,12 @@ def write_build(out_dir: Path, files: dict[str, bytes]) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
-        for subdirectory in OWNED_SUBDIRECTORIES:
-            (staging / "new" / subdirectory).mkdir(parents=True)
+        directories = {str(Path(relative).parent) for relative in files} | set(OWNED_SUBDIRECTORIES)
+        for directory in sorted(directories):
+            (staging / "new" / directory).mkdir(parents=True, exist_ok=True)
         for relative, content in sorted(files.items()):
-            target = staging / "new" / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            with open(staging / "new" / relative, "wb") as target:
+                target.write(content)
         out_dir.mkdir(exist_ok=True)
         for subdirectory in OWNED_SUBDIRECTORIES:
             current = out_dir / subdirectory

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import yaml
 
@@ -81,11 +82,18 @@ _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r
 _RESOLVER = yaml.resolver.Resolver()
 
 
+# PyYAML picks implicit resolvers by the scalar's first character; other first characters always mean a string.
+_RESOLVER_FIRST_CHARACTERS = frozenset(key for key in yaml.resolver.Resolver.yaml_implicit_resolvers if key)
+
+
 def _reads_back_as_string(text: str) -> bool:
     """Whether a plain scalar `text` resolves to a string (not true, null, 1.5, 2001-01-01, ...)."""
+    if text[0] not in _RESOLVER_FIRST_CHARACTERS:
+        return True
     return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
 
 
+@lru_cache(maxsize=8192)  # keys, label values and shared expressions repeat across thousands of rules
 def yaml_string(text: str) -> str:
     """`text` as a YAML scalar that reads back as exactly `text`."""
     if _NEEDS_ESCAPE.search(text):
