@@ -200,3 +200,16 @@ def test_seeded_random_series_match_promtool(seed, tmp_path):
     # promtool loads input only up to the last evaluation_interval step <= the largest eval_time.
     cases.append(("vector(1)", "1h"))
     _assert_promtool_agrees(series, "15s", cases, tmp_path)
+
+
+def test_logarithms_follow_go_math_on_amd64(tmp_path):
+    # Go's Log (log_amd64.s) is not the C library's log; Log2 goes through Frexp and Log,
+    # Log10 is Log * (1/Ln10). Subnormals, sqrt(2)/2 boundaries and wide magnitudes.
+    import random
+
+    rnd = random.Random(7)
+    values = [10 ** rnd.uniform(-300, 300) for _ in range(30)] + [rnd.uniform(0, 3) for _ in range(20)]
+    values += [0.7071067811865476, 1.4142135623730951, 5e-324, 7.4e-309, 0.7071067811865475, 3.0, 0.5, 1.0]
+    series = {"u": " ".join(repr(v) for v in values)}
+    cases = [(f"{fn}(u)", f"{minute}m") for fn in ["ln", "log2", "log10"] for minute in range(len(values))]
+    _assert_promtool_agrees(series, "1m", cases, tmp_path)
