@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from . import nodes as n
 from .errors import GoTemplateError
 from .goquote import GoSyntaxError, go_quote, go_unquote, unquote_char
+from .gostrconv import StrconvError, parse_float, parse_int_base0, parse_uint_base0
 from .lexer import Item, ItemType, lex
 
 
@@ -418,7 +419,7 @@ def is_empty_tree(node: n.Node) -> bool:
     return isinstance(node, n.CommentNode)
 
 
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
 
 
 def parse_number(token: Item) -> n.NumberNode:
@@ -437,17 +438,23 @@ def parse_number(token: Item) -> n.NumberNode:
         return node
     if token.typ is ItemType.COMPLEX or text.endswith("i"):
         raise ValueError(f"complex constant {text} is unsupported: alert templates have no complex values")
-    integer = _parse_go_int(text)
-    if integer is not None and _INT64_MIN <= integer <= 2**64 - 1:
-        node.is_int = _INT64_MIN <= integer <= _INT64_MAX
-        node.int_value = integer
+    unsigned = _parsed_or_none(parse_uint_base0, text)
+    signed = _parsed_or_none(parse_int_base0, text)
+    is_uint = unsigned is not None and unsigned <= _UINT64_MAX
+    is_int = signed is not None and _INT64_MIN <= signed <= _INT64_MAX
+    if is_int or is_uint:
+        # An integer extraction succeeded: promote it to float as well (parse/node.go).
+        node.is_int = is_int
+        node.int_value = signed if is_int else unsigned
         node.is_float = True
-        node.float_value = float(integer)
+        node.float_value = float(node.int_value)
         return node
-    value = _parse_go_float(text)
-    if value is None:
-        raise ValueError(f"illegal number syntax: {go_quote(text)}")
+    try:
+        value = parse_float(text)
+    except StrconvError:
+        raise ValueError(f"illegal number syntax: {go_quote(text)}") from None
     if not any(c in text for c in ".eEpP"):
+        # It parsed as a float but looks like an integer: a huge number that fits no int.
         raise ValueError(f"integer overflow: {go_quote(text)}")
     node.is_float = True
     node.float_value = value
@@ -457,42 +464,10 @@ def parse_number(token: Item) -> n.NumberNode:
     return node
 
 
-def _parse_go_int(text: str) -> int | None:
-    """strconv.ParseInt(text, 0, 64) syntax: sign, 0x/0o/0b prefixes, leading-0 octal, underscores."""
-    body = text.lstrip("+-")
-    sign = -1 if text.startswith("-") else 1
-    if len(text) - len(body) > 1 or not body:
-        return None
-    lower = body.lower()
-    base, digits = 10, body
-    if lower.startswith(("0x", "0o", "0b")):
-        base, digits = {"x": 16, "o": 8, "b": 2}[lower[1]], body[2:]
-    elif len(body) > 1 and body[0] == "0":
-        base, digits = 8, body[1:]
-    if "_" in digits:
-        # underscores only between digits (or after a base prefix)
-        if digits.startswith("_") and base == 10 or digits.endswith("_") or "__" in digits:
-            return None
-        digits = digits.replace("_", "")
-    if not digits:
-        return None
+def _parsed_or_none(parser, text: str) -> int | None:
     try:
-        return sign * int(digits, base)
-    except ValueError:
-        return None
-
-
-def _parse_go_float(text: str) -> float | None:
-    """strconv.ParseFloat syntax (decimal and hex floats, underscores); Inf/NaN words are not
-    reachable here because the lexer treats them as identifiers."""
-    cleaned = text.replace("_", "")
-    try:
-        if cleaned.lower().lstrip("+-").startswith("0x"):
-            return float.fromhex(cleaned)
-        return float(cleaned)
-    except ValueError:
-        return None
-    except OverflowError:
+        return parser(text)
+    except StrconvError:
         return None
 
 

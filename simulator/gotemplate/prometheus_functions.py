@@ -14,36 +14,17 @@ from .errors import GoCallError
 from .funcmap import GoFunction
 from .go_builtins import query_escape
 from .goquote import go_quote
+from .gostrconv import StrconvError, parse_float
 from .goregexp import GoRegexpError, compile_go_regexp, regexp_quote, replace_all
 from .values import GoMap, GoTime, QueryResult, Sample, SafeHTML, go_type_name
 
 
-_DIGITS = r"\d(?:_?\d)*"
-_GO_DECIMAL_FLOAT = re.compile(
-    rf"[+-]?(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?"
-)
-_HEX_DIGITS = r"[0-9a-fA-F](?:_?[0-9a-fA-F])*"
-_GO_HEX_FLOAT = re.compile(
-    rf"[+-]?0[xX]_?(?:{_HEX_DIGITS}(?:\.(?:{_HEX_DIGITS})?)?|\.{_HEX_DIGITS})[pP][+-]?{_DIGITS}"
-)
-_GO_FLOAT_SPECIAL = re.compile(r"(?i)(?:[+-]?(?:inf|infinity)|nan)")
-
-
 def go_parse_float(text: str) -> float:
-    """strconv.ParseFloat(text, 64): Go literal syntax (underscores between digits allowed),
-    Inf/Infinity/NaN in any case; raises GoCallError with Go's message."""
-    error_prefix = f"strconv.ParseFloat: parsing {go_quote(text)}: "
-    if _GO_FLOAT_SPECIAL.fullmatch(text):
-        return float(text.lower().replace("infinity", "inf"))
-    if _GO_DECIMAL_FLOAT.fullmatch(text):
-        value = float(text)
-    elif _GO_HEX_FLOAT.fullmatch(text):
-        value = float.fromhex(text.replace("_", ""))
-    else:
-        raise GoCallError(error_prefix + "invalid syntax")
-    if math.isinf(value):
-        raise GoCallError(error_prefix + "value out of range")
-    return value
+    """strconv.ParseFloat(text, 64), raising GoCallError with Go's message."""
+    try:
+        return parse_float(text)
+    except StrconvError as err:
+        raise GoCallError(f"strconv.ParseFloat: parsing {go_quote(text)}: {err}") from None
 
 
 def convert_to_float(value) -> float:

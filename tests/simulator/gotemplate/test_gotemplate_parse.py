@@ -70,6 +70,30 @@ PARSE_CASES = [
     ('{{ $x = }}', 'template: __alert_A:1: missing value for command'),
     ('{{ index "a-b" }}{{ "\\u00e9" }}{{ "\\xff" }}', None),
     ('{{ $ }}{{ $.Labels }}', None),
+    ('{{ 1__0 }}', 'template: __alert_A:1: illegal number syntax: "1__0"'),
+    ('{{ 1e400 }}', 'template: __alert_A:1: illegal number syntax: "1e400"'),
+    ('{{ 0x1p1024 }}', 'template: __alert_A:1: illegal number syntax: "0x1p1024"'),
+    ('{{ 0b2 }}', 'template: __alert_A:1: bad number syntax: "0b2"'),
+    ('{{ 0x }}', 'template: __alert_A:1: illegal number syntax: "0x"'),
+    ('{{ 1e+ }}', 'template: __alert_A:1: illegal number syntax: "1e+"'),
+    ('{{ 0x1.p1 }}', None),
+    ('{{ 0x.8p1 }}', None),
+    ('{{ 1e1_0 }}', None),
+    ('{{ 0o }}', 'template: __alert_A:1: illegal number syntax: "0o"'),
+    ('{{ 0b }}', 'template: __alert_A:1: illegal number syntax: "0b"'),
+    ('{{ 09 }}', 'template: __alert_A:1: integer overflow: "09"'),
+    ('{{ 0_x1 }}', 'template: __alert_A:1: bad number syntax: "0_x"'),
+    ('{{ 1_.5 }}', 'template: __alert_A:1: illegal number syntax: "1_.5"'),
+    ('{{ 1._5 }}', 'template: __alert_A:1: illegal number syntax: "1._5"'),
+    ('{{ 0x_1 }}', None),
+    ('{{ 0x1_ }}', 'template: __alert_A:1: illegal number syntax: "0x1_"'),
+    ("{{ '\\x41' }}", None),
+    ("{{ '\\u00e9' }}", None),
+    ("{{ '\\'' }}", None),
+    ('{{ \'"\' }}', None),
+    ("{{ '' }}", 'template: __alert_A:1: invalid syntax'),
+    ("{{ '\\400' }}", 'template: __alert_A:1: invalid syntax'),
+    ("{{ -'a' }}", 'template: __alert_A:1: illegal number syntax: "-"'),
 ]
 
 
@@ -101,3 +125,32 @@ def test_error_carries_message_line_and_offset_into_user_text() -> None:
 
 def test_prefix_variables_are_defined() -> None:
     parse_template("{{ $labels.a }}{{ $externalLabels.b }}{{ $externalURL }}{{ $value }}{{ $ }}")
+
+
+# Fragments glued at random: most results are broken templates, which is the point -- every
+# accepted or rejected template, and every error message, must be promtool's.
+FUZZ_PIECES = [
+    "{{", "}}", "{{-", "-}}", " ", "\n", "$x", "$", "$labels", ".", ".Labels", ".a", "$x :=", "$x =",
+    "|", "(", ")", "if", "else", "end", "range", "with", "define", "template", "block", "break",
+    "continue", "nil", "true", "1", "-1", "1.5", "0x1F", "'a'", '"s"', '"a\\qb"', "`r`", "humanize",
+    "printf", "eq", "foo", ",", "/*", "*/", "{{/* c */}}", "text", "@", "3e", "1_0", "..", "$x.y",
+]  # fmt: skip
+
+
+def _fuzz_templates(count: int, seed: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    return ["".join(rng.choice(FUZZ_PIECES) for _ in range(rng.randint(1, 12))) for _ in range(count)]
+
+
+def test_random_fragments_parse_like_promtool() -> None:
+    templates = _fuzz_templates(500, seed=7)
+    ours = []
+    for text in templates:
+        try:
+            parse_template(text, alert_name="A")
+            ours.append(None)
+        except GoTemplateError as err:
+            ours.append(str(err))
+    assert ours == promtool_parse_errors(templates)
