@@ -448,41 +448,77 @@ def _matched_binop(
     errors = FirstError()
     _check_one_side_unique(one, one_rows_by_signature, matching, swapped, both_sides_present, errors)
 
-    rows = ResultRows(steps)
-    emitted_per_signature: dict[Labels, np.ndarray] = {}
-    emitted_per_group_result: dict[tuple[Labels, Labels], np.ndarray] = {}
+    # Every (many row, one row) pair that shares a signature, computed as one (pairs, steps) array.
+    pair_many, pair_one, pair_signature = [], [], []
+    signature_ids: dict[Labels, int] = {}
     for i, signature in enumerate(many_signatures):
         for j in one_rows_by_signature.get(signature, ()):
-            matched = many.present[i] & one.present[j] & both_sides_present
-            if not matched.any():
-                continue
-            left, right = (one.values[j], many.values[i]) if swapped else (many.values[i], one.values[j])
-            value, keep = vector_elem_binop(op, left, right)
-            if return_bool:
-                value, emit = keep.astype(np.float64), matched
-            else:
-                emit = matched & keep
-            out_labels = result_metric(many.labels[i], one.labels[j], op, matching)
-            if return_bool:
-                out_labels = labels_without(out_labels, {METRIC_NAME})
-            rows.add(out_labels, value, emit)
-            if matching.card == CARD_ONE_TO_ONE:
-                _count(emitted_per_signature, signature, emit)
-            else:
-                _count(emitted_per_group_result, (signature, out_labels), emit)
+            pair_many.append(i)
+            pair_one.append(j)
+            pair_signature.append(signature_ids.setdefault(signature, len(signature_ids)))
+    if not pair_many:
+        errors.raise_if_any()
+        return VectorOverGrid.empty(steps)
+    many_rows, one_rows = np.array(pair_many), np.array(pair_one)
+    matched = many.present[many_rows] & one.present[one_rows] & both_sides_present
+    many_values, one_values = many.values[many_rows], one.values[one_rows]
+    left, right = (one_values, many_values) if swapped else (many_values, one_values)
+    value, keep = vector_elem_binop(op, left, right)
+    if return_bool:
+        value, emit = keep.astype(np.float64), matched
+    else:
+        emit = matched & keep
 
-    for counts in emitted_per_signature.values():
-        errors.add(counts > 1, 1, "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
-    for counts in emitted_per_group_result.values():
-        errors.add(counts > 1, 1, "multiple matches for labels: grouping labels must ensure unique matches")
-    errors.add(rows.collisions, 2, SAME_LABELSET_MESSAGE)
+    emitting = np.flatnonzero(emit.any(axis=1))
+    out_index: dict[Labels, int] = {}
+    group_result_ids: dict[tuple[int, int], int] = {}
+    pair_out = np.empty(len(emitting), dtype=np.int64)
+    pair_group_result = np.empty(len(emitting), dtype=np.int64)
+    for position, p in enumerate(emitting):
+        out_labels = result_metric(many.labels[pair_many[p]], one.labels[pair_one[p]], op, matching)
+        if return_bool:
+            out_labels = labels_without(out_labels, {METRIC_NAME})
+        pair_out[position] = out_index.setdefault(out_labels, len(out_index))
+        pair_group_result[position] = group_result_ids.setdefault(
+            (pair_signature[p], int(pair_out[position])), len(group_result_ids)
+        )
+    emit = emit[emitting]
+    emit_counts = emit.astype(np.int32)
+    if matching.card == CARD_ONE_TO_ONE:
+        per_signature = _sum_rows_by(np.array(pair_signature)[emitting], emit_counts, len(signature_ids))
+        errors.add((per_signature > 1).any(axis=0), 1,
+                   "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+    else:
+        per_group_result = _sum_rows_by(pair_group_result, emit_counts, len(group_result_ids))
+        errors.add((per_group_result > 1).any(axis=0), 1,
+                   "multiple matches for labels: grouping labels must ensure unique matches")
+    per_output = _sum_rows_by(pair_out, emit_counts, len(out_index))
+    errors.add((per_output > 1).any(axis=0), 2, SAME_LABELSET_MESSAGE)
     errors.raise_if_any()
-    return rows.finish(check_collisions=False)
+    if not out_index:
+        return VectorOverGrid.empty(steps)
+    # At most one pair emits into an output cell (else an error was raised above), and -0.0
+    # leaves any float unchanged under +, so adding up the pairs' rows places each value.
+    out_values = _sum_rows_by(pair_out, np.where(emit, value[emitting], -0.0), len(out_index))
+    return VectorOverGrid(list(out_index), out_values, per_output > 0)
 
 
-def _count(counters: dict, key, emit: np.ndarray) -> None:
-    current = counters.get(key)
-    counters[key] = emit.astype(np.int64) if current is None else current + emit
+def _sum_rows_by(keys: np.ndarray, rows: np.ndarray, key_count: int) -> np.ndarray:
+    """Sum the rows of a (n, steps) array that share a key: a (key_count, steps) array.
+
+    Used for counts, and for values where at most one row per key is not -0.0 at each step.
+    """
+    totals = np.zeros((key_count, rows.shape[1]), dtype=rows.dtype)
+    if len(keys) == 0:
+        return totals
+    if len(np.unique(keys)) == len(keys):
+        totals[keys] = rows
+        return totals
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    totals[sorted_keys[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    return totals
 
 
 def _check_one_side_unique(
