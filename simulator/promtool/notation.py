@@ -110,6 +110,28 @@ def parse_series_labels(text: str) -> Labels:
     return tuple(sorted((k, v) for k, v in pairs.items() if v != ""))
 
 
+def parse_input_series(series: str, values: str) -> Labels:
+    """Labels of an input series, with promtool's error text for a malformed one.
+
+    promql/test.go parses "<series> <values>" as one series description, so an unclosed brace
+    is reported at the first character of the values: "1:48: parse error: unexpected
+    character inside braces: '0'".
+    """
+    try:
+        return parse_series_labels(series)
+    except NotationError:
+        line = f"{series} {values}"
+        try:
+            promql_parser.parse(line)
+        except ValueError as error:
+            message = str(error)
+            quoted = re.search(r"'(.)'$", message)
+            column = line.find(quoted.group(1), len(series)) + 1 if quoted else 0
+            if column > 0:
+                raise NotationError(f"1:{column}: parse error: {message}") from None
+        raise
+
+
 def samples_from_slots(slots: list[float | None], interval_ms: int) -> tuple[np.ndarray, np.ndarray]:
     """Sample times and values: slot k at k * interval.
 

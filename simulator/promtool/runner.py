@@ -28,7 +28,7 @@ from simulator.rules.outputs import RuleEvaluationError
 from simulator.rules.templates import TemplatingUnavailable, gotemplate_expander
 
 from .formatting import format_float_e, go_quote, labels_string
-from .notation import NotationError, parse_series_labels, parse_values, samples_from_slots
+from .notation import NotationError, parse_input_series, parse_series_labels, parse_values, samples_from_slots
 from .testfile import AlertTestCase, PromqlTestCase, TestFile, TestFileError, TestGroup, parse_test_file
 
 PASSED, FAILED, ERROR, UNSUPPORTED = "passed", "failed", "error", "unsupported"
@@ -204,7 +204,7 @@ def load_input_series(group: TestGroup, last_ms: int) -> Storage:
     """
     definitions: dict[Labels, tuple[np.ndarray, np.ndarray]] = {}
     for series in group.input_series:
-        labels = parse_series_labels(series.series)
+        labels = parse_input_series(series.series, series.values)
         t, v = samples_from_slots(parse_values(series.values), group.interval_ms)
         keep = t <= last_ms
         definitions[labels] = (t[keep], v[keep])
