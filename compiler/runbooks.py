@@ -26,7 +26,7 @@ from compiler.problems import Problem, Severity, SourcePosition
 
 REQUIRED_SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation", "Escalation", "Prevention")
 
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
 
 _FACTS_BLOCK = """\
 | Fact | Value |
@@ -146,13 +146,24 @@ def _error_line(error: Exception) -> int | None:
 
 
 def sections_of(markdown: str) -> dict[str, str]:
-    """Heading title -> the text under it up to the next heading."""
-    headings = list(_HEADING.finditer(markdown))
-    sections = {}
-    for index, heading in enumerate(headings):
-        end = headings[index + 1].start() if index + 1 < len(headings) else len(markdown)
-        sections[heading.group(1).strip()] = markdown[heading.end() : end]
-    return sections
+    """Heading title -> the text under it up to the next heading.
+
+    Lines inside fenced code blocks are never headings: a `# comment` in a shell example stays in its section.
+    """
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    fence: str | None = None
+    for line in markdown.splitlines(keepends=True):
+        stripped = line.strip()
+        marker = stripped[:3]
+        if marker in ("```", "~~~") and (fence is None or marker == fence):
+            fence = None if fence else marker
+        elif fence is None and (heading := _HEADING.match(stripped)):
+            current = sections.setdefault(heading.group(1).strip(), [])
+            continue
+        if current is not None:
+            current.append(line)
+    return {title: "".join(lines) for title, lines in sections.items()}
 
 
 def check_sections(rendered: str, source: RunbookSource, compiled: CompiledAlert) -> list[Problem]:

@@ -56,3 +56,15 @@ def test_unknown_config_key_is_an_error(project):
 
     assert result.exit_code == 1
     assert "custom.yaml:1:1: runbook_base: unknown field (allowed: runbook_base_url)" in result.stderr.splitlines()
+
+
+def test_comment_lines_in_code_blocks_are_not_headings():
+    from compiler.runbooks import sections_of
+
+    markdown = "## Diagnosis\n\n```sh\n# first, look at the rate\ncurl x\n```\n\nup == 0\n\n## Mitigation\nroll back\n"
+
+    sections = sections_of(markdown)
+
+    assert list(sections) == ["Diagnosis", "Mitigation"]
+    assert "# first, look at the rate" in sections["Diagnosis"] and "up == 0" in sections["Diagnosis"]
+    assert sections["Mitigation"] == "roll back\n"
