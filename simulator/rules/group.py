@@ -131,6 +131,8 @@ class RulesEvaluation:
     expander: TemplateExpander = gotemplate_expander
     instant_query: InstantQueryFunc = default_instant_query
     _annotation_cache: dict = field(default_factory=dict)
+    # The rules' output series, to hide later rules' outputs from a template's query.
+    outputs: "_RuleOutputs | None" = None
 
     def alerts_at(self, step_index: int, alertname: str | None = None,
                   state: int = STATE_FIRING) -> list[AlertInstance]:
@@ -197,7 +199,7 @@ def evaluate_rule_groups(groups: list[RuleGroup], storage: Storage, grid: Grid, 
     return RulesEvaluation(
         grid=grid, storage=storage, rules=plan, instances=instances,
         timelines=[_timeline(instance) for instance in instances],
-        external_labels=evaluator.external_labels, external_url=external_url,
+        external_labels=evaluator.external_labels, external_url=external_url, outputs=evaluator.outputs,
         expander=expander, instant_query=instant_query,
     )
 
@@ -439,7 +441,7 @@ def _template_query(owner, position: int, t_ms: int):
     """{{ query "..." }} at t_ms, seeing later rules' outputs only from earlier evaluations."""
 
     def run(expr: str) -> list[tuple[Labels, float]]:
-        outputs = getattr(owner, "outputs", None)
+        outputs = owner.outputs
         if outputs is not None:
             outputs.hide_from(position)
         try:

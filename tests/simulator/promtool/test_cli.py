@@ -1,0 +1,71 @@
+"""`alertkit test`: promtool's output and exit status, and the --timeline --json contract."""
+
+import json
+import textwrap
+
+from click.testing import CliRunner
+
+from compiler.cli import main
+
+RULES = """
+groups:
+  - name: g
+    rules:
+      - alert: Down
+        expr: up == 0
+        for: 2m
+        labels: {severity: page}
+"""
+
+TEST = """
+rule_files: [rules.yml]
+tests:
+  - name: outage
+    interval: 1m
+    input_series:
+      - series: 'up{instance="i1", job="a"}'
+        values: '1 0 0 0 0 1 0 0'
+    alert_rule_test:
+      - alertname: Down
+        eval_time: 4m
+        exp_alerts: [{exp_labels: {instance: i1, job: a, severity: page}}]
+      - {alertname: Down, eval_time: 7m}
+"""
+
+
+def write(tmp_path, test=TEST):
+    (tmp_path / "rules.yml").write_text(textwrap.dedent(RULES))
+    (tmp_path / "t.yml").write_text(textwrap.dedent(test))
+    return str(tmp_path / "t.yml")
+
+
+def test_timeline_json_contract(tmp_path):
+    result = CliRunner().invoke(main, ["test", write(tmp_path), "--timeline", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "version": 1,
+        "tests": [{
+            "name": "outage",
+            "alerts": [{
+                "alertname": "Down",
+                "labels": {"instance": "i1", "job": "a", "severity": "page"},
+                "intervals": [
+                    {"pending_at": 60, "firing_at": 180, "resolved_at": 300},
+                    {"pending_at": 360, "firing_at": None, "resolved_at": None},
+                ],
+            }],
+        }],
+    }
+
+
+def test_failure_exits_1_with_promtools_text(tmp_path):
+    failing = TEST.replace("eval_time: 4m", "eval_time: 2m")
+    result = CliRunner().invoke(main, ["test", write(tmp_path, failing)])
+    assert result.exit_code == 1
+    assert "  FAILED:\n    name: outage,\n    alertname: Down, time: 2m, \n" in result.output
+
+
+def test_missing_file_is_reported_without_traceback(tmp_path):
+    result = CliRunner().invoke(main, ["test", str(tmp_path / "nope.yml")])
+    assert result.exit_code == 1
+    assert "cannot read" in result.output and "Traceback" not in result.output
