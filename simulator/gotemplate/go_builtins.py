@@ -9,7 +9,7 @@ import urllib.parse
 from . import gofmt
 from .errors import GoCallError
 from .funcmap import GoFunction
-from .values import BOOL_KIND, STRING_KIND, GoMap, GoUint8, SafeHTML, basic_kind, go_type_name, is_true
+from .values import BOOL_KIND, STRING_KIND, GoMap, GoStruct, GoUint8, SafeHTML, basic_kind, go_type_name, is_true
 
 
 def _go_not(arg) -> bool:
@@ -18,7 +18,8 @@ def _go_not(arg) -> bool:
 
 def _go_len(item) -> int:
     if item is None:
-        raise GoCallError("len of nil pointer")
+        # Go reflects on the untyped nil before checking for it.
+        raise GoCallError("reflect: call of reflect.Value.Type on zero Value")
     if isinstance(item, str):
         return len(item.encode("utf-8", "surrogateescape"))  # Go counts bytes
     if isinstance(item, GoMap):
@@ -42,6 +43,8 @@ def _go_index(item, *indexes):
     if item is None:
         raise GoCallError("index of untyped nil")
     for index in indexes:
+        if item is None:  # a nil interface{} met inside the chain, e.g. a missing args key
+            raise GoCallError("index of nil pointer")
         if isinstance(item, (str, list)):
             position = _index_arg(index, len(item))
             if position == len(item):
@@ -130,6 +133,36 @@ _BAD_COMPARISON = "incompatible types for comparison"
 _BAD_COMPARISON_TYPE = "invalid type for comparison"
 
 
+def _go_comparable(value) -> bool:
+    """reflect's Type.Comparable for the stand-ins: maps, slices and structs holding maps are not."""
+    return not isinstance(value, (GoMap, list, GoStruct))
+
+
+def _reflect_kind(value) -> str:
+    if isinstance(value, GoMap):
+        return "map"
+    if isinstance(value, GoStruct):
+        return "struct"
+    if isinstance(value, list):
+        return "slice"
+    return "ptr"  # *sample, *time.Time
+
+
+def _compare_non_basic(arg1, arg) -> bool:
+    """eq on values that are not bool, number or string (funcs.go eq, default branch)."""
+    if arg1 is None or arg is None:
+        return arg1 is None and arg is None
+    if _reflect_kind(arg1) != _reflect_kind(arg):
+        raise GoCallError(
+            f"non-comparable types {gofmt.format_value(arg1, 's')}: {go_type_name(arg1)}, "
+            f"{go_type_name(arg)}: {gofmt.format_value(arg, 'v')}"
+        )
+    if not _go_comparable(arg):
+        # Go formats the reflect.Value with %s, so non-strings inside show as %!s(...).
+        raise GoCallError(f"non-comparable type {gofmt.format_value(arg, 's')}: {go_type_name(arg)}")
+    return arg1 is arg  # what remains comparable are pointers (*sample, *time.Time): identity
+
+
 def _go_eq(arg1, *others) -> bool:
     if not others:
         raise GoCallError("missing argument for comparison")
@@ -141,10 +174,7 @@ def _go_eq(arg1, *others) -> bool:
                 raise GoCallError(_BAD_COMPARISON)
             truth = False
         elif kind1 is None:
-            if isinstance(arg1, (GoMap, list)) or isinstance(arg, (GoMap, list)):
-                if arg1 is not None and arg is not None:
-                    raise GoCallError(f"non-comparable type {gofmt.format_value(arg, 'v')}: {go_type_name(arg)}")
-            truth = arg1 is arg if arg1 is not None and arg is not None else arg1 is None and arg is None
+            truth = _compare_non_basic(arg1, arg)
         else:
             truth = arg1 == arg
         if truth:

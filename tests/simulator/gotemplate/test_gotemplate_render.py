@@ -242,3 +242,48 @@ def test_random_values_match_promtool() -> None:
             if ours != theirs[case][index]:
                 mismatches.append((value, text, ours, theirs[case][index]))
     assert mismatches == []
+
+
+# Random calls of every function with random arguments: most calls fail, so this checks Go's
+# argument conversion rules and error texts as much as the results.
+CALL_ARGUMENTS = [
+    "$value", "$labels.instance", ".Labels", '"str"', '"a:80"', '"0.25"', "1", "1.5", "-2", "true", "nil",
+    '(args 1 "a")', "$externalLabels", ".", "$labels", '"%d|%s|%v"', '""', "0", '"x.y.z"', "(toTime 1.5)",
+    '(safeHtml "<b>")', '"3m"', "$externalURL", ".Value", '(index $labels "instance")', '"(a)(b)?"', '"$1-"',
+]  # fmt: skip
+
+
+def _random_calls(count: int, seed: int) -> list[str]:
+    import random
+
+    from simulator.gotemplate.function_names import ALERT_TEMPLATE_FUNCTION_NAMES
+
+    functions = sorted(ALERT_TEMPLATE_FUNCTION_NAMES - {"query", "externalURL", "pathPrefix"})
+    rng = random.Random(seed)
+    templates = []
+    for _ in range(count):
+        call = rng.choice(functions) + " " + " ".join(rng.choice(CALL_ARGUMENTS) for _ in range(rng.randint(0, 3)))
+        piped = rng.random() < 0.5
+        templates.append(f"{{{{ {rng.choice(CALL_ARGUMENTS)} | {call} }}}}" if piped else f"{{{{ {call} }}}}")
+    return templates
+
+
+def test_random_calls_match_promtool() -> None:
+    templates = _random_calls(400, seed=11)
+    labels = {"instance": "host.example.com:9100"}
+    external = {"site": "x"}
+    values = ["0.123", "NaN"]
+    theirs = promtool_expansions(templates, values, labels=labels, external_labels=external, external_url="http://u/p")
+    mismatches = []
+    for case, value in enumerate(values):
+        data = TemplateData(
+            labels={"__name__": "v", **labels, "case": f"{case:04d}"},
+            external_labels=external,
+            external_url="http://u/p",
+            value=_go_float(value),
+        )
+        for index, text in enumerate(templates):
+            ours = expand_alert_template(text, data, alert_name="A")
+            if ours != theirs[case][index]:
+                mismatches.append((value, text, ours, theirs[case][index]))
+    assert mismatches == []
