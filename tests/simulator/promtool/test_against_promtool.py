@@ -178,3 +178,45 @@ def test_unknown_keys_fail_the_file_in_both(tmp_path, monkeypatch):
     promtool_code, _, promtool_err = promtool(tmp_path, name)
     assert code == promtool_code == 1
     assert "field start_timestamp not found" in err and "field start_timestamp not found" in promtool_err
+
+
+def test_templated_labels_and_annotations_like_promtool(tmp_path, monkeypatch):
+    # Label templates on $value (identity per value), an empty label expansion, keep_firing_for
+    # with the last annotations kept, {{ query }}, $externalURL/$externalLabels, and Go's %v.
+    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+        groups:
+          - name: g
+            rules:
+              - alert: HighValue
+                expr: load > 1
+                for: 1m
+                keep_firing_for: 2m
+                labels:
+                  level: '{{ if gt $value 5.0 }}high{{ else }}low{{ end }}'
+                  empty: '{{ $labels.nothing }}'
+                annotations:
+                  summary: '{{ $labels.instance }} at {{ $value }} ({{ humanize $value }})'
+                  others: '{{ range query "load" }}{{ .Labels.instance }}={{ .Value }} {{ end }}'
+                  url: '{{ $externalURL }}/{{ $externalLabels.site }}'
+                  broken: '{{ index $labels }}'
+    """))
+    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml]
+        evaluation_interval: 30s
+        tests:
+          - name: templated
+            interval: 30s
+            external_labels: {site: eu}
+            external_url: http://prom
+            input_series:
+              - {series: 'load{instance="a"}', values: '0 2 3 7 7 8 0 0 0 0 0 0'}
+              - {series: 'load{instance="b"}', values: '1234567 1234567 0.0001 1e-5 _ _ 3 3 3 3'}
+            alert_rule_test:
+              - {alertname: HighValue, eval_time: 1m}
+              - {alertname: HighValue, eval_time: 2m}
+              - {alertname: HighValue, eval_time: 3m15s}
+              - {alertname: HighValue, eval_time: 4m}
+    """))
+    ours = alertkit(tmp_path, "test.yml", monkeypatch)
+    assert ours == promtool(tmp_path, "test.yml")
+    assert ours[0] == 1 and 'summary="b at 3 (3)"' in ours[2]  # the comparison did see alerts
