@@ -31,6 +31,7 @@ from .model import (
     labels_set,
 )
 from .selectors import Windows, matrix_step_slice, matrix_windows
+from .gomath import go_acos, go_asin, go_atan, go_cosh, go_exp, go_log, go_log2, go_log10
 from .vectors import drop_absent_rows, drop_metric_name, merge_same_labelsets, with_labels
 
 # Steps per chunk when a function materialises (windows x samples) arrays (quantile_over_time).
@@ -580,95 +581,6 @@ def _elementwise(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[CallArgs],
     return impl
 
 
-# Go evaluates constant expressions such as 1/Ln2 and 1/Ln10 exactly before rounding them
-# to float64; 1/math.log(10) in float64 can differ by one ulp, so spell them out.
-_GO_INV_LN2 = float("1.44269504088896340735992468100189213742664595415299")  # 1/Ln2
-_GO_INV_LN10 = float("0.43429448190325182765112891891660508229439700580367")  # 1/Ln10
-
-
-# The coefficients of the fdlibm/FreeBSD log that Go's math.Log evaluates (Go's
-# src/math/log.go documents them; on amd64 log_amd64.s runs the same steps in the same order).
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_LOG_L = (
-    6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01,
-    2.222219843214978396e-01, 1.818357216161805012e-01, 1.531383769920937332e-01,
-    1.479819860511658591e-01,
-)
-_HALF_SQRT2 = 7.07106781186547524401e-01
-
-
-def go_log(values: np.ndarray) -> np.ndarray:
-    """Go math.Log as promtool runs it on amd64 (log_amd64.s), which can differ from the C
-    library's log in the last bit. The mantissa and exponent come straight from the bits
-    (as the assembly does), the mantissa is moved to [sqrt(2)/2, sqrt(2)), and
-    log(1+f) = k*Ln2Hi - ((hfsq - (s*(hfsq+R) + k*Ln2Lo)) - f) with s = f/(2+f)."""
-    x = np.asarray(values, dtype=np.float64)
-    bits = x.view(np.uint64)
-    f1 = ((bits & np.uint64(0x000FFFFFFFFFFFFF)) | np.uint64(0x3FE0000000000000)).view(np.float64)
-    k = ((bits >> np.uint64(52)) & np.uint64(0x7FF)).astype(np.int64) - 0x3FE
-    below = ~(_HALF_SQRT2 < f1)  # the assembly's cmpnlt: f1 <= sqrt(2)/2 doubles f1
-    k = k.astype(np.float64) - np.where(below, 1.0, 0.0)
-    f = f1 * np.where(below, 2.0, 1.0) - 1.0
-    s = f / (2.0 + f)
-    s2 = s * s
-    s4 = s2 * s2
-    l1, l2, l3, l4, l5, l6, l7 = _LOG_L
-    t1 = s2 * (l1 + s4 * (l3 + s4 * (l5 + s4 * l7)))
-    t2 = s4 * (l2 + s4 * (l4 + s4 * l6))
-    r = t1 + t2
-    hfsq = 0.5 * f * f
-    result = k * _LN2_HI - ((hfsq - (s * (hfsq + r) + k * _LN2_LO)) - f)
-    result = np.where(np.isinf(x) | np.isnan(x), x, result)
-    result = np.where(x < 0, np.nan, result)
-    return np.where(x == 0, -np.inf, result)
-
-
-def go_log2(values: np.ndarray) -> np.ndarray:
-    """Go math.Log2: Frexp; an exact power of two gives its exponent, else Log(frac)*(1/Ln2) + exp."""
-    frac, exp = np.frexp(values)
-    general = go_log(frac) * _GO_INV_LN2 + exp
-    general = np.where(frac == 0.5, exp - 1.0, general)
-    # Frexp leaves 0, Inf and NaN unchanged with exponent 0: Log handles those cases.
-    special = (values == 0) | ~np.isfinite(values)
-    return np.where(special, go_log(values) * _GO_INV_LN2, general)
-
-
-def go_log10(values: np.ndarray) -> np.ndarray:
-    """Go math.Log10: Log(x) * (1/Ln10)."""
-    return go_log(values) * _GO_INV_LN10
-
-
-def go_cosh(values: np.ndarray) -> np.ndarray:
-    """Go math.Cosh: from Exp of |x|, (e + 1/e) * 0.5 (Exp(x) * 0.5 above 21)."""
-    x = np.abs(values)
-    e = np.exp(x)
-    return np.where(x > 21, e * 0.5, (e + 1 / e) * 0.5)
-
-
-def go_asin(values: np.ndarray) -> np.ndarray:
-    """Go math.Asin (pure Go on amd64): through satan, i.e. Atan of a positive argument."""
-    from .binops import go_atan  # Go's Cephes atan, engineer B2's port
-
-    magnitude = np.abs(values)
-    root = np.sqrt(1 - magnitude * magnitude)
-    result = np.where(magnitude > 0.7, math.pi / 2 - go_atan(root / magnitude), go_atan(magnitude / root))
-    result = np.where(magnitude > 1, np.nan, result)
-    result = np.where(values < 0, -result, result)
-    return np.where(values == 0, values, result)
-
-
-def go_acos(values: np.ndarray) -> np.ndarray:
-    """Go math.Acos: Pi/2 - Asin(x)."""
-    return math.pi / 2 - go_asin(values)
-
-
-def go_atan(values: np.ndarray) -> np.ndarray:
-    from .binops import go_atan as cephes_atan
-
-    return cephes_atan(values)
-
-
 def _sgn(values: np.ndarray) -> np.ndarray:
     return np.where(values < 0, -1.0, np.where(values > 0, 1.0, values))
 
@@ -957,7 +869,7 @@ _MATH = {
     "abs": np.abs,
     "ceil": np.ceil,
     "floor": np.floor,
-    "exp": np.exp,
+    "exp": go_exp,
     "sqrt": np.sqrt,
     "ln": go_log,
     "log2": go_log2,

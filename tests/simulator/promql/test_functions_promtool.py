@@ -213,3 +213,17 @@ def test_logarithms_follow_go_math_on_amd64(tmp_path):
     series = {"u": " ".join(repr(v) for v in values)}
     cases = [(f"{fn}(u)", f"{minute}m") for fn in ["ln", "log2", "log10"] for minute in range(len(values))]
     _assert_promtool_agrees(series, "1m", cases, tmp_path)
+
+
+def test_exp_follows_go_amd64_assembly(tmp_path):
+    # Go's Exp is its own assembly (fused multiply-adds on AVX2+FMA CPUs), returns 0 below
+    # 2^-1022 and +Inf once the exponent reaches 1024: exp(-709) is 0 and exp(709.78) is +Inf
+    # in Go, where the C library gives 1.2e-308 and 1.8e308.
+    import random
+
+    rnd = random.Random(11)
+    values = [rnd.uniform(-745, 710) for _ in range(25)] + [rnd.uniform(-3, 3) for _ in range(25)]
+    values += [709.78, 709.7827, -709.0, -708.39, -745.2, 0.0, 1e-300, 88.7]
+    series = {"u": " ".join(repr(v) for v in values)}
+    cases = [(f"{fn}(u)", f"{minute}m") for fn in ["exp", "cosh"] for minute in range(len(values))]
+    _assert_promtool_agrees(series, "1m", cases, tmp_path)

@@ -1,0 +1,39 @@
+"""The Go math replays behind ln/log2/log10/exp: the exact fused multiply-add they rely on."""
+
+import random
+from fractions import Fraction
+
+import numpy as np
+
+from simulator.promql.gomath import fused_multiply_add, go_exp, go_log
+
+
+def _exact_fma(a: float, b: float, c: float) -> float:
+    return float(Fraction(a) * Fraction(b) + Fraction(c))  # Fraction → float rounds once, to nearest
+
+
+def test_fused_multiply_add_rounds_once():
+    # (1 + 2^-52)(1 - 2^-52) - 1 = -2^-104 exactly; an unfused multiply rounds the product to 1.
+    a, b = 1 + 2.0**-52, 1 - 2.0**-52
+    assert fused_multiply_add(np.array([a]), b, -1.0)[0] == -(2.0**-104)
+    assert a * b - 1.0 == 0.0
+
+
+def test_fused_multiply_add_matches_exact_rational_arithmetic():
+    rnd = random.Random(3)
+    triples = [
+        (rnd.uniform(-10, 10) * 2.0 ** rnd.randint(-30, 30), rnd.uniform(-10, 10), rnd.uniform(-1e3, 1e3))
+        for _ in range(2000)
+    ]
+    a, b, c = (np.array(column) for column in zip(*triples))
+    got = fused_multiply_add(a, b, c)
+    expected = np.array([_exact_fma(x, y, z) for x, y, z in triples])
+    assert got.tobytes() == expected.tobytes()
+
+
+def test_special_values_of_log_and_exp():
+    log = go_log(np.array([0.0, -1.0, np.inf, np.nan, 1.0]))
+    assert log[0] == -np.inf and np.isnan(log[1]) and log[2] == np.inf and np.isnan(log[3]) and log[4] == 0.0
+    exp = go_exp(np.array([-np.inf, np.inf, np.nan, 0.0, 710.0, -800.0]))
+    assert exp[0] == 0.0 and exp[1] == np.inf and np.isnan(exp[2]) and exp[3] == 1.0
+    assert exp[4] == np.inf and exp[5] == 0.0
