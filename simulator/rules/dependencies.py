@@ -53,3 +53,31 @@ def reads_any(read: NameSet, written: frozenset[str]) -> bool:
     if not written:
         return False
     return read is None or not read.isdisjoint(written)
+
+
+def may_read_ahead(expr: str) -> bool:
+    """Whether the expression can look past its evaluation time (a negative offset or @).
+
+    Rules never see samples after their evaluation time: they do not exist yet on a server,
+    and promtool loads input samples only up to each evaluation timestamp
+    (promql/test.go LazyLoader.WithSamplesTill). Only these modifiers can reach them.
+    """
+    stack = [parse_expr(expr)]
+    while stack:
+        node = stack.pop()
+        kind = type(node).__name__
+        if kind == "MatrixSelector":
+            node = node.vector_selector
+            kind = "VectorSelector"
+        if kind in ("VectorSelector", "SubqueryExpr"):
+            if getattr(node, "at", None) is not None:
+                return True
+            offset = getattr(node, "offset", None)
+            if offset is not None and offset.total_seconds() < 0:
+                return True
+        for attribute in ("expr", "lhs", "rhs", "param"):
+            child = getattr(node, attribute, None)
+            if child is not None and not isinstance(child, (str, int, float)):
+                stack.append(child)
+        stack.extend(getattr(node, "args", None) or [])
+    return False

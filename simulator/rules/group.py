@@ -27,7 +27,7 @@ from simulator.promql.model import (
 from simulator.promql.storage import Storage
 
 from .alerting import STATE_FIRING, STATE_INACTIVE, STATE_NAMES, STATE_PENDING, AlertHistory, alert_history
-from .dependencies import NameSet, metric_names_read, reads_any
+from .dependencies import NameSet, may_read_ahead, metric_names_read, reads_any
 from .parsing import parse_expr
 from .model import AlertingRule, AlertTimeline, RecordingRule, RuleGroup
 from .outputs import (
@@ -296,10 +296,24 @@ class _GroupEvaluator:
         if isinstance(planned.rule, AlertingRule):
             expr = alerting_query_text(expr)
         try:
+            if may_read_ahead(expr):
+                return self.query_without_future_samples(expr)
             return as_vector(self.query(expr, self.storage, self.grid), self.grid.steps)
         except (PromQLError, TypeError):
             t_ms, message = self.first_failing_step(planned)
             raise RuleEvaluationError(planned.name, t_ms, message) from None
+
+    def query_without_future_samples(self, expr: str) -> VectorOverGrid:
+        """Evaluate step by step on storage cut at each step's time.
+
+        Only for the rare expressions with a negative offset or @ (may_read_ahead): the grid
+        evaluation would let them see samples that do not exist yet at evaluation time.
+        """
+        columns = []
+        for t_ms in self.timestamps:
+            visible = _storage_until(self.storage, int(t_ms))
+            columns.append(as_vector(self.query(expr, visible, Grid.at(int(t_ms))), 1))
+        return _stack_columns(columns)
 
     def first_failing_step(self, planned: PlannedRule) -> tuple[int, str]:
         # Error path only: find the first timestamp at which Prometheus would see the error.
@@ -407,6 +421,38 @@ def alerting_query_text(expr: str) -> str:
     except ValueError:
         return expr
     return sorted_text
+
+
+def _storage_until(storage: Storage, t_ms: int) -> Storage:
+    """A copy of storage holding only samples with T <= t_ms (hidden flags kept)."""
+    visible = Storage()
+    hidden = set()
+    for series in storage.all_series():
+        keep = series.t <= t_ms
+        if keep.any():
+            visible.add(series.labels, series.t[keep], series.v[keep])
+            if series.hidden_at_eval_time:
+                hidden.add(series.labels)
+    for series in visible.all_series():
+        series.hidden_at_eval_time = series.labels in hidden
+    return visible
+
+
+def _stack_columns(columns: list[VectorOverGrid]) -> VectorOverGrid:
+    """One VectorOverGrid from one-step results, rows in first-seen order."""
+    steps = len(columns)
+    rows: dict[Labels, int] = {}
+    for column in columns:
+        for labels in column.labels:
+            rows.setdefault(labels, len(rows))
+    values = np.zeros((len(rows), steps))
+    present = np.zeros((len(rows), steps), dtype=bool)
+    for step, column in enumerate(columns):
+        for row, labels in enumerate(column.labels):
+            if column.present[row, 0]:
+                values[rows[labels], step] = column.values[row, 0]
+                present[rows[labels], step] = True
+    return VectorOverGrid(list(rows), values, present)
 
 
 def _alert_series(rule: AlertingRule, instance: AlertInstance) -> list[SeriesOverGrid]:

@@ -220,3 +220,28 @@ def test_templated_labels_and_annotations_like_promtool(tmp_path, monkeypatch):
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert ours[0] == 1 and 'summary="b at 3 (3)"' in ours[2]  # the comparison did see alerts
+
+
+def test_rules_never_see_samples_after_their_evaluation_time(tmp_path, monkeypatch):
+    # promtool loads input only up to each evaluation: a negative offset or @ cannot reach ahead.
+    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+        groups:
+          - name: g
+            rules:
+              - {record: x, expr: requests offset -1m}
+              - {record: y, expr: requests @ 180}
+    """))
+    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            input_series:
+              - {series: requests, values: '1 2 3 4 5 6'}
+            promql_expr_test:
+              - {expr: x offset 3m, eval_time: 5m, exp_samples: [{labels: x, value: 3}]}
+              - {expr: y offset 4m, eval_time: 5m, exp_samples: [{labels: y, value: 2}]}
+              - {expr: y offset 1m, eval_time: 5m, exp_samples: [{labels: y, value: 4}]}
+    """))
+    ours = alertkit(tmp_path, "test.yml", monkeypatch)
+    assert ours == promtool(tmp_path, "test.yml")
+    assert ours[0] == 0
