@@ -294,36 +294,65 @@ def _top_or_bottom(vec: VectorOverGrid, groups: list[Group], k: np.ndarray, larg
 
     Which of several equal values is kept depends on the heap's layout, so the heap operations
     of Go's container/heap are replayed exactly (vectorByValueHeap / vectorByReverseValueHeap).
-    Output rows are the selected input rows with their full labels, in input order per group.
+    Every (group, step) pair is one column of the heap arrays, and the p-th row of every group
+    is offered at once. Output rows are the selected input rows with their full labels, in input
+    order per group.
     """
     steps = vec.values.shape[1]
     selected = np.zeros(vec.values.shape, dtype=bool)
-    for group in groups:
-        heap = _GroupHeap(len(group.rows), k, steps, largest)
-        for r in group.rows:
-            heap.offer(r, vec.values[r], vec.present[r] & (k >= 1))
-        heap.mark_selected(selected)
+    for chunk in _group_chunks(groups, steps, int(k.max(initial=1))):
+        _select_in_chunk(vec, chunk, k, largest, selected)
     rows = [r for group in groups for r in group.rows if selected[r].any()]
     if not rows:
         return VectorOverGrid.empty(steps)
-    return VectorOverGrid(
-        [vec.labels[r] for r in rows],
-        vec.values[rows],
-        selected[rows],
-    )
+    return VectorOverGrid([vec.labels[r] for r in rows], vec.values[rows], selected[rows])
+
+
+def _group_chunks(groups: list[Group], steps: int, k_max: int, cell_budget: int = 4_000_000):
+    """Split groups so that a chunk's heap arrays (capacity x groups x steps) stay small."""
+    chunk: list[Group] = []
+    longest = 0
+    for group in groups:
+        capacity = max(1, min(k_max, max(longest, len(group.rows))))
+        if chunk and capacity * (len(chunk) + 1) * steps > cell_budget:
+            yield chunk
+            chunk, longest = [], 0
+        chunk.append(group)
+        longest = max(longest, len(group.rows))
+    if chunk:
+        yield chunk
+
+
+def _select_in_chunk(vec: VectorOverGrid, groups: list[Group], k: np.ndarray, largest: bool, selected: np.ndarray) -> None:
+    steps = vec.values.shape[1]
+    longest = max(len(group.rows) for group in groups)
+    heap = _GroupHeap(min(longest, int(k.max(initial=1))), np.tile(k, len(groups)), len(groups) * steps, largest)
+    k_allows = np.tile(k >= 1, len(groups))
+    for position in range(longest):
+        rows_at = np.array([group.rows[position] if len(group.rows) > position else -1 for group in groups])
+        offered = rows_at >= 0
+        values = np.zeros((len(groups), steps))
+        present = np.zeros((len(groups), steps), dtype=bool)
+        values[offered] = vec.values[rows_at[offered]]
+        present[offered] = vec.present[rows_at[offered]]
+        heap.offer(np.repeat(rows_at, steps), values.ravel(), present.ravel() & k_allows)
+    for slot in range(heap.capacity):
+        in_heap = np.flatnonzero(slot < heap.length)
+        selected[heap.rows[slot, in_heap], in_heap % steps] = True
 
 
 class _GroupHeap:
-    """A Go container/heap per step: slots (capacity, steps) of row ids and values, length per step."""
+    """Go container/heaps side by side: slots (capacity, columns) of row ids and values, and the
+    heap length per column. A column is one (group, step) pair."""
 
-    def __init__(self, group_size: int, k: np.ndarray, steps: int, largest: bool) -> None:
-        self.capacity = int(max(1, min(group_size, int(k.max(initial=1)))))
+    def __init__(self, capacity: int, k: np.ndarray, columns: int, largest: bool) -> None:
+        self.capacity = max(1, capacity)
         self.k = k
         self.largest = largest
-        self.rows = np.full((self.capacity, steps), -1, dtype=np.int64)
-        self.values = np.zeros((self.capacity, steps))
-        self.length = np.zeros(steps, dtype=np.int64)
-        self.columns = np.arange(steps)
+        self.rows = np.full((self.capacity, columns), -1, dtype=np.int64)
+        self.values = np.zeros((self.capacity, columns))
+        self.length = np.zeros(columns, dtype=np.int64)
+        self.columns = np.arange(columns)
 
     def less(self, i: np.ndarray, j: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """vectorByValueHeap.Less (topk) / vectorByReverseValueHeap.Less (bottomk): NaN is least."""
@@ -331,28 +360,35 @@ class _GroupHeap:
         vj = self.values[j, columns]
         return np.isnan(vi) | ((vi < vj) if self.largest else (vi > vj))
 
-    def offer(self, row: int, v: np.ndarray, present: np.ndarray) -> None:
-        """One input element of the group at every step where it is present."""
+    def offer(self, rows: np.ndarray, v: np.ndarray, present: np.ndarray) -> None:
+        """One input element per column (engine.go aggregation, case TOPK/BOTTOMK)."""
+        if not present.any():
+            return
         seed = present & (self.length == 0)
-        self._put(seed, 0, row, v)
-        self.length[seed] = 1
+        if seed.any():
+            self._put(seed, 0, rows, v)
+            self.length[seed] = 1
         top = self.values[0]
-        beats_top = (top < v) if self.largest else (top > v)
+        with np.errstate(invalid="ignore"):
+            beats_top = (top < v) if self.largest else (top > v)
         enters = present & ~seed & ((self.length < self.k) | beats_top | np.isnan(top))
+        if not enters.any():
+            return
         full = enters & (self.length == self.k)
-        replace_in_place = full & (self.k == 1)
-        self._put(replace_in_place, 0, row, v)
+        replace_in_place = full & (self.k == 1)  # "For k==1 we can replace in-situ."
+        if replace_in_place.any():
+            self._put(replace_in_place, 0, rows, v)
         pop = full & (self.k > 1)
         if pop.any():
             self._pop(pop)
         push = enters & ~replace_in_place
         if push.any():
-            self._push(push, row, v)
+            self._push(push, rows, v)
 
-    def _put(self, mask: np.ndarray, slot, row: int, v: np.ndarray) -> None:
+    def _put(self, mask: np.ndarray, slot, rows: np.ndarray, v: np.ndarray) -> None:
         cols = self.columns[mask]
         slots = slot[mask] if isinstance(slot, np.ndarray) else slot
-        self.rows[slots, cols] = row
+        self.rows[slots, cols] = rows[mask]
         self.values[slots, cols] = v[mask]
 
     def _swap(self, i: np.ndarray, j: np.ndarray, cols: np.ndarray) -> None:
@@ -361,9 +397,9 @@ class _GroupHeap:
             array[i, cols] = array[j, cols]
             array[j, cols] = held
 
-    def _push(self, mask: np.ndarray, row: int, v: np.ndarray) -> None:
+    def _push(self, mask: np.ndarray, rows: np.ndarray, v: np.ndarray) -> None:
         """heap.Push: append, then up()."""
-        self._put(mask, self.length, row, v)
+        self._put(mask, self.length, rows, v)
         self.length[mask] += 1
         cols = self.columns[mask]
         j = self.length[mask] - 1
@@ -395,11 +431,6 @@ class _GroupHeap:
             self._swap(i, child, cols)
             i = child
         self.length[mask] -= 1
-
-    def mark_selected(self, selected: np.ndarray) -> None:
-        for slot in range(self.capacity):
-            in_heap = slot < self.length
-            selected[self.rows[slot, in_heap], self.columns[in_heap]] = True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -331,16 +331,21 @@ cell_value = st.one_of(st.none(), st.sampled_from([0.1, 0.2, 0.3, 1.0, 2.0, -1.0
     grid=st.integers(1, 7).flatmap(lambda rows: st.lists(st.lists(cell_value, min_size=5, max_size=5), min_size=rows, max_size=rows)),
     op=st.sampled_from(["sum", "avg", "max", "min", "count", "stddev", "stdvar", "quantile", "topk", "bottomk"]),
     params=st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, 2.0, 3.0, -1.0]), min_size=5, max_size=5),
+    group_count=st.integers(1, 3),
 )
-def test_grid_equals_engine_go_step_by_step(grid, op, params):
-    x = vec({f'x{{i="{i}"}}': row for i, row in enumerate(grid)})
+def test_grid_equals_engine_go_step_by_step(grid, op, params, group_count):
+    # Series i belongs to group g = i % group_count; the reference aggregates each group apart.
+    x = vec({f'x{{g="{i % group_count}",i="{i}"}}': row for i, row in enumerate(grid)})
     param = scalar(*params) if op in ("quantile", "topk", "bottomk") else None
-    got = cells(aggregate(op, x, [], False, param))
+    got = cells(aggregate(op, x, ["g"], False, param))
     for step in range(5):
-        samples = [(f'x{{i="{i}"}}', row[step]) for i, row in enumerate(grid) if row[step] is not None]
-        want = reference_aggregation(op, samples, params[step])
+        want = {}
+        for g in range(group_count):
+            samples = [(f'x{{g="{g}",i="{i}"}}', row[step]) for i, row in enumerate(grid)
+                       if row[step] is not None and i % group_count == g]
+            for name, value in reference_aggregation(op, samples, params[step]).items():
+                want[labels(name) if name else labels(f'{{g="{g}"}}')] = value
         got_at_step = {row: values[step] for row, values in got.items() if values[step] is not None}
-        want = {labels(name) if name else (): value for name, value in want.items()}
         assert set(got_at_step) == set(want), (step, got_at_step, want)
         assert all(same(got_at_step[key], want[key]) for key in want), (step, got_at_step, want)
 
@@ -395,3 +400,14 @@ def test_sum_adds_sequentially_not_pairwise():
     expect(aggregate("sum", vec(rows), [], False, None), {"{}": [1e16]})
     expect(aggregate("sum", vec({f'one{{i="{i}"}}': [1.0] for i in range(200)} | {"big": [1e16]}), [], False, None),
            {"{}": [1.0000000000000200e16]})
+
+
+def test_topk_groups_are_chunked_without_changing_the_answer(monkeypatch):
+    import simulator.promql.aggregations as aggregations
+
+    x = vec({f'x{{g="{i % 4}",i="{i}"}}': [float(i % 3), float(i % 5), None] for i in range(12)})
+    whole = cells(aggregate("topk", x, ["g"], False, scalar(2, 1, 2)))
+    chunks = aggregations._group_chunks
+    monkeypatch.setattr(aggregations, "_group_chunks", lambda groups, steps, k_max: chunks(groups, steps, k_max, cell_budget=1))
+    assert cells(aggregate("topk", x, ["g"], False, scalar(2, 1, 2))) == whole
+    assert len(list(chunks(aggregations.group_rows(x.labels, ["g"], False), 3, 2, cell_budget=1))) == 4
