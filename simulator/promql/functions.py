@@ -31,7 +31,18 @@ from .model import (
     labels_set,
 )
 from .selectors import Windows, matrix_step_slice, matrix_windows
-from .gomath import go_acos, go_asin, go_atan, go_cosh, go_exp, go_log, go_log2, go_log10
+from .gomath import (
+    go_acos,
+    go_asin,
+    go_atan,
+    go_cosh,
+    go_date_field,
+    go_exp,
+    go_float_to_int64,
+    go_log,
+    go_log2,
+    go_log10,
+)
 from .vectors import drop_absent_rows, drop_metric_name, merge_same_labelsets, with_labels
 
 # Steps per chunk when a function materialises (windows x samples) arrays (quantile_over_time).
@@ -793,69 +804,21 @@ def label_join(args: CallArgs) -> VectorOverGrid:
 # --- dates
 
 
-def _date_function(part: Callable[[np.ndarray], np.ndarray]) -> Callable[[CallArgs], VectorOverGrid]:
-    """functions.go dateWrapper: no argument → the evaluation time, one unlabeled element;
-    else each value read as Unix seconds truncated to an integer (time.Unix(int64(v), 0))."""
+def _date_function(field: str) -> Callable[[CallArgs], VectorOverGrid]:
+    """functions.go dateWrapper: no argument → the evaluation time (time.Unix(ts/1000, 0)), one
+    unlabeled element; else each value read as time.Unix(int64(v), 0), Go's conversion and
+    calendar arithmetic included (gomath.go_date_field)."""
 
     def impl(args: CallArgs) -> VectorOverGrid:
         if not args.values:
-            seconds = args.step_ms // 1000 + ((args.step_ms % 1000 != 0) & (args.step_ms < 0))
-            return _one_row((), part(seconds.astype(np.int64)), np.ones(len(args.step_ms), bool))
+            # Go's integer division truncates toward zero.
+            seconds = np.where(args.step_ms < 0, -((-args.step_ms) // 1000), args.step_ms // 1000)
+            return _one_row((), go_date_field(field, seconds), np.ones(len(args.step_ms), bool))
         vec = args.vector(0)
-        finite = np.isfinite(vec.values)
-        seconds = np.trunc(np.where(finite, vec.values, 0.0)).astype(np.int64)
-        values = np.where(finite, part(seconds).astype(np.float64), np.nan)
+        values = go_date_field(field, go_float_to_int64(vec.values))
         return VectorOverGrid(list(vec.labels), values, vec.present.copy())
 
     return impl
-
-
-def _days(seconds: np.ndarray) -> np.ndarray:
-    return np.floor_divide(seconds, 86400)
-
-
-def _civil(seconds: np.ndarray):
-    day = _days(seconds).astype("datetime64[D]")
-    month_start = day.astype("datetime64[M]")
-    year_start = day.astype("datetime64[Y]")
-    return day, month_start, year_start
-
-
-def _year(seconds):
-    return _civil(seconds)[2].astype(np.int64) + 1970
-
-
-def _month(seconds):
-    _, month_start, year_start = _civil(seconds)
-    return (month_start - year_start.astype("datetime64[M]")).astype(np.int64) + 1
-
-
-def _day_of_month(seconds):
-    day, month_start, _ = _civil(seconds)
-    return (day - month_start.astype("datetime64[D]")).astype(np.int64) + 1
-
-
-def _day_of_year(seconds):
-    day, _, year_start = _civil(seconds)
-    return (day - year_start.astype("datetime64[D]")).astype(np.int64) + 1
-
-
-def _days_in_month(seconds):
-    _, month_start, _ = _civil(seconds)
-    next_month = (month_start + 1).astype("datetime64[D]")
-    return (next_month - month_start.astype("datetime64[D]")).astype(np.int64)
-
-
-def _day_of_week(seconds):
-    return (_days(seconds) + 4) % 7  # 1970-01-01 was a Thursday; Sunday is 0
-
-
-def _hour(seconds):
-    return np.mod(seconds, 86400) // 3600
-
-
-def _minute(seconds):
-    return np.mod(seconds, 3600) // 60
 
 
 # ---------------------------------------------------------------------------------------------
@@ -891,21 +854,12 @@ _MATH = {
     "sgn": _sgn,
 }
 
-_DATES = {
-    "year": _year,
-    "month": _month,
-    "day_of_month": _day_of_month,
-    "day_of_year": _day_of_year,
-    "day_of_week": _day_of_week,
-    "days_in_month": _days_in_month,
-    "hour": _hour,
-    "minute": _minute,
-}
+_DATES = ["year", "month", "day_of_month", "day_of_year", "day_of_week", "days_in_month", "hour", "minute"]
 
 # functions.go FunctionCalls at v2.42.0: every function of that release.
 FUNCTIONS: dict[str, FunctionSpec] = {
     **{name: FunctionSpec(_elementwise(fn)) for name, fn in _MATH.items()},
-    **{name: FunctionSpec(_date_function(fn)) for name, fn in _DATES.items()},
+    **{name: FunctionSpec(_date_function(name)) for name in _DATES},
     "rate": FunctionSpec(_rate_function(True, True)),
     "increase": FunctionSpec(_rate_function(True, False)),
     "delta": FunctionSpec(_rate_function(False, False)),

@@ -214,3 +214,77 @@ def _go_exp(values: np.ndarray, fused: bool) -> np.ndarray:
     result = np.where(biased < -52, 0.0, np.where(biased >= 0x7FF, np.inf, result))
     result = np.where(x > _EXP_OVERFLOW, np.inf, result)
     return np.where(finite, result, np.where(x == -np.inf, 0.0, x))
+
+
+# --- time --------------------------------------------------------------------------------------
+# PromQL's date functions call time.Unix(int64(v), 0).UTC() and read fields from it. Go's time
+# package counts "absolute" seconds from 1 January of year -292277022399 in a uint64, so values
+# far outside the human range wrap around instead of failing; we replay that arithmetic.
+
+_INT64_MIN = -(2**63)
+# unixToInternal + internalToAbsolute in Go's time package: Unix seconds → absolute seconds.
+_UNIX_TO_ABSOLUTE = 9223372028715321600
+_SECONDS_PER_DAY = 86400
+_EPOCH_ABSOLUTE_DAY = _UNIX_TO_ABSOLUTE // _SECONDS_PER_DAY
+
+
+def go_float_to_int64(values: np.ndarray) -> np.ndarray:
+    """Go's int64(v) on amd64: truncation; NaN, ±Inf and out-of-range values give the
+    "integer indefinite" -2^63 of CVTTSD2SQ."""
+    v = np.asarray(values, dtype=np.float64)
+    in_range = np.isfinite(v) & (v > -(2.0**63)) & (v < 2.0**63)
+    return np.where(in_range, np.trunc(np.where(in_range, v, 0.0)), 0.0).astype(np.int64) + np.where(
+        in_range, 0, _INT64_MIN
+    ).astype(np.int64)
+
+
+def _absolute_seconds(unix_seconds: np.ndarray) -> np.ndarray:
+    """uint64(sec + (unixToInternal + internalToAbsolute)), wrapping like Go's integers."""
+    return unix_seconds.astype(np.int64).view(np.uint64) + np.uint64(_UNIX_TO_ABSOLUTE)
+
+
+def _civil_from_days(days: np.ndarray):
+    """Proleptic Gregorian (year, month, day) from days since 1970-01-01 (Hinnant's method)."""
+    z = days + 719468
+    era = np.floor_divide(z, 146097)
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
+def _is_leap(year: np.ndarray) -> np.ndarray:
+    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+
+
+_DAYS_BEFORE_MONTH = np.array([0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334])
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def go_date_field(field: str, unix_seconds: np.ndarray) -> np.ndarray:
+    """One field of time.Unix(sec, 0).UTC() as Go computes it (float64 result)."""
+    absolute = _absolute_seconds(unix_seconds)
+    if field == "hour":
+        return ((absolute % np.uint64(86400)) // np.uint64(3600)).astype(np.float64)
+    if field == "minute":
+        return ((absolute % np.uint64(3600)) // np.uint64(60)).astype(np.float64)
+    if field == "day_of_week":  # absWeekday: the absolute epoch is a Monday
+        return (((absolute + np.uint64(86400)) % np.uint64(604800)) // np.uint64(86400)).astype(np.float64)
+    days = (absolute // np.uint64(_SECONDS_PER_DAY)).astype(np.int64) - _EPOCH_ABSOLUTE_DAY
+    year, month, day = _civil_from_days(days)
+    if field == "year":
+        return year.astype(np.float64)
+    if field == "month":
+        return month.astype(np.float64)
+    if field == "day_of_month":
+        return day.astype(np.float64)
+    leap = _is_leap(year)
+    if field == "day_of_year":
+        return (_DAYS_BEFORE_MONTH[month - 1] + day + (leap & (month > 2))).astype(np.float64)
+    if field == "days_in_month":
+        return (_DAYS_IN_MONTH[month - 1] + (leap & (month == 2))).astype(np.float64)
+    raise ValueError(f"unknown date field {field}")

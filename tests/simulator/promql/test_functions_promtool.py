@@ -227,3 +227,17 @@ def test_exp_follows_go_amd64_assembly(tmp_path):
     series = {"u": " ".join(repr(v) for v in values)}
     cases = [(f"{fn}(u)", f"{minute}m") for fn in ["exp", "cosh"] for minute in range(len(values))]
     _assert_promtool_agrees(series, "1m", cases, tmp_path)
+
+
+def test_date_functions_replay_go_time_arithmetic(tmp_path):
+    # time.Unix(int64(v), 0): NaN, ±Inf and |v| >= 2^63 become -2^63 (amd64), and Go's absolute
+    # seconds wrap around uint64; leap years, negative times and far years included.
+    import random
+
+    rnd = random.Random(5)
+    values = [repr(10 ** rnd.uniform(0, 19) * rnd.choice([1, -1])) for _ in range(30)]
+    values += ["NaN", "Inf", "-Inf", "9.3e18", "-9.3e18", "951782400", "951868799", "-1", "0", "4107542400"]
+    series = {"u": " ".join(values)}
+    fields = ["minute", "hour", "day_of_week", "day_of_month", "day_of_year", "days_in_month", "month", "year"]
+    cases = [(f"{fn}(u)", f"{minute}m") for fn in fields for minute in range(len(values))]
+    _assert_promtool_agrees(series, "1m", cases, tmp_path)
