@@ -72,6 +72,9 @@ def _is_odd_int(y: np.ndarray) -> np.ndarray:
     return (fraction == 0) & (np.abs(integral) < 2.0**53) & (np.fmod(integral, 2.0) != 0)
 
 
+_POW_BLOCK = 1 << 15
+
+
 def go_pow(x, y) -> np.ndarray:
     """Go's math.Pow (math/pow.go as built into promtool 2.42), elementwise.
 
@@ -90,8 +93,11 @@ def go_pow(x, y) -> np.ndarray:
             | (np.abs(y) == 0.5) | ((fraction != 0) & (x < 0)) | (integral >= 2.0**63)
         )
         out = np.empty(x.shape)
-        general = ~special
-        out[general] = _pow_by_squaring(x[general], y[general], integral[general], fraction[general])
+        general = np.flatnonzero(~special)
+        # Blocks small enough for the CPU cache: the squaring loop makes many passes.
+        for start in range(0, len(general), _POW_BLOCK):
+            block = general[start:start + _POW_BLOCK]
+            out[block] = _pow_by_squaring(x[block], y[block], integral[block], fraction[block])
         if special.any():
             out[special] = _pow_special_cases(x[special], y[special])
     return out.reshape(shape)

@@ -433,3 +433,74 @@ def test_grid_equals_engine_go_step_by_step(left, right, op, return_bool, card, 
         at_step = {key: values[step] for key, values in got.items() if values[step] is not None}
         assert set(at_step) == set(want), (step, at_step, want)
         assert all((math.isnan(at_step[k]) and math.isnan(v)) or at_step[k] == v for k, v in want.items())
+
+
+def reference_go_pow(x: float, y: float) -> float:
+    """Go's math.Pow, line by line (math/pow.go without the newer int8 fast path)."""
+    def is_odd_int(v):
+        fraction, integral = math.modf(v)
+        return fraction == 0 and abs(integral) < 2**53 and int(integral) & 1 == 1
+    if y == 0 or x == 1:
+        return 1.0
+    if math.isnan(x) or math.isnan(y):
+        return NAN
+    if x == 0:
+        if y < 0:
+            return math.copysign(INF, x) if is_odd_int(y) else INF
+        return x if is_odd_int(y) else 0.0
+    if math.isinf(y):
+        if x == -1:
+            return 1.0
+        return 0.0 if (abs(x) < 1) == (y > 0) else INF
+    if math.isinf(x):
+        if x < 0:
+            return reference_go_pow(1 / x, -y)
+        return 0.0 if y < 0 else INF
+    if y == 0.5:
+        return math.sqrt(x) if x >= 0 else NAN
+    if y == -0.5:
+        return 1 / math.sqrt(x) if x >= 0 else NAN
+    fraction, integral = math.modf(abs(y))
+    if fraction != 0 and x < 0:
+        return NAN
+    if integral >= 2**63:
+        return 1.0 if x == -1 else (0.0 if (abs(x) < 1) == (y > 0) else INF)
+    a1, ae = 1.0, 0
+    if fraction != 0:
+        if fraction > 0.5:
+            fraction -= 1
+            integral += 1
+        a1 = float(np.exp(fraction * np.log(x)))
+    x1, xe = math.frexp(x)
+    i = int(integral)
+    while i != 0:
+        if xe < -(1 << 12) or (1 << 12) < xe:
+            ae += xe
+            break
+        if i & 1:
+            a1 *= x1
+            ae += xe
+        x1 *= x1
+        xe <<= 1
+        if x1 < 0.5:
+            x1 += x1
+            xe -= 1
+        i >>= 1
+    if y < 0:
+        a1, ae = 1 / a1, -ae
+    try:
+        return math.ldexp(a1, ae)
+    except OverflowError:
+        return math.copysign(INF, a1)
+
+
+def test_pow_vectorized_equals_gos_loop():
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(-20, 20, 3000), rng.choice([0.0, -0.0, 1.0, -1.0, INF, -INF, NAN, 1e-300, 1e300], 600)])
+    y = np.concatenate([rng.choice([2.0, -3.0, 1.7, 0.5, -0.5, 13.0, -2.25, 1e3, 1e19], 3000),
+                        rng.choice([0.0, 3.0, -3.0, 2.0, INF, -INF, NAN, 0.5, -1.5], 600)])
+    for shared_y in (y, np.full(x.shape, 7.0)):
+        got = go_pow(x, shared_y)
+        for g, a, b in zip(got, x, shared_y):
+            want = reference_go_pow(float(a), float(b))
+            assert (math.isnan(g) and math.isnan(want)) or (g == want and math.copysign(1, g) == math.copysign(1, want)), (a, b, g, want)
