@@ -12,7 +12,7 @@ Judging, per incident (window = [start, end + settle]):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -72,7 +72,10 @@ class FalsePositive:
 
 @dataclass
 class ScenarioResult:
-    """Everything `alertkit simulate` reports for one scenario."""
+    """Everything `alertkit simulate` reports for one scenario.
+
+    timelines: every alert instance's activations (ms from the scenario start), sorted by name and labels.
+    """
 
     scenario: Scenario
     timelines: list[AlertTimeline]
@@ -81,8 +84,7 @@ class ScenarioResult:
     false_positives: list[FalsePositive]
     series_count: int = 0
     sample_count: int = 0
-    max_false_positives: int | None = None
-    warnings: list[str] = field(default_factory=list)
+    max_false_positives: int | None = None  # from the scenario; None: reported, not judged
 
     @property
     def false_positives_per_week(self) -> float:
