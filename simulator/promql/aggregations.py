@@ -75,7 +75,16 @@ def aggregate(
     if not groups:
         return VectorOverGrid.empty(steps)
     values, present = _fold(op, vec, groups)
-    return VectorOverGrid([group.labels for group in groups], values, present)
+    return _present_rows(VectorOverGrid([group.labels for group in groups], values, present))
+
+
+def _present_rows(result: VectorOverGrid) -> VectorOverGrid:
+    """Drop groups whose series are never present on the grid."""
+    keep = result.present.any(axis=1)
+    if keep.all():
+        return result
+    rows = np.flatnonzero(keep)
+    return VectorOverGrid([result.labels[r] for r in rows], result.values[rows], result.present[rows])
 
 
 @dataclass
@@ -242,7 +251,7 @@ def _quantile(vec: VectorOverGrid, groups: list[Group], phi: np.ndarray) -> Vect
         out_present.append(present.any(axis=0))
     if not groups:
         return VectorOverGrid.empty(steps)
-    return VectorOverGrid([group.labels for group in groups], np.vstack(out_values), np.vstack(out_present))
+    return _present_rows(VectorOverGrid([group.labels for group in groups], np.vstack(out_values), np.vstack(out_present)))
 
 
 def _quantile_of_columns(values: np.ndarray, present: np.ndarray, phi: np.ndarray) -> np.ndarray:

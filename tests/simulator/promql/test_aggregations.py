@@ -411,3 +411,9 @@ def test_topk_groups_are_chunked_without_changing_the_answer(monkeypatch):
     monkeypatch.setattr(aggregations, "_group_chunks", lambda groups, steps, k_max: chunks(groups, steps, k_max, cell_budget=1))
     assert cells(aggregate("topk", x, ["g"], False, scalar(2, 1, 2))) == whole
     assert len(list(chunks(aggregations.group_rows(x.labels, ["g"], False), 3, 2, cell_budget=1))) == 4
+
+
+def test_groups_never_present_on_the_grid_are_not_output():
+    x = vec({'x{job="a"}': [None, None], 'x{job="b"}': [1.0, None]})
+    for op, param in (("sum", None), ("avg", None), ("quantile", scalar(0.5, 0.5))):
+        assert aggregate(op, x, ["job"], False, param).labels == [labels('{job="b"}')]
