@@ -84,6 +84,9 @@ class FunctionSpec:
     impl: Callable[[CallArgs], Value]
     # enh.DropMetricName in functions.go: the output loses __name__.
     drops_metric_name: bool = True
+    # Range functions normally run block of steps by block (see _in_step_chunks); False for
+    # those whose per-matrix precomputation costs more than their per-step temporaries.
+    step_blocks: bool = True
 
 
 def call_function(name: str, args: CallArgs) -> Value:
@@ -92,7 +95,7 @@ def call_function(name: str, args: CallArgs) -> Value:
     if spec is None:
         raise PromQLError(f"unsupported: function {name}() is not part of Prometheus 2.42")
     with np.errstate(all="ignore"):
-        result = _in_step_chunks(spec.impl, args)
+        result = _in_step_chunks(spec.impl, args) if spec.step_blocks else spec.impl(args)
     if not isinstance(result, VectorOverGrid):
         return result
     if spec.drops_metric_name:
@@ -390,18 +393,30 @@ def last_over_time(args: CallArgs) -> VectorOverGrid:
 
 
 def _reduce_windows(ufunc: np.ufunc, windows: Windows) -> np.ndarray:
-    """ufunc reduced over every non-empty window with reduceat (no per-offset loop)."""
+    """An idempotent ufunc (fmax, fmin) over every non-empty window in O(n log W).
+
+    Level j holds ufunc over every run of 2^j consecutive samples, built by doubling; a
+    window of length L with 2^j <= L < 2^(j+1) is ufunc of the two (overlapping) runs starting
+    at lo and ending at hi. Overlap is harmless because the ufunc is idempotent, and runs
+    never leave the window, so they never cross into another series."""
     result = np.zeros(windows.count.shape)
     nonempty = windows.count > 0
     if not nonempty.any():
         return result
-    bounds = np.empty(2 * int(nonempty.sum()), dtype=np.int64)
-    bounds[0::2] = windows.lo[nonempty]
-    bounds[1::2] = windows.hi[nonempty]
-    if "padded" not in windows.cache:
-        windows.cache["padded"] = np.append(windows.flat_v, 0.0)  # hi may equal len(flat_v)
-    padded = windows.cache["padded"]
-    result[nonempty] = ufunc.reduceat(padded, bounds)[0::2]
+    level_of = np.zeros(windows.count.shape, dtype=np.int64)
+    level_of[nonempty] = np.floor(np.log2(windows.count[nonempty])).astype(np.int64)
+    # log2 of exact powers of two is exact; guard the float rounding of the others anyway.
+    level_of = np.where(nonempty & (2 ** (level_of + 1) <= windows.count), level_of + 1, level_of)
+    runs = windows.flat_v
+    span = 1
+    top = int(level_of.max())
+    for level in range(top + 1):
+        selected = nonempty & (level_of == level)
+        if selected.any():
+            result[selected] = ufunc(runs[windows.lo[selected]], runs[windows.hi[selected] - span])
+        if level < top:
+            runs = ufunc(runs[:-span], runs[span:])
+            span *= 2
     return result
 
 
@@ -868,8 +883,8 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "sum_over_time": FunctionSpec(sum_over_time),
     "avg_over_time": FunctionSpec(avg_over_time),
     "count_over_time": FunctionSpec(count_over_time),
-    "max_over_time": FunctionSpec(max_over_time),
-    "min_over_time": FunctionSpec(min_over_time),
+    "max_over_time": FunctionSpec(max_over_time, step_blocks=False),
+    "min_over_time": FunctionSpec(min_over_time, step_blocks=False),
     "quantile_over_time": FunctionSpec(quantile_over_time),
     "stddev_over_time": FunctionSpec(stddev_over_time),
     "stdvar_over_time": FunctionSpec(stdvar_over_time),

@@ -9,6 +9,7 @@ from helpers import as_dict, column, make_storage
 
 from simulator.promql.engine import evaluate, instant_query
 from simulator.promql.model import Grid, PromQLError, ScalarOverGrid
+from simulator.promql.storage import Storage
 
 MINUTE = 60_000
 
@@ -326,3 +327,22 @@ def test_holt_winters_lets_a_nan_factor_through_and_prints_like_go(storage):
     assert math.isnan(value_at(storage, "holt_winters(g[10m], NaN, 0.5)", 7 * MINUTE))
     with pytest.raises(PromQLError, match=r"got: 1\.000000$"):
         instant_query("holt_winters(g[10m], 1, 0.5)", storage, 7 * MINUTE)
+
+
+def test_max_and_min_over_long_irregular_windows_match_a_direct_scan():
+    rng = np.random.default_rng(4)
+    values = rng.normal(size=700)
+    values[rng.integers(0, 700, 40)] = np.nan
+    keep = rng.random(700) > 0.3
+    storage = Storage()
+    storage.add((("__name__", "x"),), np.arange(700, dtype=np.int64)[keep] * 15_000, values[keep])
+    grid = Grid(0, 700 * 15_000, 37_000)
+    times = np.arange(700)[keep] * 15_000
+    kept = values[keep]
+    for fn, reduce in (("max_over_time", np.fmax.reduce), ("min_over_time", np.fmin.reduce)):
+        result = evaluate(f"{fn}(x[47m])", storage, grid)
+        for step, t in enumerate(grid.timestamps):
+            inside = kept[(times >= t - 47 * MINUTE) & (times <= t)]
+            expected = reduce(inside) if len(inside) else None
+            got = column(result)[step]
+            assert (got is None and expected is None) or repr(got) == repr(float(expected)), (fn, t)
