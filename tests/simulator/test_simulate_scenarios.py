@@ -161,3 +161,12 @@ def test_exported_window_with_counter_resets_and_stale_markers_passes_promtool(r
     run = subprocess.run(["promtool", "test", "rules", out.name], cwd=out.parent,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_cli_broken_rule_file_is_a_clear_error(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "bad.yml").write_text("groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: rate(\n")
+    result = CliRunner().invoke(alertkit, ["simulate", str(SCENARIOS / "no-traffic.yaml"), "--rules", str(rules)])
+    assert result.exit_code == 2
+    assert f"{rules / 'bad.yml'}:5" in result.output and "Traceback" not in result.output
