@@ -7,9 +7,7 @@ output before evaluating the next rule at the same timestamp.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
 
 import numpy as np
 
@@ -18,17 +16,14 @@ from simulator.promql.model import (
     Grid,
     Labels,
     PromQLError,
-    ScalarOverGrid,
-    Series,
     VectorOverGrid,
     labels_from_dict,
     labels_set,
 )
 from simulator.promql.storage import Storage
 
-from .alerting import STATE_FIRING, STATE_INACTIVE, STATE_NAMES, STATE_PENDING, AlertHistory, alert_history
+from .alerting import STATE_FIRING, STATE_INACTIVE, STATE_NAMES, AlertHistory, alert_history
 from .dependencies import NameSet, may_read_ahead, metric_names_read, reads_any
-from .parsing import parse_expr
 from .model import AlertingRule, AlertTimeline, RecordingRule, RuleGroup
 from .outputs import (
     RuleEvaluationError,
@@ -37,6 +32,15 @@ from .outputs import (
     recording_outputs,
     samples_with_staleness,
 )
+from .queries import (
+    InstantQueryFunc,
+    QueryFunc,
+    alerting_query_text,
+    default_instant_query,
+    default_query,
+    template_query,
+)
+from .visibility import RuleOutputs, stack_columns, storage_until
 from .templates import (
     AlertTemplateData,
     TemplateExpander,
@@ -50,28 +54,6 @@ ALERT_METRIC_NAME = "ALERTS"
 ALERT_FOR_STATE_METRIC_NAME = "ALERTS_FOR_STATE"
 ALERT_STATE_LABEL = "alertstate"
 ALERT_NAME_LABEL = "alertname"
-
-# evaluate(expr, storage, grid): the query function the rules are handed (rules.QueryFunc).
-QueryFunc = Callable[[str, Storage, Grid], Any]
-# instant_query(expr, storage, t_ms): for {{ query }} inside alert templates.
-InstantQueryFunc = Callable[[str, Storage, int], Any]
-
-
-def default_query(expr: str, storage: Storage, grid: Grid):
-    """simulator.promql.engine.evaluate, imported late so this module loads without the engine."""
-    from simulator.promql.engine import evaluate
-
-    try:
-        parsed = parse_expr(expr)
-    except ValueError:
-        parsed = expr  # let the engine report the syntax error in its own words
-    return evaluate(parsed, storage, grid)
-
-
-def default_instant_query(expr: str, storage: Storage, t_ms: int):
-    from simulator.promql.engine import instant_query
-
-    return instant_query(expr, storage, t_ms)
 
 
 @dataclass
@@ -132,7 +114,7 @@ class RulesEvaluation:
     instant_query: InstantQueryFunc = default_instant_query
     _annotation_cache: dict = field(default_factory=dict)
     # The rules' output series, to hide later rules' outputs from a template's query.
-    outputs: "_RuleOutputs | None" = None
+    outputs: "RuleOutputs | None" = None
 
     def alerts_at(self, step_index: int, alertname: str | None = None,
                   state: int = STATE_FIRING) -> list[AlertInstance]:
@@ -174,7 +156,7 @@ class RulesEvaluation:
             external_labels=self.external_labels,
             external_url=self.external_url,
         )
-        query = _template_query(self, instance.planned.position, t_ms)
+        query = template_query(self.instant_query, self.storage, self.outputs, instance.planned.position, t_ms)
         return expand_or_error_text(self.expander, "__alert_" + instance.rule.alert, text, data, t_ms, query)
 
 
@@ -239,7 +221,7 @@ class _GroupEvaluator:
         self.instant_query = instant_query
         self.external_labels = external_labels
         self.external_url = external_url
-        self.outputs = _RuleOutputs(storage)
+        self.outputs = RuleOutputs(storage)
 
     def run(self) -> list[AlertInstance]:
         """Evaluate all rules in order; then re-evaluate, pass after pass, only the rules that
@@ -311,9 +293,9 @@ class _GroupEvaluator:
         """
         columns = []
         for t_ms in self.timestamps:
-            visible = _storage_until(self.storage, int(t_ms))
+            visible = storage_until(self.storage, int(t_ms))
             columns.append(as_vector(self.query(expr, visible, Grid.at(int(t_ms))), 1))
-        return _stack_columns(columns)
+        return stack_columns(columns)
 
     def first_failing_step(self, planned: PlannedRule) -> tuple[int, str]:
         # Error path only: find the first timestamp at which Prometheus would see the error.
@@ -378,7 +360,7 @@ class _GroupEvaluator:
         t_ms = int(self.timestamps[step])
         data = AlertTemplateData(dict(vector.labels[row]), float(vector.values[row, step]),
                                  self.external_labels, self.external_url)
-        query = _template_query(self, planned.position, t_ms)
+        query = template_query(self.instant_query, self.storage, self.outputs, planned.position, t_ms)
         return {
             name: expand_or_error_text(self.expander, "__alert_" + rule.alert, text, data, t_ms, query)
             if has_actions(text) else text
@@ -391,68 +373,6 @@ class _GroupEvaluator:
         for name, value in expanded.items():
             labels = labels_set(labels, name, value)
         return labels_set(labels, ALERT_NAME_LABEL, rule.alert)
-
-
-_SELECTOR_MATCHERS = re.compile(
-    r'\{((?:[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)"(?:[^"\\]|\\.)*",?)+)\}'
-)
-_MATCHER = re.compile(r'[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)"(?:[^"\\]|\\.)*"')
-
-
-def alerting_query_text(expr: str) -> str:
-    """The query text an alerting rule really runs in 2.42.
-
-    rules/alerting.go Eval queries r.vector.String(), and VectorSelector.String() sorts the
-    label matchers (promql/parser/printer.go). Only absent() can tell: its labels come from the
-    matchers in order, Set for the first "=" of a name, Del for any other matcher of that name,
-    so x{a="v", a!~"r"} keeps a="v" in an alert (the matchers become a!~"r", a="v") but not in
-    a promql_expr_test. Only expressions that use absent are re-printed.
-    """
-    if "absent" not in expr:
-        return expr
-    try:
-        printed = str(parse_expr(expr))
-    except ValueError:
-        return expr
-    sorted_text = _SELECTOR_MATCHERS.sub(
-        lambda m: "{" + ",".join(sorted(_MATCHER.findall(m.group(1)))) + "}", printed)
-    try:
-        parse_expr(sorted_text)
-    except ValueError:
-        return expr
-    return sorted_text
-
-
-def _storage_until(storage: Storage, t_ms: int) -> Storage:
-    """A copy of storage holding only samples with T <= t_ms (hidden flags kept)."""
-    visible = Storage()
-    hidden = set()
-    for series in storage.all_series():
-        keep = series.t <= t_ms
-        if keep.any():
-            visible.add(series.labels, series.t[keep], series.v[keep])
-            if series.hidden_at_eval_time:
-                hidden.add(series.labels)
-    for series in visible.all_series():
-        series.hidden_at_eval_time = series.labels in hidden
-    return visible
-
-
-def _stack_columns(columns: list[VectorOverGrid]) -> VectorOverGrid:
-    """One VectorOverGrid from one-step results, rows in first-seen order."""
-    steps = len(columns)
-    rows: dict[Labels, int] = {}
-    for column in columns:
-        for labels in column.labels:
-            rows.setdefault(labels, len(rows))
-    values = np.zeros((len(rows), steps))
-    present = np.zeros((len(rows), steps), dtype=bool)
-    for step, column in enumerate(columns):
-        for row, labels in enumerate(column.labels):
-            if column.present[row, 0]:
-                values[rows[labels], step] = column.values[row, 0]
-                present[rows[labels], step] = True
-    return VectorOverGrid(list(rows), values, present)
 
 
 def _alert_series(rule: AlertingRule, instance: AlertInstance) -> list[SeriesOverGrid]:
@@ -483,128 +403,3 @@ def _timeline(instance: AlertInstance) -> AlertTimeline:
     return AlertTimeline(instance.rule.alert, dict(instance.labels), instance.history.intervals)
 
 
-def _template_query(owner, position: int, t_ms: int):
-    """{{ query "..." }} at t_ms, seeing later rules' outputs only from earlier evaluations."""
-
-    def run(expr: str) -> list[tuple[Labels, float]]:
-        outputs = owner.outputs
-        if outputs is not None:
-            outputs.hide_from(position)
-        try:
-            return order_like_prometheus(expr, _samples(owner.instant_query(expr, owner.storage, t_ms)))
-        finally:
-            if outputs is not None:
-                outputs.reveal_all()
-
-    return run
-
-
-def order_like_prometheus(expr: str, samples: list[tuple[Labels, float]]) -> list[tuple[Labels, float]]:
-    """An instant query's samples in the order Prometheus returns them, for {{ range query }}.
-
-    The grid evaluator keeps one row order for all steps, but the order of an instant query's
-    result is visible to templates: sort/sort_desc sort by value (promql/functions.go
-    funcSort, funcSortDesc) and an ungrouped topk/bottomk returns its heap sorted
-    (promql/engine.go aggregation: sort.Sort(sort.Reverse(aggr.heap))). NaN sorts last except
-    for sort(), where vectorByValueHeap puts it first.
-    """
-    try:
-        node = parse_expr(expr)
-    except ValueError:
-        return samples
-    while type(node).__name__ == "ParenExpr":
-        node = node.expr
-    kind = type(node).__name__
-    if kind == "Call" and node.func.name in ("sort", "sort_desc"):
-        descending = node.func.name == "sort_desc"
-    elif kind == "AggregateExpr" and str(node.op) in ("topk", "bottomk") and node.modifier is None:
-        descending = str(node.op) == "topk"
-    else:
-        return samples
-    nan_first = kind == "Call" and not descending
-
-    def key(sample):
-        value = sample[1]
-        if value != value:  # NaN
-            return (0 if nan_first else 2, 0.0)
-        return (1, -value if descending else value)
-
-    return sorted(samples, key=key)
-
-
-def _samples(result) -> list[tuple[Labels, float]]:
-    if isinstance(result, ScalarOverGrid):
-        return [((), float(np.asarray(result.values).reshape(-1)[-1]))]
-    if isinstance(result, VectorOverGrid):
-        column = result.values.shape[1] - 1
-        return [
-            (labels, float(result.values[row, column]))
-            for row, labels in enumerate(result.labels) if result.present[row, column]
-        ]
-    return list(result)
-
-
-class _RuleOutputs:
-    """The series each rule wrote, replaceable when rules are evaluated again."""
-
-    def __init__(self, storage: Storage):
-        self.storage = storage
-        self.preexisting = {series.labels: (series.t.copy(), series.v.copy()) for series in storage.all_series()}
-        self.by_position: dict[int, dict[Labels, Series]] = {}
-        self.last_written: dict[int, dict[Labels, tuple[np.ndarray, np.ndarray]]] = {}
-
-    def replace(self, position: int, written: list[tuple[Labels, np.ndarray, np.ndarray]]) -> bool:
-        """Make `written` the rule's output; return whether it differs from the previous one."""
-        new = {labels: (t, v) for labels, t, v in written}
-        previous = self.last_written.get(position)
-        if previous is not None and _same_outputs(previous, new):
-            return False
-        owned = self.by_position.setdefault(position, {})
-        for labels, series in owned.items():
-            if labels not in new:
-                series.t, series.v = self.preexisting.get(labels, (np.zeros(0, np.int64), np.zeros(0)))
-        added = []
-        for labels, (t, v) in new.items():
-            series = owned.get(labels)
-            if series is None:
-                self.storage.add(labels, t, v)
-                added.append(labels)
-            else:
-                base = self.preexisting.get(labels)
-                series.t, series.v = (t, v) if base is None else _merge(base, (t, v))
-        if added:
-            index = {series.labels: series for series in self.storage.all_series()}
-            for labels in added:
-                owned[labels] = index[labels]
-        self.last_written[position] = new
-        return True
-
-    def hide_from(self, position: int) -> None:
-        """Outputs of this rule and later ones are not yet written at the reader's timestamp."""
-        for owner, series_by_labels in self.by_position.items():
-            for series in series_by_labels.values():
-                series.hidden_at_eval_time = owner >= position
-
-    def reveal_all(self) -> None:
-        for series_by_labels in self.by_position.values():
-            for series in series_by_labels.values():
-                series.hidden_at_eval_time = False
-
-
-def _same_outputs(old: dict, new: dict) -> bool:
-    if old.keys() != new.keys():
-        return False
-    return all(
-        np.array_equal(old[k][0], new[k][0])
-        and np.array_equal(old[k][1].view(np.uint64), new[k][1].view(np.uint64))
-        for k in new
-    )
-
-
-def _merge(base, output):
-    t = np.concatenate([base[0], output[0]])
-    v = np.concatenate([base[1], output[1]])
-    order = np.argsort(t, kind="stable")
-    t, v = t[order], v[order]
-    keep = np.append(t[1:] != t[:-1], True)  # the rule's sample wins on equal timestamps
-    return t[keep], v[keep]

@@ -150,7 +150,7 @@ def test_group_order_puts_listed_groups_in_that_order():
 
 
 def test_alerting_rules_query_the_reprinted_expression_with_sorted_matchers():
-    from simulator.rules.group import alerting_query_text
+    from simulator.rules.queries import alerting_query_text
 
     # MANIFEST (wikimedia case): 2.42 alerts see x{a!~"r",a="v"}, so absent() keeps a="v".
     assert alerting_query_text('absent(x{b="1", a="v", a !~ "r"})') == 'absent(x{a!~"r",a="v",b="1"})'
@@ -158,7 +158,7 @@ def test_alerting_rules_query_the_reprinted_expression_with_sorted_matchers():
 
 
 def test_template_query_results_come_in_prometheus_order():
-    from simulator.rules.group import order_like_prometheus
+    from simulator.rules.queries import order_like_prometheus
 
     samples = [((("n", "a"),), 1.0), ((("n", "b"),), float("nan")), ((("n", "c"),), 3.0)]
     assert [s[1] for s in order_like_prometheus("topk(5, x)", samples)][:2] == [3.0, 1.0]

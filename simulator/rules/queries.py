@@ -1,0 +1,133 @@
+"""The query functions rules are handed, and what Prometheus does around them.
+
+rules/manager.go EngineQueryFunc runs a rule's query; rules/alerting.go re-prints an alerting
+rule's expression first; template.go's query function runs nested instant queries.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import numpy as np
+
+from simulator.promql.model import Grid, Labels, ScalarOverGrid, VectorOverGrid
+from simulator.promql.storage import Storage
+
+from .parsing import parse_expr
+
+# evaluate(expr, storage, grid): the query function the rules are handed (rules.QueryFunc).
+QueryFunc = Callable[[str, Storage, Grid], Any]
+# instant_query(expr, storage, t_ms): for {{ query }} inside alert templates.
+InstantQueryFunc = Callable[[str, Storage, int], Any]
+
+
+def default_query(expr: str, storage: Storage, grid: Grid):
+    """simulator.promql.engine.evaluate, imported late so this module loads without the engine."""
+    from simulator.promql.engine import evaluate
+
+    try:
+        parsed = parse_expr(expr)
+    except ValueError:
+        parsed = expr  # let the engine report the syntax error in its own words
+    return evaluate(parsed, storage, grid)
+
+
+def default_instant_query(expr: str, storage: Storage, t_ms: int):
+    from simulator.promql.engine import instant_query
+
+    return instant_query(expr, storage, t_ms)
+
+
+_SELECTOR_MATCHERS = re.compile(
+    r'\{((?:[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)"(?:[^"\\]|\\.)*",?)+)\}'
+)
+_MATCHER = re.compile(r'[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)"(?:[^"\\]|\\.)*"')
+
+
+def alerting_query_text(expr: str) -> str:
+    """The query text an alerting rule really runs in 2.42.
+
+    rules/alerting.go Eval queries r.vector.String(), and VectorSelector.String() sorts the
+    label matchers (promql/parser/printer.go). Only absent() can tell: its labels come from the
+    matchers in order, Set for the first "=" of a name, Del for any other matcher of that name,
+    so x{a="v", a!~"r"} keeps a="v" in an alert (the matchers become a!~"r", a="v") but not in
+    a promql_expr_test. Only expressions that use absent are re-printed.
+    """
+    if "absent" not in expr:
+        return expr
+    try:
+        printed = str(parse_expr(expr))
+    except ValueError:
+        return expr
+    sorted_text = _SELECTOR_MATCHERS.sub(
+        lambda m: "{" + ",".join(sorted(_MATCHER.findall(m.group(1)))) + "}", printed)
+    try:
+        parse_expr(sorted_text)
+    except ValueError:
+        return expr
+    return sorted_text
+
+
+def template_query(instant_query: InstantQueryFunc, storage: Storage, outputs, position: int, t_ms: int):
+    """{{ query "..." }} for the rule at `position`, evaluated at t_ms.
+
+    `outputs` (visibility.RuleOutputs or None) hides the outputs of this rule and later ones,
+    which Prometheus has not yet written when it expands this rule's templates.
+    """
+
+    def run(expr: str) -> list[tuple[Labels, float]]:
+        if outputs is not None:
+            outputs.hide_from(position)
+        try:
+            return order_like_prometheus(expr, instant_samples(instant_query(expr, storage, t_ms)))
+        finally:
+            if outputs is not None:
+                outputs.reveal_all()
+
+    return run
+
+
+def order_like_prometheus(expr: str, samples: list[tuple[Labels, float]]) -> list[tuple[Labels, float]]:
+    """An instant query's samples in the order Prometheus returns them, for {{ range query }}.
+
+    The grid evaluator keeps one row order for all steps, but the order of an instant query's
+    result is visible to templates: sort/sort_desc sort by value (promql/functions.go
+    funcSort, funcSortDesc) and an ungrouped topk/bottomk returns its heap sorted
+    (promql/engine.go aggregation: sort.Sort(sort.Reverse(aggr.heap))). NaN sorts last except
+    for sort(), where vectorByValueHeap puts it first.
+    """
+    try:
+        node = parse_expr(expr)
+    except ValueError:
+        return samples
+    while type(node).__name__ == "ParenExpr":
+        node = node.expr
+    kind = type(node).__name__
+    if kind == "Call" and node.func.name in ("sort", "sort_desc"):
+        descending = node.func.name == "sort_desc"
+    elif kind == "AggregateExpr" and str(node.op) in ("topk", "bottomk") and node.modifier is None:
+        descending = str(node.op) == "topk"
+    else:
+        return samples
+    nan_first = kind == "Call" and not descending
+
+    def key(sample):
+        value = sample[1]
+        if value != value:  # NaN
+            return (0 if nan_first else 2, 0.0)
+        return (1, -value if descending else value)
+
+    return sorted(samples, key=key)
+
+
+def instant_samples(result) -> list[tuple[Labels, float]]:
+    if isinstance(result, ScalarOverGrid):
+        return [((), float(np.asarray(result.values).reshape(-1)[-1]))]
+    if isinstance(result, VectorOverGrid):
+        column = result.values.shape[1] - 1
+        return [
+            (labels, float(result.values[row, column]))
+            for row, labels in enumerate(result.labels) if result.present[row, column]
+        ]
+    return list(result)

@@ -1,0 +1,111 @@
+"""Which rule outputs a reader sees, and replacing a rule's outputs between passes.
+
+rules/manager.go commits each rule's output before the next rule runs at the same timestamp,
+so a reader sees a later rule's output only from the previous evaluation; and no rule ever
+sees a sample stamped after its evaluation time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.promql.model import Labels, Series, VectorOverGrid
+from simulator.promql.storage import Storage
+
+
+def storage_until(storage: Storage, t_ms: int) -> Storage:
+    """A copy of storage holding only samples with T <= t_ms (hidden flags kept)."""
+    visible = Storage()
+    hidden = set()
+    for series in storage.all_series():
+        keep = series.t <= t_ms
+        if keep.any():
+            visible.add(series.labels, series.t[keep], series.v[keep])
+            if series.hidden_at_eval_time:
+                hidden.add(series.labels)
+    for series in visible.all_series():
+        series.hidden_at_eval_time = series.labels in hidden
+    return visible
+
+
+def stack_columns(columns: list[VectorOverGrid]) -> VectorOverGrid:
+    """One VectorOverGrid from one-step results, rows in first-seen order."""
+    steps = len(columns)
+    rows: dict[Labels, int] = {}
+    for column in columns:
+        for labels in column.labels:
+            rows.setdefault(labels, len(rows))
+    values = np.zeros((len(rows), steps))
+    present = np.zeros((len(rows), steps), dtype=bool)
+    for step, column in enumerate(columns):
+        for row, labels in enumerate(column.labels):
+            if column.present[row, 0]:
+                values[rows[labels], step] = column.values[row, 0]
+                present[rows[labels], step] = True
+    return VectorOverGrid(list(rows), values, present)
+
+
+class RuleOutputs:
+    """The series each rule wrote, replaceable when rules are evaluated again."""
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+        self.preexisting = {series.labels: (series.t.copy(), series.v.copy()) for series in storage.all_series()}
+        self.by_position: dict[int, dict[Labels, Series]] = {}
+        self.last_written: dict[int, dict[Labels, tuple[np.ndarray, np.ndarray]]] = {}
+
+    def replace(self, position: int, written: list[tuple[Labels, np.ndarray, np.ndarray]]) -> bool:
+        """Make `written` the rule's output; return whether it differs from the previous one."""
+        new = {labels: (t, v) for labels, t, v in written}
+        previous = self.last_written.get(position)
+        if previous is not None and _same_outputs(previous, new):
+            return False
+        owned = self.by_position.setdefault(position, {})
+        for labels, series in owned.items():
+            if labels not in new:
+                series.t, series.v = self.preexisting.get(labels, (np.zeros(0, np.int64), np.zeros(0)))
+        added = []
+        for labels, (t, v) in new.items():
+            series = owned.get(labels)
+            if series is None:
+                self.storage.add(labels, t, v)
+                added.append(labels)
+            else:
+                base = self.preexisting.get(labels)
+                series.t, series.v = (t, v) if base is None else _merge(base, (t, v))
+        if added:
+            index = {series.labels: series for series in self.storage.all_series()}
+            for labels in added:
+                owned[labels] = index[labels]
+        self.last_written[position] = new
+        return True
+
+    def hide_from(self, position: int) -> None:
+        """Outputs of this rule and later ones are not yet written at the reader's timestamp."""
+        for owner, series_by_labels in self.by_position.items():
+            for series in series_by_labels.values():
+                series.hidden_at_eval_time = owner >= position
+
+    def reveal_all(self) -> None:
+        for series_by_labels in self.by_position.values():
+            for series in series_by_labels.values():
+                series.hidden_at_eval_time = False
+
+
+def _same_outputs(old: dict, new: dict) -> bool:
+    if old.keys() != new.keys():
+        return False
+    return all(
+        np.array_equal(old[k][0], new[k][0])
+        and np.array_equal(old[k][1].view(np.uint64), new[k][1].view(np.uint64))
+        for k in new
+    )
+
+
+def _merge(base, output):
+    t = np.concatenate([base[0], output[0]])
+    v = np.concatenate([base[1], output[1]])
+    order = np.argsort(t, kind="stable")
+    t, v = t[order], v[order]
+    keep = np.append(t[1:] != t[:-1], True)  # the rule's sample wins on equal timestamps
+    return t[keep], v[keep]
