@@ -392,8 +392,33 @@ def last_over_time(args: CallArgs) -> VectorOverGrid:
     return _range_output(matrix, value, present)
 
 
+# Windows up to this many samples are reduced directly (reduceat); longer ones by doubling.
+_DIRECT_REDUCE_MAX_WINDOW = 64
+
+
 def _reduce_windows(ufunc: np.ufunc, windows: Windows) -> np.ndarray:
-    """An idempotent ufunc (fmax, fmin) over every non-empty window in O(n log W).
+    """An idempotent ufunc (fmax, fmin) over every non-empty window."""
+    if windows.max_count <= _DIRECT_REDUCE_MAX_WINDOW:
+        return _reduce_windows_directly(ufunc, windows)
+    return _reduce_windows_by_doubling(ufunc, windows)
+
+
+def _reduce_windows_directly(ufunc: np.ufunc, windows: Windows) -> np.ndarray:
+    """ufunc.reduceat over each window: O(total window length), no large temporaries."""
+    result = np.zeros(windows.count.shape)
+    nonempty = windows.count > 0
+    if not nonempty.any():
+        return result
+    bounds = np.empty(2 * int(nonempty.sum()), dtype=np.int64)
+    bounds[0::2] = windows.lo[nonempty]
+    bounds[1::2] = windows.hi[nonempty]
+    padded = np.append(windows.flat_v, 0.0)  # hi may equal len(flat_v)
+    result[nonempty] = ufunc.reduceat(padded, bounds)[0::2]
+    return result
+
+
+def _reduce_windows_by_doubling(ufunc: np.ufunc, windows: Windows) -> np.ndarray:
+    """O(n log W) for long windows.
 
     Level j holds ufunc over every run of 2^j consecutive samples, built by doubling; a
     window of length L with 2^j <= L < 2^(j+1) is ufunc of the two (overlapping) runs starting
