@@ -346,6 +346,8 @@ class ReferenceFailure(Exception):
 
 def reference_vector_binop(op, lhs, rhs, matching, return_bool):
     """engine.go VectorBinop (and rangeEval's labelset check) for one step; lhs/rhs are [(labels, value)]."""
+    if op in ("and", "or", "unless"):
+        return reference_set_operation(op, lhs, rhs, matching)
     if not lhs or not rhs:
         return {}
     if matching.card == "one-to-many":
@@ -387,6 +389,19 @@ def reference_vector_binop(op, lhs, rhs, matching, return_bool):
     return dict(out)
 
 
+def reference_set_operation(op, lhs, rhs, matching):
+    """engine.go VectorAnd / VectorOr / VectorUnless for one step."""
+    right_signatures = {match_signature(labels_, matching) for labels_, _ in rhs}
+    if op == "and":
+        return {l: v for l, v in lhs if rhs and match_signature(l, matching) in right_signatures}
+    if op == "unless":
+        return {l: v for l, v in lhs if match_signature(l, matching) not in right_signatures}
+    left_signatures = {match_signature(labels_, matching) for labels_, _ in lhs}
+    out = dict(lhs)
+    out.update({l: v for l, v in rhs if match_signature(l, matching) not in left_signatures})
+    return out
+
+
 UNIVERSE = [labels(t) for t in ('x{job="a",i="1"}', 'x{job="a",i="2"}', 'x{job="b",i="1"}', 'y{job="a"}',
                                 'y{job="b",k="z"}', 'y{job="a",i="1"}', 'x{job="b"}')]
 presence_rows = st.dictionaries(st.sampled_from(range(len(UNIVERSE))), st.lists(st.sampled_from([None, 1.0, 2.0, NAN, 0.0]), min_size=4, max_size=4), max_size=4)
@@ -395,7 +410,7 @@ presence_rows = st.dictionaries(st.sampled_from(range(len(UNIVERSE))), st.lists(
 @settings(max_examples=150, deadline=None)
 @given(
     left=presence_rows, right=presence_rows,
-    op=st.sampled_from(["+", "/", "%", ">", "==", "!=", "atan2"]),
+    op=st.sampled_from(["+", "/", "%", ">", "==", "!=", "atan2", "and", "or", "unless"]),
     return_bool=st.booleans(),
     card=st.sampled_from(["one-to-one", "many-to-one", "one-to-many"]),
     use_on=st.booleans(),
@@ -404,7 +419,9 @@ presence_rows = st.dictionaries(st.sampled_from(range(len(UNIVERSE))), st.lists(
 )
 def test_grid_equals_engine_go_step_by_step(left, right, op, return_bool, card, use_on, names, include):
     return_bool = return_bool and op in (">", "==", "!=")
-    matching = VectorMatching(card, use_on, names, include if card != "one-to-one" else [])
+    if op in ("and", "or", "unless"):
+        card, include = "many-to-many", []
+    matching = VectorMatching(card, use_on, names, include if card in ("many-to-one", "one-to-many") else [])
 
     def grid_vector(rows):
         keys = sorted(rows)
