@@ -16,7 +16,18 @@ from .errors import GoCallError, GoExecError
 from .funcmap import GoFunction
 from .goquote import go_quote
 from .parser import ParsedTemplate
-from .values import GoMap, GoStruct, GoTime, QueryResult, Sample, SafeHTML, go_type_name, is_true
+from .values import (
+    GoMap,
+    GoStruct,
+    GoTime,
+    InterfaceValue,
+    QueryResult,
+    Sample,
+    SafeHTML,
+    go_type_name,
+    is_true,
+    unwrap_interface,
+)
 
 MISSING = object()  # exec.go missingVal: "no final value from a previous pipeline stage"
 
@@ -167,7 +178,7 @@ class _State:
             if isinstance(value, list):
                 items = list(enumerate(value))
             elif isinstance(value, GoMap):
-                items = [(key, value.items[key]) for key in sorted(value.items)]  # sorted keys (fmtsort)
+                items = [(key, _element(value, key)) for key in sorted(value.items)]  # sorted keys (fmtsort)
             elif value is None:
                 items = []  # a nil map or slice: not an error
             else:
@@ -218,7 +229,8 @@ class _State:
         self.at(pipe)
         value = MISSING
         for cmd in pipe.cmds:
-            value = self.eval_command(dot, cmd, value)  # the previous value is the final arg
+            # The previous value is the final arg; an interface{} value is unwrapped at once.
+            value = unwrap_interface(self.eval_command(dot, cmd, value))
         for variable in pipe.decl:
             if pipe.is_assign:
                 self.set_var(variable.ident[0], value)
@@ -294,6 +306,12 @@ class _State:
         return self.eval_field(dot, idents[-1], node, args, final, receiver)
 
     def eval_field(self, dot, field_name: str, node: n.Node, args, final, receiver):
+        static_type = None
+        if isinstance(receiver, InterfaceValue):
+            static_type, receiver = "interface {}", receiver.value
+            if receiver is None:
+                # A nil interface cannot be indirected; missingkey does not apply (not a map).
+                self.errorf(f"nil pointer evaluating interface {{}}.{field_name}")
         if receiver is None:
             return None  # a nil receiver yields nil (missingkey is not "error")
         has_args = (args is not None and len(args) > 1) or final is not MISSING
@@ -308,10 +326,8 @@ class _State:
             if has_args:
                 self.errorf(f"{field_name} is not a method but has arguments")
             # missingkey=zero: an absent key reads as the element type's zero value.
-            return receiver.items.get(field_name, receiver.zero())
-        if isinstance(receiver, Sample):
-            self.errorf(f"can't evaluate field {field_name} in type {go_type_name(receiver)}")
-        self.errorf(f"can't evaluate field {field_name} in type {go_type_name(receiver)}")
+            return _element(receiver, field_name)
+        self.errorf(f"can't evaluate field {field_name} in type {static_type or go_type_name(receiver)}")
         return None
 
     def eval_time_method(self, moment: GoTime, name: str, has_args: bool):
@@ -426,6 +442,7 @@ class _State:
         return self.eval_arg(dot, None, node)
 
     def validate_type(self, value, param: str | None):
+        value = unwrap_interface(value)
         if param is None or param in ("any", "value"):
             return value
         if value is None or value is MISSING:
@@ -447,6 +464,12 @@ class _State:
             self.out.append(gofmt.format_value(value.as_struct(), "v"))
         else:
             self.out.append(gofmt.format_value(value, "v"))
+
+
+def _element(mapping: GoMap, key: str):
+    """mapping[key], or the element type's zero value; interface{} elements keep that type."""
+    value = mapping.items.get(key, mapping.zero())
+    return InterfaceValue(value) if mapping.elem_type == "interface {}" else value
 
 
 def execute(template: ParsedTemplate, functions: Mapping[str, GoFunction], data) -> str:

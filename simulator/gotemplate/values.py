@@ -85,6 +85,20 @@ class GoTime:
         return text + " +0000 UTC"
 
 
+@dataclass(frozen=True)
+class InterfaceValue:
+    """A value whose static Go type is ``interface {}``: an element of the map ``args`` builds,
+    read by a field access or a range. Go shows that static type only in field-access errors
+    ("can't evaluate field x in type interface {}", "nil pointer evaluating interface {}.x");
+    every pipeline stage and argument unwraps it at once (exec.go evalPipeline, validateType)."""
+
+    value: object
+
+
+def unwrap_interface(value):
+    return value.value if isinstance(value, InterfaceValue) else value
+
+
 class GoUint8(int):
     """A byte (uint8), as ``index`` returns for a string."""
 
