@@ -199,3 +199,10 @@ def test_subquery_default_step_is_configurable(ramp):
 def test_at_timestamp_out_of_range_is_a_promql_error(ramp):
     with pytest.raises(PromQLError, match="out of bounds"):
         instant_query("x @ 1e20", ramp, 0)
+
+
+def test_histogram_quantile_dispatch():
+    # Buckets le=1: 5, le=2: 10, +Inf: 10 → rank 0.5*10 = 5 falls in the first bucket at its top.
+    storage = make_storage({'h_bucket{le="1"}': "5", 'h_bucket{le="2"}': "10", 'h_bucket{le="+Inf"}': "10"})
+    assert as_dict(instant_query("histogram_quantile(0.5, h_bucket)", storage, 0)) == {"{}": 1.0}
+    assert as_dict(instant_query("histogram_quantile(0.75, h_bucket)", storage, 0)) == {"{}": 1.5}
