@@ -89,6 +89,8 @@ class LatencySpec(_Strict):
 
     @model_validator(mode="after")
     def _p99_above_p50(self) -> "LatencySpec":
+        if self.p50 - self.p50_amplitude <= 0:
+            raise ValueError("p50 must stay positive across the daily cycle (p50 - p50_amplitude > 0)")
         if self.p99 - self.p99_amplitude <= self.p50 + self.p50_amplitude:
             raise ValueError("p99 must stay above p50 across the daily cycle (p99 - p99_amplitude > p50 + p50_amplitude)")
         return self

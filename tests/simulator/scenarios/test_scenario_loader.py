@@ -144,3 +144,10 @@ def test_invalid_yaml_has_a_line():
 def test_missing_file_is_a_scenario_error(tmp_path):
     with pytest.raises(ScenarioError, match="cannot read scenario"):
         load_scenario(tmp_path / "absent.yaml")
+
+
+def test_latency_targets_must_stay_ordered_over_the_day():
+    [problem] = problems_of("name: s\nduration: 1d\nbaseline:\n  latency: {p50: 0.01, p50_amplitude: 0.02}\n")
+    assert problem.startswith("bad.yaml:4: baseline.latency: ") and "p50 must stay positive" in problem
+    [problem] = problems_of("name: s\nduration: 1d\nbaseline:\n  latency: {p50: 0.1, p99: 0.09}\n")
+    assert "p99 must stay above p50" in problem
