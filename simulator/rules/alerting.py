@@ -52,6 +52,8 @@ def alert_history(present: np.ndarray, timestamps: np.ndarray, for_ms: int,
     - an alert returned again after it was deleted or resolved is new: ActiveAt resets.
     """
     present = np.asarray(present, dtype=bool)
+    if keep_firing_for_ms <= 0:
+        return _history_without_keep_firing(present, timestamps, for_ms)
     steps = len(present)
     state = np.zeros(steps, dtype=np.int8)
     active_at = np.zeros(steps, dtype=np.int64)
@@ -74,8 +76,9 @@ def alert_history(present: np.ndarray, timestamps: np.ndarray, for_ms: int,
         while keep_firing_for_ms > 0 and end < steps:
             # Kept firing from the first miss until keep_firing_for has elapsed.
             expiry = int(np.searchsorted(timestamps, timestamps[end] + keep_firing_for_ms, side="left"))
-            next_start = starts[run + 1] if run + 1 < len(starts) else steps
-            if next_start < expiry:
+            # Returned again while still kept firing, or at the very evaluation where it would
+            # have resolved (Eval handles present alerts before missing ones): same alert.
+            if run + 1 < len(starts) and starts[run + 1] <= expiry:
                 run += 1
                 end = ends[run] + 1
                 continue
@@ -88,6 +91,34 @@ def alert_history(present: np.ndarray, timestamps: np.ndarray, for_ms: int,
         )
         run += 1
     return AlertHistory(state, active_at, _last_present_step(present), intervals)
+
+
+def _history_without_keep_firing(present: np.ndarray, timestamps: np.ndarray, for_ms: int) -> AlertHistory:
+    """alert_history for keep_firing_for = 0, with no loop at all: every run is one activation
+    (pending from its first step, firing from the first step with ts - ActiveAt >= for,
+    gone at the first missing step)."""
+    steps = len(present)
+    starts, ends = _runs(present)
+    activated = timestamps[starts]
+    fire = np.searchsorted(timestamps, activated + for_ms, side="left")
+    fired = fire <= ends
+    pending_end = np.minimum(fire, ends + 1)
+    state = (_fill(steps, starts, pending_end) * STATE_PENDING
+             + _fill(steps, fire[fired], ends[fired] + 1) * STATE_FIRING).astype(np.int8)
+    run_of_step = np.cumsum(np.isin(np.arange(steps), starts)) - 1
+    active_at = np.where(present, activated[np.maximum(run_of_step, 0)] if len(starts) else 0, 0)
+    resolved = [int(timestamps[e + 1]) if e + 1 < steps else None for e in ends.tolist()]
+    firing = [int(timestamps[f]) if ok else None for f, ok in zip(fire.tolist(), fired.tolist())]
+    intervals = [AlertInterval(a, f, r) for a, f, r in zip(activated.tolist(), firing, resolved)]
+    return AlertHistory(state, active_at.astype(np.int64), _last_present_step(present), intervals)
+
+
+def _fill(steps: int, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """1 on every step of the half-open ranges [begin, end), else 0 (ranges do not overlap)."""
+    marks = np.zeros(steps + 1, dtype=np.int64)
+    np.add.at(marks, begin, 1)
+    np.add.at(marks, end, -1)
+    return np.cumsum(marks[:-1])
 
 
 def _runs(present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -245,3 +245,28 @@ def test_rules_never_see_samples_after_their_evaluation_time(tmp_path, monkeypat
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert ours[0] == 0
+
+
+def test_alert_back_exactly_when_keep_firing_for_ends_is_the_same_alert(tmp_path, monkeypatch):
+    # keep_firing_for: 3m, true at 1m and again at 5m (ts - KeepFiringSince = 3m): Eval sees the
+    # alert present before it could resolve it, so ActiveAt stays 1m.
+    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+        groups:
+          - name: g
+            rules:
+              - {alert: Kept, expr: flag > 0, keep_firing_for: 3m}
+    """))
+    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            input_series:
+              - {series: flag, values: '0 1 0 0 0 1 0'}
+            promql_expr_test:
+              - expr: ALERTS_FOR_STATE
+                eval_time: 5m
+                exp_samples: [{labels: 'ALERTS_FOR_STATE{alertname="Kept"}', value: 60}]
+    """))
+    ours = alertkit(tmp_path, "test.yml", monkeypatch)
+    assert ours == promtool(tmp_path, "test.yml")
+    assert ours[0] == 0

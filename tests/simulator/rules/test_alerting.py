@@ -64,3 +64,41 @@ def test_refiring_after_resolution_resets_active_at():
 def test_keep_firing_for_does_not_keep_pending_alerts():
     history = alert_history(mask(1), GRID, 5 * MINUTE, 10 * MINUTE)
     assert history.intervals == [AlertInterval(MINUTE, None, 2 * MINUTE)]
+
+
+def prometheus_eval_loop(present, timestamps, for_ms, keep_firing_for_ms):
+    """rules/alerting.go Eval (v2.42.0) for one alert, literally one evaluation at a time."""
+    alert, states, intervals = None, [], []
+    for ts, is_present in zip(timestamps.tolist(), present.tolist()):
+        if is_present:
+            if alert is None or alert["state"] == 0:
+                alert = {"state": STATE_PENDING, "active_at": ts, "keep_since": None}
+                intervals.append(AlertInterval(ts, None, None))
+            alert["keep_since"] = None
+            if alert["state"] == STATE_PENDING and ts - alert["active_at"] >= for_ms:
+                alert["state"] = STATE_FIRING
+                intervals[-1].firing_at_ms = ts
+        elif alert is not None and alert["state"] != 0:
+            keep = False
+            if alert["state"] == STATE_FIRING and keep_firing_for_ms > 0:
+                if alert["keep_since"] is None:
+                    alert["keep_since"] = ts
+                keep = ts - alert["keep_since"] < keep_firing_for_ms
+            if not keep:
+                alert["state"] = 0
+                intervals[-1].resolved_at_ms = ts
+        states.append(alert["state"] if alert else 0)
+    return np.array(states), intervals
+
+
+def test_grid_state_machine_equals_the_one_evaluation_at_a_time_loop():
+    rng = np.random.default_rng(42)
+    timestamps = np.arange(120, dtype=np.int64) * 15_000
+    for _ in range(400):
+        present = rng.random(len(timestamps)) < rng.uniform(0.1, 0.95)
+        for_ms = int(rng.integers(0, 6)) * 15_000 + int(rng.integers(0, 2)) * 7_000
+        keep_ms = int(rng.choice([0, 0, 15_000, 40_000, 90_000]))
+        history = alert_history(present, timestamps, for_ms, keep_ms)
+        states, intervals = prometheus_eval_loop(present, timestamps, for_ms, keep_ms)
+        assert list(history.state) == list(states), (present, for_ms, keep_ms)
+        assert history.intervals == intervals
