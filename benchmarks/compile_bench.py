@@ -22,23 +22,48 @@ DEFINITIONS = 1000
 FILES = 10
 RUNS = 5
 
+# A runbook of realistic size (about the reference runbooks' 2 KB): jinja2's compile time grows with it.
 RUNBOOK = """\
 # [= alert.name =]
 
 [= facts_block =]
 
 ## Meaning
-[= alert.summary =]
+
+[= alert.summary =]: the watched signal crossed its threshold for [= alert.for =]. The alert's labels name
+the affected series; the summary above is a Go template that Prometheus expands, quoted here unchanged.
+
 ## Impact
-Users notice.
+
+Users of the service see degraded results while the alert fires. Depending on the kind, callers time out,
+fall back to defaults, or see worse rankings; the longer it lasts, the more engagement is lost.
+
 ## Diagnosis
-[= expr =]
+
+1. The alert's own expression, to see which series are affected and by how much:
+
+   ```promql
+   [= expr =]
+   ```
+
+2. The same expression over the last day, to date the start and see whether it is getting worse.
+3. Recent deploys, configuration changes and experiment launches of the service and its dependencies.
+4. Dashboards of the upstream services the signal depends on.
+
 ## Mitigation
-Roll back; rollback criterion: resolved within 15 minutes.
+
+- A recent deploy started it: roll back. Rollback criterion: the expression is back under its threshold
+  within 15 minutes of the rollback; if not, the deploy was not the cause.
+- A dependency is degraded: fail over or shed load as its runbook says.
+
 ## Escalation
-Secondary after 30 minutes.
+
+Page the [= alert.team =] secondary after 30 minutes without mitigation; involve the owners of the
+dependency when the cause is upstream.
+
 ## Prevention
-Canary checks.
+
+Add a canary check for this signal to the release pipeline; review the threshold after every incident.
 """
 
 
@@ -82,14 +107,19 @@ def generate_project(root: Path, definitions: int = DEFINITIONS, files: int = FI
 
 
 def run(definitions: int = DEFINITIONS, runs: int = RUNS) -> dict:
-    """Generate the project once, compile it `runs` times (validate, generate, render, write); the timings."""
+    """Generate the project once, compile it `runs` times (validate, generate, render, write); the timings.
+
+    The first run is cold (no compiled runbook templates cached); the median is over all runs, so warm.
+    """
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         generate_project(root, definitions)
+        cache_dir = root / "template-cache"  # empty: the first run compiles every runbook (cold)
+        cache_dir.mkdir()
         seconds, cpu_seconds = [], []
         for _ in range(runs):
             start, cpu_start = time.perf_counter(), time.process_time()
-            result = compile_project(root / "alerts", root / "runbooks", "build/runbooks/")
+            result = compile_project(root / "alerts", root / "runbooks", "build/runbooks/", cache_dir)
             if result.failed:
                 raise RuntimeError(f"benchmark project does not compile: {result.problems[:3]}")
             write_build(root / "build", result.files)
@@ -101,6 +131,10 @@ def run(definitions: int = DEFINITIONS, runs: int = RUNS) -> dict:
         "definitions": definitions,
         "rule_files": rules,
         "runs": runs,
+        # First run: no compiled runbook templates cached yet (a clean checkout, CI).
+        "cold_seconds": round(seconds[0], 3),
+        "cold_cpu_seconds": round(cpu_seconds[0], 3),
+        # Later runs: runbook templates come from jinja2's bytecode cache (the edit-compile loop).
         "median_seconds": round(statistics.median(seconds), 3),
         "min_seconds": round(min(seconds), 3),
         "max_seconds": round(max(seconds), 3),

@@ -50,9 +50,17 @@ Recording rules it reads (evaluated first, same group):
 [% endif %]"""
 
 
-def runbook_environment() -> jinja2.Environment:
-    """The jinja2 environment for runbooks: `[= =]`/`[% %]`/`[# #]` delimiters, undefined names are errors."""
+def runbook_environment(
+    templates: dict[str, str] | None = None, bytecode_cache: jinja2.BytecodeCache | None = None
+) -> jinja2.Environment:
+    """The jinja2 environment for runbooks: `[= =]`/`[% %]`/`[# #]` delimiters, undefined names are errors.
+
+    templates: runbook texts by alert name, loadable with get_template(name).
+    bytecode_cache: compiled templates kept between runs (compiler.templatecache); None compiles every time.
+    """
     return jinja2.Environment(
+        loader=jinja2.DictLoader(templates or {}),
+        bytecode_cache=bytecode_cache,
         variable_start_string="[=",
         variable_end_string="=]",
         block_start_string="[%",
@@ -114,8 +122,9 @@ def template_context(compiled: CompiledAlert) -> dict[str, Any]:
 class RunbookRenderer:
     """Renders and checks runbooks; holds one jinja2 environment and the compiled facts-block template."""
 
-    def __init__(self) -> None:
-        self._environment = runbook_environment()
+    def __init__(self, sources: dict[str, RunbookSource], bytecode_cache: jinja2.BytecodeCache | None = None) -> None:
+        templates = {name: source.text for name, source in sources.items()}
+        self._environment = runbook_environment(templates, bytecode_cache)
         self._facts_block = self._environment.from_string(_FACTS_BLOCK)
 
     def render(self, compiled: CompiledAlert, source: RunbookSource) -> tuple[str | None, list[Problem]]:
@@ -124,7 +133,7 @@ class RunbookRenderer:
         context["facts_block"] = self._facts_block.render(context)
         name = compiled.alert.name
         try:
-            rendered = self._environment.from_string(source.text).render(context)
+            rendered = self._environment.get_template(source.alert_name).render(context)
         except jinja2.TemplateSyntaxError as error:
             where = SourcePosition(source.path, error.lineno or 1, 1)
             return None, [Problem(where, f"runbook template error: {error.message}", name, "runbook")]
