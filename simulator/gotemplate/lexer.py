@@ -125,6 +125,7 @@ class _Lexer:
         self.start = 0
         self.paren_depth = 0
         self.items: list[Item] = []
+        self._counted_pos, self._counted_line = 0, 1
 
     # --- helpers mirroring lex.go ---
     def next(self) -> str:
@@ -142,7 +143,12 @@ class _Lexer:
         return self.input[self.pos] if self.pos < len(self.input) else ""
 
     def _line_at(self, pos: int) -> int:
-        return 1 + self.input.count("\n", 0, pos)
+        """1-based line of an offset; items arrive in order, so count on from the last one."""
+        if pos < self._counted_pos:
+            self._counted_pos, self._counted_line = 0, 1
+        self._counted_line += self.input.count("\n", self._counted_pos, pos)
+        self._counted_pos = pos
+        return self._counted_line
 
     def emit(self, typ: ItemType) -> None:
         self.items.append(Item(typ, self.start, self.input[self.start : self.pos], self._line_at(self.start)))

@@ -69,7 +69,8 @@ class _Parser:
             self.index += 1
         else:
             self.index = len(self.items)  # consumed the final EOF/ERROR item
-        self.last_item = max(self.last_item, item, key=lambda it: it.pos)
+        if item.pos > self.last_item.pos:
+            self.last_item = item
         return item
 
     def backup(self, count: int = 1) -> None:
@@ -77,7 +78,8 @@ class _Parser:
 
     def peek(self) -> Item:
         item = self.items[min(self.index, len(self.items) - 1)]
-        self.last_item = max(self.last_item, item, key=lambda it: it.pos)
+        if item.pos > self.last_item.pos:
+            self.last_item = item
         return item
 
     def next_non_space(self) -> Item:

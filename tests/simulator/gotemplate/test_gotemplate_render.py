@@ -299,7 +299,7 @@ def _random_control_flow(count: int, seed: int) -> list[str]:
         "$labels.nope", "$x", "$", "$.Value", '""', "(humanize $value)", "nil",
     ]  # fmt: skip
 
-    def block(depth: int) -> str:
+    def block(depth: int, in_range: bool = False) -> str:
         parts = []
         for _ in range(rng.randint(1, 3)):
             roll = rng.random()
@@ -307,20 +307,24 @@ def _random_control_flow(count: int, seed: int) -> list[str]:
             if depth > 2 or roll < 0.3:
                 leaf = [
                     "t", " ", "\n", f"{{{{ {operand} }}}}", f"{{{{- {operand} -}}}}", f"{{{{ $x := {operand} }}}}",
-                    f"{{{{ $x = {operand} }}}}", "{{/* c */}}", "{{ break }}", "{{ continue }}",
-                ]  # fmt: skip
+                    f"{{{{ $x = {operand} }}}}", "{{/* c */}}",
+                ] + (["{{ break }}", "{{ continue }}"] if in_range else [])  # fmt: skip
                 parts.append(rng.choice(leaf))
             elif roll < 0.5:
                 condition = rng.choice(operands)
                 parts.append(
-                    f"{{{{ if {operand} }}}}{block(depth + 1)}{{{{ else if {condition} }}}}{block(depth + 1)}"
-                    f"{{{{ else }}}}{block(depth + 1)}{{{{ end }}}}"
+                    f"{{{{ if {operand} }}}}{block(depth + 1, in_range)}{{{{ else if {condition} }}}}"
+                    f"{block(depth + 1, in_range)}{{{{ else }}}}{block(depth + 1, in_range)}{{{{ end }}}}"
                 )
             elif roll < 0.7:
                 variables = rng.choice(["", "$e := ", "$i, $e := "])
-                parts.append(f"{{{{ range {variables}{operand} }}}}{block(depth + 1)}{{{{ else }}}}{block(depth + 1)}{{{{ end }}}}")
+                parts.append(
+                    f"{{{{ range {variables}{operand} }}}}{block(depth + 1, True)}"
+                    f"{{{{ else }}}}{block(depth + 1, in_range)}{{{{ end }}}}"
+                )
             elif roll < 0.85:
-                parts.append(f"{{{{ with {rng.choice(['', '$x := '])}{operand} }}}}{block(depth + 1)}{{{{ end }}}}")
+                body = block(depth + 1, in_range)
+                parts.append(f"{{{{ with {rng.choice(['', '$x := '])}{operand} }}}}{body}{{{{ end }}}}")
             else:
                 parts.append(f'{{{{ template "t" {operand} }}}}')
         return "".join(parts)
@@ -329,7 +333,7 @@ def _random_control_flow(count: int, seed: int) -> list[str]:
     while len(templates) < count:
         text = '{{ define "t" }}<{{ . }}>{{ end }}{{ $x := 0 }}' + block(0)
         try:
-            parse_template(text, alert_name="A")  # keep what parses (break outside range does not)
+            parse_template(text, alert_name="A")  # keep what parses (e.g. $e outside its range does not)
         except GoTemplateError:
             continue
         templates.append(text)
@@ -337,7 +341,7 @@ def _random_control_flow(count: int, seed: int) -> list[str]:
 
 
 def test_random_control_flow_matches_promtool() -> None:
-    templates = _random_control_flow(200, seed=4)
+    templates = _random_control_flow(120, seed=4)
     labels = {"instance": "h:1", "job": "j"}
     values = ["0.5", "0"]
     theirs = promtool_expansions(templates, values, labels=labels)
