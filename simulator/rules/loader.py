@@ -72,6 +72,25 @@ def parse_rule_text(text: str, file: str) -> tuple[list[RuleGroup], list[Problem
     return reader.read(root), reader.problems
 
 
+def template_problems(alert: str, labels: dict[str, str], annotations: dict[str, str]) -> list[str]:
+    """Label and annotation templates Go's text/template would not parse.
+
+    model/rulefmt/rulefmt.go testTemplateParsing: every alerting rule's templates are parsed
+    (with the $labels/$value/... definitions prepended) when the rule file is loaded; the
+    error carries no position, only the label or annotation name.
+    """
+    from simulator.gotemplate import GoTemplateError, parse_template
+
+    problems = []
+    for kind, templates in (("label", labels), ("annotation", annotations)):
+        for name, text in templates.items():
+            try:
+                parse_template(text, alert_name=alert)
+            except GoTemplateError as error:
+                problems.append(f'{kind} "{name}": {error}')
+    return problems
+
+
 class _RuleFileReader:
     def __init__(self, file: str):
         self.file = file
@@ -169,6 +188,9 @@ class _RuleFileReader:
                     fail(fields[key], f"invalid field '{key}' in recording rule")
             if not _METRIC_NAME.match(record):
                 fail(fields["record"], f"invalid recording rule name: {record}")
+        if alert:
+            for problem in template_problems(alert, labels, annotations):
+                fail(None, problem)
         if not ok or for_ms is None or keep_ms is None:
             return None
         if record:

@@ -270,3 +270,24 @@ def test_alert_back_exactly_when_keep_firing_for_ends_is_the_same_alert(tmp_path
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert ours[0] == 0
+
+
+def test_unparsable_alert_template_fails_rule_loading_like_promtool(tmp_path, monkeypatch):
+    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+        groups:
+          - name: g
+            rules:
+              - alert: Bad
+                expr: up == 0
+                annotations:
+                  summary: '{{ $labels.instance '
+    """))
+    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            input_series: [{series: up, values: '0'}]
+    """))
+    ours = alertkit(tmp_path, "test.yml", monkeypatch)
+    assert ours == promtool(tmp_path, "test.yml")
+    assert "unclosed action" in ours[2]
