@@ -288,3 +288,184 @@ def go_date_field(field: str, unix_seconds: np.ndarray) -> np.ndarray:
     if field == "days_in_month":
         return (_DAYS_IN_MONTH[month - 1] + (leap & (month == 2))).astype(np.float64)
     raise ValueError(f"unknown date field {field}")
+
+
+# --- trigonometry ------------------------------------------------------------------------------
+# Go's Sin/Cos/Tan (pure Go on amd64, after Cephes): reduce by Pi/4 with Pi/4 split in three
+# parts (Payne-Hanek reduction from 2^29 on), then a polynomial in z^2 chosen by octant. The
+# coefficients are Cephes's, as Go documents them in sin.go and tan.go.
+
+_PI4_A = 7.85398125648498535156e-1
+_PI4_B = 3.77489470793079817668e-8
+_PI4_C = 2.69515142907905952645e-15
+_FOUR_OVER_PI = float("1.27323954473516268615107010698011489627567716592365")
+_REDUCE_THRESHOLD = float(1 << 29)
+_SIN = (1.58962301576546568060e-10, -2.50507477628578072866e-8, 2.75573136213857245213e-6,
+        -1.98412698295895385996e-4, 8.33333333332211858878e-3, -1.66666666666666307295e-1)
+_COS = (-1.13585365213876817300e-11, 2.08757008419747316778e-9, -2.75573141792967388112e-7,
+        2.48015872888517045348e-5, -1.38888888888730564116e-3, 4.16666666666665929218e-2)
+_TAN_P = (-1.30936939181383777646e4, 1.15351664838587416140e6, -1.79565251976484877988e7)
+_TAN_Q = (1.36812963470692954678e4, -1.32089234440210967447e6, 2.50083801823357915839e7,
+          -5.38695755929454629881e7)
+_MASK64 = (1 << 64) - 1
+
+
+def _four_over_pi_digits(count: int = 20) -> list[int]:
+    """4/pi as base-2^64 digits (digit 0 is the integer part), from Machin's formula in integers."""
+    bits = 64 * count + 64
+    one = 1 << bits
+
+    def arctan_inverse(n: int) -> int:  # atan(1/n) * 2^bits
+        total, term, k, sign = 0, one // n, 1, 1
+        while term:
+            total += sign * (term // k)
+            term //= n * n
+            k += 2
+            sign = -sign
+        return total
+
+    pi = 16 * arctan_inverse(5) - 4 * arctan_inverse(239)
+    scaled = (4 << (2 * bits)) // pi >> (bits - 64 * (count - 1))  # floor(4/pi * 2^(64*(count-1)))
+    return [(scaled >> (64 * (count - 1 - i))) & _MASK64 for i in range(count)]
+
+
+_M_PI4 = _four_over_pi_digits()
+
+
+def _trig_reduce(x: float) -> tuple[int, float]:
+    """Go's trigReduce (Payne-Hanek by Pi/4, 192 bits of 4/pi) for x >= 2^29: (octant, z)."""
+    ix = int(np.float64(x).view(np.uint64))
+    exp = ((ix >> 52) & 0x7FF) - 1023 - 52
+    ix = (ix & ((1 << 52) - 1)) | (1 << 52)
+    digit, shift = (exp + 61) // 64, (exp + 61) % 64
+
+    def word(i: int) -> int:
+        return ((_M_PI4[i] << shift) & _MASK64) | (_M_PI4[i + 1] >> (64 - shift))
+
+    z0, z1, z2 = word(digit), word(digit + 1), word(digit + 2)
+    z2_hi = (z2 * ix) >> 64
+    z1_hi, z1_lo = (z1 * ix) >> 64, (z1 * ix) & _MASK64
+    z0_lo = (z0 * ix) & _MASK64
+    lo = z1_lo + z2_hi
+    hi = (z0_lo + z1_hi + (lo >> 64)) & _MASK64
+    lo &= _MASK64
+    octant = hi >> 61
+    hi = ((hi << 3) & _MASK64) | (lo >> 61)
+    leading = 64 - hi.bit_length()
+    exponent = 1023 - (leading + 1)
+    hi = ((hi << (leading + 1)) & _MASK64) | (lo >> (64 - (leading + 1)))
+    hi = (hi >> 12) | ((exponent & 0x7FF) << 52)
+    z = float(np.uint64(hi).view(np.float64))
+    if octant & 1:
+        octant = (octant + 1) & 7
+        z -= 1
+    return octant, z * (math.pi / 4)
+
+
+def _octant_and_remainder(x: np.ndarray):
+    """For x >= 0: the octant j (0..7) and z = x - j*Pi/4 as Go's sin/cos/tan compute them."""
+    small = x < _REDUCE_THRESHOLD
+    safe = np.where(small, x, 0.0)
+    j = (safe * _FOUR_OVER_PI).astype(np.uint64)
+    y = j.astype(np.float64)
+    odd = (j & np.uint64(1)) == 1
+    j = np.where(odd, j + np.uint64(1), j)
+    y = np.where(odd, y + 1, y)
+    j = (j & np.uint64(7)).astype(np.int64)
+    z = ((safe - y * _PI4_A) - y * _PI4_B) - y * _PI4_C
+    for index in np.flatnonzero(~small & np.isfinite(x)):
+        j.flat[index], z.flat[index] = _trig_reduce(float(x.flat[index]))
+    return j, z
+
+
+def _sin_poly(z, zz):
+    s = _SIN
+    return z + z * zz * (((((s[0] * zz + s[1]) * zz + s[2]) * zz + s[3]) * zz + s[4]) * zz + s[5])
+
+
+def _cos_poly(zz):
+    c = _COS
+    return 1.0 - 0.5 * zz + zz * zz * (((((c[0] * zz + c[1]) * zz + c[2]) * zz + c[3]) * zz + c[4]) * zz + c[5])
+
+
+def go_sin(values: np.ndarray) -> np.ndarray:
+    """Go math.Sin."""
+    v = np.asarray(values, dtype=np.float64)
+    x = np.abs(v)
+    j, z = _octant_and_remainder(np.where(np.isfinite(x), x, 0.0))
+    negative = (v < 0) ^ (j > 3)
+    j = np.where(j > 3, j - 4, j)
+    zz = z * z
+    y = np.where((j == 1) | (j == 2), _cos_poly(zz), _sin_poly(z, zz))
+    y = np.where(negative, -y, y)
+    y = np.where(np.isinf(v), np.nan, y)
+    return np.where((v == 0) | np.isnan(v), v, y)
+
+
+def go_cos(values: np.ndarray) -> np.ndarray:
+    """Go math.Cos."""
+    v = np.asarray(values, dtype=np.float64)
+    x = np.abs(v)
+    j, z = _octant_and_remainder(np.where(np.isfinite(x), x, 0.0))
+    negative = j > 3
+    j = np.where(j > 3, j - 4, j)
+    negative = negative ^ (j > 1)
+    zz = z * z
+    y = np.where((j == 1) | (j == 2), _sin_poly(z, zz), _cos_poly(zz))
+    y = np.where(negative, -y, y)
+    return np.where(np.isfinite(v), y, np.nan)
+
+
+def go_tan(values: np.ndarray) -> np.ndarray:
+    """Go math.Tan."""
+    v = np.asarray(values, dtype=np.float64)
+    x = np.abs(v)
+    j, z = _octant_and_remainder(np.where(np.isfinite(x), x, 0.0))
+    zz = z * z
+    p, q = _TAN_P, _TAN_Q
+    ratio = zz * ((p[0] * zz + p[1]) * zz + p[2]) / ((((zz + q[0]) * zz + q[1]) * zz + q[2]) * zz + q[3])
+    y = np.where(zz > 1e-14, z + z * ratio, z)
+    y = np.where((j & 2) == 2, -1 / y, y)
+    y = np.where(v < 0, -y, y)
+    y = np.where(np.isinf(v), np.nan, y)
+    return np.where((v == 0) | np.isnan(v), v, y)
+
+
+# Hart & Cheney #2029 (Go's sinh.go) and Cephes tanh (tanh.go) for small arguments.
+_SINH_P = (-0.6307673640497716991184787251e6, -0.8991272022039509355398013511e5,
+           -0.2894211355989563807284660366e4, -0.2630563213397497062819489e2)
+_SINH_Q = (-0.6307673640497716991212077277e6, 0.1521517378790019070696485176e5,
+           -0.173678953558233699533450911e3)
+_TANH_P = (-9.64399179425052238628e-1, -9.92877231001918586564e1, -1.61468768441708447952e3)
+_TANH_Q = (1.12811678491632931402e2, 2.23548839060100448583e3, 4.84406305325125486048e3)
+_TANH_MAXLOG = 8.8029691931113054295988e01
+
+
+def go_sinh(values: np.ndarray) -> np.ndarray:
+    """Go math.Sinh: Exp-based above 0.5, a rational approximation below."""
+    v = np.asarray(values, dtype=np.float64)
+    x = np.abs(v)
+    p, q = _SINH_P, _SINH_Q
+    sq = x * x
+    small = (((p[3] * sq + p[2]) * sq + p[1]) * sq + p[0]) * x / (((sq + q[2]) * sq + q[1]) * sq + q[0])
+    e = go_exp(x)
+    medium = (e - 1 / e) * 0.5  # Go 1.19's form; later releases use (Exp(x) - Exp(-x)) / 2
+    large = e * 0.5
+    result = np.where(x > 21, large, np.where(x > 0.5, medium, small))
+    result = np.where(v < 0, -result, result)
+    return np.where(np.isnan(v), v, result)
+
+
+def go_tanh(values: np.ndarray) -> np.ndarray:
+    """Go math.Tanh."""
+    v = np.asarray(values, dtype=np.float64)
+    z = np.abs(v)
+    s = go_exp(2 * z)
+    medium = 1 - 2 / (s + 1)
+    medium = np.where(v < 0, -medium, medium)
+    sq = v * v
+    p, q = _TANH_P, _TANH_Q
+    small = v + v * sq * ((p[0] * sq + p[1]) * sq + p[2]) / (((sq + q[0]) * sq + q[1]) * sq + q[2])
+    result = np.where(z >= 0.625, medium, np.where(v == 0, v, small))
+    result = np.where(z > 0.5 * _TANH_MAXLOG, np.where(v < 0, -1.0, 1.0), result)
+    return np.where(np.isnan(v), v, result)

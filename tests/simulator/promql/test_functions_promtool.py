@@ -241,3 +241,17 @@ def test_date_functions_replay_go_time_arithmetic(tmp_path):
     fields = ["minute", "hour", "day_of_week", "day_of_month", "day_of_year", "days_in_month", "month", "year"]
     cases = [(f"{fn}(u)", f"{minute}m") for fn in fields for minute in range(len(values))]
     _assert_promtool_agrees(series, "1m", cases, tmp_path)
+
+
+def test_trigonometry_follows_go_math(tmp_path):
+    # Go's Cephes sin/cos/tan with three-part Pi/4 reduction (Payne-Hanek from 2^29 on), and
+    # its sinh/cosh/tanh built on its own Exp.
+    import random
+
+    rnd = random.Random(13)
+    values = [rnd.uniform(-10, 10) for _ in range(25)] + [rnd.uniform(-1, 1) for _ in range(10)]
+    values += [10 ** rnd.uniform(8, 300) for _ in range(10)] + [0.625, -0.5, 0.5, 21.5, 50.0, 1e-9, 5e8, 6e8]
+    series = {"u": " ".join(repr(v) for v in values)}
+    functions = ["sin", "cos", "tan", "sinh", "cosh", "tanh"]
+    cases = [(f"{fn}(u)", f"{minute}m") for fn in functions for minute in range(len(values))]
+    _assert_promtool_agrees(series, "1m", cases, tmp_path)
