@@ -69,3 +69,8 @@ def test_missing_file_is_reported_without_traceback(tmp_path):
     result = CliRunner().invoke(main, ["test", str(tmp_path / "nope.yml")])
     assert result.exit_code == 1
     assert "cannot read" in result.output and "Traceback" not in result.output
+
+
+def test_json_needs_timeline(tmp_path):
+    result = CliRunner().invoke(main, ["test", write(tmp_path), "--json"])
+    assert result.exit_code == 2 and "--timeline --json" in result.output
