@@ -12,7 +12,10 @@ from gotemplate_oracle import promtool_expansions, promtool_parse_errors
 
 from simulator.gotemplate import GoTemplateError, TemplateData, expand_alert_template, parse_template
 
-PEER_SUITES = Path(__file__).resolve().parents[3].parent / "shared" / "peer-suites"
+# shared/ sits beside the repository (CI clones main next to it); a clone elsewhere falls back to
+# the workplace's copy.
+_BESIDE_REPO = Path(__file__).resolve().parents[3].parent / "shared" / "peer-suites"
+PEER_SUITES = _BESIDE_REPO if _BESIDE_REPO.is_dir() else Path("/work/shared/peer-suites")
 
 
 def _alert_rules(document) -> list[dict]:
