@@ -469,3 +469,95 @@ def go_tanh(values: np.ndarray) -> np.ndarray:
     result = np.where(z >= 0.625, medium, np.where(v == 0, v, small))
     result = np.where(z > 0.5 * _TANH_MAXLOG, np.where(v < 0, -1.0, 1.0), result)
     return np.where(np.isnan(v), v, result)
+
+
+# --- log1p and the inverse hyperbolic functions -----------------------------------------------
+# Go's Log1p is fdlibm's s_log1p (pure Go on amd64): 1+x = 2^k (1+f) with a correction term c
+# for the rounding of 1+x, then the same series in s = f/(2+f) as Log. Asinh/Acosh/Atanh are
+# fdlibm's formulas on top of Log, Log1p and Sqrt.
+
+_SQRT2_M1 = 4.142135623730950488017e-01
+_SQRT2_HALF_M1 = -2.928932188134524755992e-01
+_LN2 = 6.93147180559945286227e-01
+_NEAR_ZERO = 1.0 / (1 << 28)
+_LARGE = float(1 << 28)
+
+
+def go_log1p(values: np.ndarray) -> np.ndarray:
+    """Go math.Log1p."""
+    x = np.asarray(values, dtype=np.float64)
+    absx = np.abs(x)
+    near_one = (absx < _SQRT2_M1) & (x > _SQRT2_HALF_M1)  # k = 0, f = x exactly
+    big = absx >= 2.0**53
+    u = np.where(big, x, 1.0 + x)
+    bits = u.view(np.uint64)
+    k = ((bits >> np.uint64(52)).astype(np.int64) - 1023)
+    correction = np.where(k > 0, 1.0 - (u - x), x - (u - 1.0)) / u
+    c = np.where(big, 0.0, correction)
+    mantissa = bits & np.uint64(0x000FFFFFFFFFFFFF)
+    below_sqrt2 = mantissa < np.uint64(0x0006A09E667F3BCD)
+    normalized = np.where(
+        below_sqrt2,
+        (mantissa | np.uint64(0x3FF0000000000000)).view(np.float64),
+        (mantissa | np.uint64(0x3FE0000000000000)).view(np.float64),
+    )
+    iu = np.where(below_sqrt2, mantissa, (np.uint64(0x0010000000000000) - mantissa) >> np.uint64(2))
+    k = np.where(below_sqrt2, k, k + 1)
+    f = np.where(near_one, x, normalized - 1.0)
+    k = np.where(near_one, 0, k).astype(np.float64)
+    c = np.where(near_one, 0.0, c)
+    iu_zero = np.where(near_one, False, iu == 0)
+    hfsq = 0.5 * f * f
+    # |f| tiny (mantissa bits all zero): a short series, or k*ln2 when f is exactly 0.
+    r_short = hfsq * (1.0 - 0.66666666666666666 * f)
+    exact_power = k * _LN2_HI + (c + k * _LN2_LO)
+    short = np.where(k == 0, f - r_short, k * _LN2_HI - ((r_short - (k * _LN2_LO + c)) - f))
+    short = np.where(f == 0, np.where(k == 0, 0.0, exact_power), short)
+    s = f / (2.0 + f)
+    z = s * s
+    l1, l2, l3, l4, l5, l6, l7 = _LOG_L
+    r = z * (l1 + z * (l2 + z * (l3 + z * (l4 + z * (l5 + z * (l6 + z * l7))))))
+    general = np.where(
+        k == 0, f - (hfsq - s * (hfsq + r)), k * _LN2_HI - ((hfsq - (s * (hfsq + r) + (k * _LN2_LO + c))) - f)
+    )
+    result = np.where(iu_zero, short, general)
+    result = np.where(absx < 2.0**-29, np.where(absx < 2.0**-54, x, x - x * x * 0.5), result)
+    result = np.where(x == np.inf, np.inf, result)
+    result = np.where(x == -1, -np.inf, result)
+    return np.where((x < -1) | np.isnan(x), np.nan, result)
+
+
+def go_asinh(values: np.ndarray) -> np.ndarray:
+    """Go math.Asinh."""
+    v = np.asarray(values, dtype=np.float64)
+    x = np.abs(v)
+    large = go_log(x) + _LN2
+    above_two = go_log(2 * x + 1 / (np.sqrt(x * x + 1) + x))
+    middle = go_log1p(x + x * x / (1 + np.sqrt(1 + x * x)))
+    result = np.where(x > _LARGE, large, np.where(x > 2, above_two, np.where(x < _NEAR_ZERO, x, middle)))
+    result = np.where(v < 0, -result, result)
+    return np.where(np.isnan(v) | np.isinf(v), v, result)
+
+
+def go_acosh(values: np.ndarray) -> np.ndarray:
+    """Go math.Acosh."""
+    x = np.asarray(values, dtype=np.float64)
+    t = x - 1
+    result = go_log1p(t + np.sqrt(2 * t + t * t))
+    result = np.where(x > 2, go_log(2 * x - 1 / (x + np.sqrt(x * x - 1))), result)
+    result = np.where(x >= _LARGE, go_log(x) + _LN2, result)
+    result = np.where(x == 1, 0.0, result)
+    return np.where((x < 1) | np.isnan(x), np.nan, result)
+
+
+def go_atanh(values: np.ndarray) -> np.ndarray:
+    """Go math.Atanh."""
+    v = np.asarray(values, dtype=np.float64)
+    x = np.abs(v)
+    twice = x + x
+    below_half = 0.5 * go_log1p(twice + twice * x / (1 - x))
+    above_half = 0.5 * go_log1p(twice / (1 - x))
+    result = np.where(x < _NEAR_ZERO, x, np.where(x < 0.5, below_half, above_half))
+    result = np.where(v < 0, -result, result)
+    result = np.where(v == 1, np.inf, np.where(v == -1, -np.inf, result))
+    return np.where((v < -1) | (v > 1) | np.isnan(v), np.nan, result)

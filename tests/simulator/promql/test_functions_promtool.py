@@ -255,3 +255,15 @@ def test_trigonometry_follows_go_math(tmp_path):
     functions = ["sin", "cos", "tan", "sinh", "cosh", "tanh"]
     cases = [(f"{fn}(u)", f"{minute}m") for fn in functions for minute in range(len(values))]
     _assert_promtool_agrees(series, "1m", cases, tmp_path)
+
+
+def test_inverse_hyperbolic_functions_follow_go_math(tmp_path):
+    # fdlibm asinh/acosh/atanh over Go's Log, Log1p (with its 1+x correction term) and Sqrt.
+    import random
+
+    rnd = random.Random(17)
+    values = [rnd.uniform(-0.999, 0.999) for _ in range(20)] + [rnd.uniform(1, 3) for _ in range(10)]
+    values += [10 ** rnd.uniform(-12, 12) for _ in range(15)] + [1.0, 2.0, 0.5, 1e-300, 3e8, 1 + 2**-40]
+    series = {"u": " ".join(repr(v) for v in values)}
+    cases = [(f"{fn}(u)", f"{minute}m") for fn in ["asinh", "acosh", "atanh"] for minute in range(len(values))]
+    _assert_promtool_agrees(series, "1m", cases, tmp_path)
