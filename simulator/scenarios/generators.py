@@ -1,6 +1,7 @@
 """Generate the reference service's series for a scenario, Prometheus-native and deterministic.
 
-Counters are cumulative sums of Poisson (or binomial-split) increments; the latency histogram is
+Counters are cumulative sums of Poisson (or binomial-split) increments, drawn exactly for small
+expected counts and with the normal approximation for large ones; the latency histogram is
 a classic histogram whose per-interval bucket counts are multinomial draws from a log-normal fitted
 to the p50/p99 targets, cumulative over `le` and over time (so buckets are consistent: le-monotone,
 time-monotone, and the +Inf bucket equals _count). Everything is vectorized over the scrape grid.
