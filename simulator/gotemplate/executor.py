@@ -23,7 +23,6 @@ from .values import (
     InterfaceValue,
     QueryResult,
     Sample,
-    SafeHTML,
     go_type_name,
     is_true,
     unwrap_interface,
@@ -482,4 +481,4 @@ def execute(template: ParsedTemplate, functions: Mapping[str, GoFunction], data)
     return "".join(state.out).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-__all__ = ["execute", "MISSING", "SafeHTML"]
+__all__ = ["execute", "MISSING"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .goquote import go_quote
-from .values import GoMap, GoStruct, GoTime, QueryResult, Sample, SafeHTML, go_type_name
+from .values import GoMap, GoStruct, GoTime, QueryResult, Sample, go_type_name
 
 
 @dataclass
@@ -281,7 +281,7 @@ def _hex_float(value: float, upper: bool) -> str:
     mantissa = mantissa.rstrip("0").rstrip(".")
     exp_value = int(exponent)
     result = f"{sign}0x{mantissa}p{'-' if exp_value < 0 else '+'}{abs(exp_value):02d}"
-    return result.upper().replace("0X", "0X") if upper else result
+    return result.upper() if upper else result
 
 
 # --- Sprintf -------------------------------------------------------------------------------
@@ -455,4 +455,4 @@ def sprintln(args: list) -> str:
     return " ".join(format_value(arg, "v") for arg in args) + "\n"
 
 
-__all__ = ["format_value", "sprint", "sprintf", "sprintln", "SafeHTML"]
+__all__ = ["format_value", "sprint", "sprintf", "sprintln"]
