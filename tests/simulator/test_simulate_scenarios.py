@@ -170,3 +170,12 @@ def test_cli_broken_rule_file_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(alertkit, ["simulate", str(SCENARIOS / "no-traffic.yaml"), "--rules", str(rules)])
     assert result.exit_code == 2
     assert f"{rules / 'bad.yml'}:5" in result.output and "Traceback" not in result.output
+
+
+def test_export_window_must_lie_on_the_scrape_grid(rules_dir, tmp_path):
+    result = CliRunner().invoke(alertkit, [
+        "export-promtool", str(SCENARIOS / "no-traffic.yaml"), "--rules", str(rules_dir),
+        "--from", "10s", "--span", "1h", "--out", str(tmp_path / "x.yml"),
+    ])
+    assert result.exit_code == 2 and "--from must be a multiple of the scrape interval" in result.output
+    assert not (tmp_path / "x.yml").exists()
