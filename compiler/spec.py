@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from compiler.durations import parse_duration
 from compiler.naming import ALERT_NAME_PATTERN, label_name_problem
@@ -40,9 +40,12 @@ def _valid_alert_name(name: str) -> str:
     return name
 
 
-def _valid_duration(text: str) -> str:
-    parse_duration(text)
-    return text
+def valid_duration_text(value: Any) -> str:
+    """A Prometheus duration as text; a bare number (`for: 5`) gets a message saying what to write."""
+    if not isinstance(value, str):
+        raise ValueError(f"invalid duration {value!r}: write it as text with a unit, like 30s, 5m, 1h")
+    parse_duration(value)
+    return value
 
 
 def _valid_label_names(mapping: dict[str, str]) -> dict[str, str]:
@@ -60,7 +63,7 @@ def _non_blank(text: str) -> str:
 
 
 AlertName = Annotated[str, AfterValidator(_valid_alert_name)]
-DurationText = Annotated[str, AfterValidator(_valid_duration)]
+DurationText = Annotated[str, BeforeValidator(valid_duration_text)]
 NonBlank = Annotated[str, AfterValidator(_non_blank)]
 LabelMap = Annotated[dict[str, str], AfterValidator(_valid_label_names)]
 Severity = Literal["page", "ticket", "info"]

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Annotated, Callable
 
 import promql_parser
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from compiler.durations import parse_duration
 from compiler.model import Alert, KindRules
-from compiler.naming import label_name_problem, METRIC_NAME_PATTERN
+from compiler.naming import METRIC_NAME_PATTERN, label_name_problem
+from compiler.spec import valid_duration_text
 
 
 class KindParams(BaseModel):
@@ -57,7 +58,8 @@ def _non_negative(value: float) -> float:
     return value
 
 
-def _window(text: str) -> str:
+def _window(value: object) -> str:
+    text = valid_duration_text(value)
     if parse_duration(text) <= 0:
         raise ValueError(f"window must be longer than 0, got {text!r}")
     return text
@@ -96,7 +98,7 @@ Ratio = Annotated[float, AfterValidator(_ratio)]
 OpenUnitInterval = Annotated[float, AfterValidator(_open_unit)]
 PositiveFloat = Annotated[float, AfterValidator(_positive)]
 NonNegativeFloat = Annotated[float, AfterValidator(_non_negative)]
-Window = Annotated[str, AfterValidator(_window)]
+Window = Annotated[str, BeforeValidator(_window)]
 MetricName = Annotated[str, AfterValidator(_metric_name)]
 LabelNames = Annotated[list[str], AfterValidator(_label_names)]
 LabelName = Annotated[str, AfterValidator(_label_name)]

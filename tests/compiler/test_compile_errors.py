@@ -48,6 +48,8 @@ BAD_INPUTS = [
     ("invalid_duration", HEADER + _alert(for_="5 minutes"),
      "alerts/bad.yaml:9:10: alert Bad: for: invalid duration '5 minutes': expected a Prometheus duration like "
      "30s, 5m, 1h30m, 1d"),
+    ("duration_without_unit", HEADER + _alert(for_="5"),
+     "alerts/bad.yaml:9:10: alert Bad: for: invalid duration 5: write it as text with a unit, like 30s, 5m, 1h"),
     ("invalid_window", HEADER + _alert(kind="null_rate", params="      nulls_metric: a_total\n      lookups_metric: b_total\n      window: 5mins\n"),
      "alerts/bad.yaml:13:15: alert Bad: params.window: invalid duration '5mins': expected a Prometheus duration "
      "like 30s, 5m, 1h30m, 1d"),
