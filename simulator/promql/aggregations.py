@@ -4,9 +4,10 @@ Source: promql/engine.go at v2.42.0 (aggregation, generateGroupingKey), promql/q
 (quantile) and the vectorByValueHeap types in promql/functions.go.
 
 Prometheus folds the input vector of one step element by element, in input order; float results
-depend on that order (sum is a naive +=). Here the fold runs over the "wavefront" of positions
-inside the groups: step p processes the p-th row of every group at once, numpy over groups and
-steps, so the Python loop is as long as the largest group, never as long as the grid.
+depend on that order (sum is a naive +=). Here sum and count take one sequential
+np.add.accumulate per group, and the other folds run over the "wavefront" of positions inside
+the groups: pass p processes the p-th row of every group at once, numpy over groups and steps.
+No Python loop runs over the steps of the grid.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ AGGREGATION_OPS = frozenset({
     "sum", "avg", "min", "max", "count", "group", "stddev", "stdvar",
     "quantile", "topk", "bottomk", "count_values",
 })
-_FOLDS = frozenset({"sum", "avg", "min", "max", "count", "group", "stddev", "stdvar"})
 
 # engine.go convertibleToInt64 compares with float64(math.MaxInt64), which rounds up to 2**63.
 _MAX_INT64_AS_FLOAT = float(2**63)
@@ -59,7 +59,7 @@ def aggregate(
     among the input rows (topk/bottomk: the selected input rows, full labels kept).
     """
     if op not in AGGREGATION_OPS:
-        raise PromQLError(f"unsupported aggregation operator {op!r}")
+        raise PromQLError(f"unsupported: aggregation operator {op!r} is not part of Prometheus 2.42")
     if op == "count_values":
         if not isinstance(param, StringValue):
             raise PromQLError("count_values needs a string parameter: the label name for the values")

@@ -437,37 +437,40 @@ def _present_by_signature(signatures: list[Labels], present: np.ndarray, steps: 
     return by_signature
 
 
+@dataclass
+class _Pairs:
+    """The (many row, one row) pairs that share a matching signature."""
+
+    many_rows: np.ndarray
+    one_rows: np.ndarray
+    signature_ids: np.ndarray  # per pair: which signature it matched on
+    signature_count: int
+
+
 def _matched_binop(
     op: str, lhs: VectorOverGrid, rhs: VectorOverGrid, matching: VectorMatching, return_bool: bool
 ) -> VectorOverGrid:
+    """engine.go VectorBinop for arithmetic and comparisons: every matching pair of series is
+    computed as one (pairs, steps) array, then the conflicts Prometheus reports are counted."""
     steps = lhs.values.shape[1]
     # VectorBinop returns nothing when either side is empty at a step, before any check.
     both_sides_present = lhs.present.any(axis=0) & rhs.present.any(axis=0)
     # For one-to-many, Prometheus swaps the sides and iterates the right-hand ("many") side.
     swapped = matching.card == CARD_ONE_TO_MANY
     many, one = (rhs, lhs) if swapped else (lhs, rhs)
-    many_signatures = [match_signature(labels, matching) for labels in many.labels]
     one_rows_by_signature: dict[Labels, list[int]] = {}
     for j, labels in enumerate(one.labels):
         one_rows_by_signature.setdefault(match_signature(labels, matching), []).append(j)
 
     errors = FirstError()
     _check_one_side_unique(one, one_rows_by_signature, matching, swapped, both_sides_present, errors)
-
-    # Every (many row, one row) pair that shares a signature, computed as one (pairs, steps) array.
-    pair_many, pair_one, pair_signature = [], [], []
-    signature_ids: dict[Labels, int] = {}
-    for i, signature in enumerate(many_signatures):
-        for j in one_rows_by_signature.get(signature, ()):
-            pair_many.append(i)
-            pair_one.append(j)
-            pair_signature.append(signature_ids.setdefault(signature, len(signature_ids)))
-    if not pair_many:
+    pairs = _matching_pairs(many, one_rows_by_signature, matching)
+    if pairs is None:
         errors.raise_if_any()
         return VectorOverGrid.empty(steps)
-    many_rows, one_rows = np.array(pair_many), np.array(pair_one)
-    matched = many.present[many_rows] & one.present[one_rows] & both_sides_present
-    many_values, one_values = many.values[many_rows], one.values[one_rows]
+
+    matched = many.present[pairs.many_rows] & one.present[pairs.one_rows] & both_sides_present
+    many_values, one_values = many.values[pairs.many_rows], one.values[pairs.one_rows]
     left, right = (one_values, many_values) if swapped else (many_values, one_values)
     value, keep = vector_elem_binop(op, left, right)
     if return_bool:
@@ -477,29 +480,14 @@ def _matched_binop(
 
     emitting = np.flatnonzero(emit.any(axis=1))
     out_index: dict[Labels, int] = {}
-    group_result_ids: dict[tuple[int, int], int] = {}
     pair_out = np.empty(len(emitting), dtype=np.int64)
-    pair_group_result = np.empty(len(emitting), dtype=np.int64)
     for position, p in enumerate(emitting):
-        out_labels = result_metric(many.labels[pair_many[p]], one.labels[pair_one[p]], op, matching)
+        out_labels = result_metric(many.labels[pairs.many_rows[p]], one.labels[pairs.one_rows[p]], op, matching)
         if return_bool:
             out_labels = labels_without(out_labels, {METRIC_NAME})
         pair_out[position] = out_index.setdefault(out_labels, len(out_index))
-        pair_group_result[position] = group_result_ids.setdefault(
-            (pair_signature[p], int(pair_out[position])), len(group_result_ids)
-        )
     emit = emit[emitting]
-    emit_counts = emit.astype(np.int32)
-    if matching.card == CARD_ONE_TO_ONE:
-        per_signature = _sum_rows_by(np.array(pair_signature)[emitting], emit_counts, len(signature_ids))
-        errors.add((per_signature > 1).any(axis=0), 1,
-                   "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
-    else:
-        per_group_result = _sum_rows_by(pair_group_result, emit_counts, len(group_result_ids))
-        errors.add((per_group_result > 1).any(axis=0), 1,
-                   "multiple matches for labels: grouping labels must ensure unique matches")
-    per_output = _sum_rows_by(pair_out, emit_counts, len(out_index))
-    errors.add((per_output > 1).any(axis=0), 2, SAME_LABELSET_MESSAGE)
+    per_output = _add_conflicts(errors, matching, pairs.signature_ids[emitting], pairs.signature_count, pair_out, len(out_index), emit)
     errors.raise_if_any()
     if not out_index:
         return VectorOverGrid.empty(steps)
@@ -507,6 +495,51 @@ def _matched_binop(
     # leaves any float unchanged under +, so adding up the pairs' rows places each value.
     out_values = _sum_rows_by(pair_out, np.where(emit, value[emitting], -0.0), len(out_index))
     return VectorOverGrid(list(out_index), out_values, per_output > 0)
+
+
+def _matching_pairs(many: VectorOverGrid, one_rows_by_signature: dict[Labels, list[int]], matching: VectorMatching) -> _Pairs | None:
+    many_rows, one_rows, signature_ids = [], [], []
+    ids: dict[Labels, int] = {}
+    for i, labels in enumerate(many.labels):
+        signature = match_signature(labels, matching)
+        for j in one_rows_by_signature.get(signature, ()):
+            many_rows.append(i)
+            one_rows.append(j)
+            signature_ids.append(ids.setdefault(signature, len(ids)))
+    if not many_rows:
+        return None
+    return _Pairs(np.array(many_rows), np.array(one_rows), np.array(signature_ids), len(ids))
+
+
+def _add_conflicts(
+    errors: "FirstError",
+    matching: VectorMatching,
+    pair_signature: np.ndarray,
+    signature_count: int,
+    pair_out: np.ndarray,
+    out_count: int,
+    emit: np.ndarray,
+) -> np.ndarray:
+    """Count, per step, what Prometheus checks while it appends results; returns the number of
+    pairs emitting into each output row (the output's presence where it is 1).
+
+    One-to-one: two results for one signature. Many-to-one: two results with the same labels
+    for one signature. Any card: two results with the same labels (rangeEval's check, last).
+    """
+    emit_counts = emit.astype(np.int32)
+    if matching.card == CARD_ONE_TO_ONE:
+        per_signature = _sum_rows_by(pair_signature, emit_counts, signature_count)
+        errors.add((per_signature > 1).any(axis=0), 1,
+                   "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+    else:
+        keys = pair_signature.astype(np.int64) * max(out_count, 1) + pair_out
+        _, group_result = np.unique(keys, return_inverse=True)
+        per_group_result = _sum_rows_by(group_result.ravel(), emit_counts, int(group_result.max(initial=-1)) + 1)
+        errors.add((per_group_result > 1).any(axis=0), 1,
+                   "multiple matches for labels: grouping labels must ensure unique matches")
+    per_output = _sum_rows_by(pair_out, emit_counts, out_count)
+    errors.add((per_output > 1).any(axis=0), 2, SAME_LABELSET_MESSAGE)
+    return per_output
 
 
 def _sum_rows_by(keys: np.ndarray, rows: np.ndarray, key_count: int) -> np.ndarray:
