@@ -22,6 +22,7 @@ from simulator.rules.group import (
     default_instant_query,
     default_query,
     evaluate_rule_groups,
+    rule_errors_at,
 )
 from simulator.rules.loader import RuleFileError, load_rule_files
 from simulator.rules.outputs import RuleEvaluationError
@@ -158,11 +159,11 @@ def run_test_group(test_file: TestFile, index: int, group: TestGroup, rules, eng
     """Load the group's input, evaluate the rules over the grid, and judge every test case."""
     result = GroupResult(index, group.name, _cases(index, group))
 
-    def abort(message: str, status: str = ERROR) -> GroupResult:
-        result.messages.append(message)
+    def abort(*messages: str, status: str = ERROR) -> GroupResult:
+        result.messages.extend(messages)
         for case in result.cases:
             if case.status == PASSED:
-                case.status, case.detail = status, message
+                case.status, case.detail = status, "\n".join(messages)
         return result
 
     interval = test_file.evaluation_interval_ms
@@ -171,7 +172,7 @@ def run_test_group(test_file: TestFile, index: int, group: TestGroup, rules, eng
         storage = load_input_series(group, grid.end_ms)
     except NotationError as error:
         status = UNSUPPORTED if "unsupported" in str(error) else ERROR
-        return abort(str(error), status)
+        return abort(str(error), status=status)
     if isinstance(rules, RuleFileError):
         # rules.Manager.LoadGroups: "<file>: <line>:<col>: <message>" per problem.
         return abort("\n".join(f"{p.file}: {p.position.line}:{p.position.column}: {p.message}"
@@ -187,11 +188,13 @@ def run_test_group(test_file: TestFile, index: int, group: TestGroup, rules, eng
         result.evaluation = evaluation
         _judge_alerts(result, group, evaluation, rule_error, interval)
         if rule_error is not None:
-            return abort(f"    rule: {rule_error.rule_name}, time: {format_go_duration(rule_error.t_ms)}, "
-                         f"err: {rule_error.message}")
+            errors = rule_errors_at(rule_groups, storage, rule_error.t_ms,
+                                    group_order=test_file.group_eval_order, query=engines.query)
+            return abort(*[f"    rule: {e.rule_name}, time: {format_go_duration(e.t_ms)}, err: {e.message}"
+                           for e in errors or [rule_error]])
         _judge_promql(result, group, storage, engines)
     except TemplatingUnavailable as error:
-        return abort(f"unsupported: {error}", UNSUPPORTED)
+        return abort(f"unsupported: {error}", status=UNSUPPORTED)
     except Exception as error:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
         return abort(f"internal error while evaluating the test group: {type(error).__name__}: {error}")
     return result

@@ -198,6 +198,26 @@ def order_groups(groups: list[RuleGroup], group_order: list[str] | None) -> list
     return sorted(groups, key=lambda group: index.get(group.name, 0))
 
 
+def rule_errors_at(groups: list[RuleGroup], storage: Storage, t_ms: int, *,
+                   group_order: list[str] | None = None, query: QueryFunc = default_query
+                   ) -> list[RuleEvaluationError]:
+    """Every rule whose query fails at t_ms, in evaluation order (promtool lists them all).
+
+    Meant for the first failing timestamp, with storage holding the outputs of the evaluations
+    before it; the outputs earlier rules would write at t_ms itself are not there.
+    """
+    errors = []
+    for planned in plan_rules(order_groups(groups, group_order)):
+        expr = planned.rule.expr
+        if isinstance(planned.rule, AlertingRule):
+            expr = alerting_query_text(expr)
+        try:
+            as_vector(query(expr, storage, Grid.at(t_ms)), 1)
+        except (PromQLError, TypeError) as error:
+            errors.append(RuleEvaluationError(planned.name, t_ms, str(error)))
+    return errors
+
+
 def plan_rules(groups: list[RuleGroup]) -> list[PlannedRule]:
     plan = []
     for group in groups:
