@@ -128,7 +128,11 @@ def sum_by(labels: list[str], inner: str) -> str:
 
 
 def on_clause(labels: list[str]) -> str:
-    """`on (a, b)` for vector matching on exactly the aggregation labels."""
+    """`on (a, b)` for vector matching on exactly the aggregation labels.
+
+    Guards are joined with `and`, which keeps the left-hand samples and their values (promql/engine.go
+    VectorAnd), so the alert's `$value` stays the ratio or quantile, not the guard's traffic figure.
+    """
     return f"on ({', '.join(labels)})"
 
 

@@ -6,7 +6,8 @@
     fires when ratio < threshold and requests >= min_request_rate
 
 hits + misses is summed inside one selector (`result=~"hit|miss"`) rather than as `hits + misses`: a binary `+`
-drops every group where one side has no series (a cache that never missed yet), the selector does not.
+drops every group where one side has no series (a cache that never missed yet; promql/engine.go VectorBinop
+outputs only label sets found on both sides), the selector does not.
 
 Parameters and why their defaults:
 - metric (required): a counter of cache requests with a label telling hit from miss.

@@ -5,7 +5,8 @@
     fires when ctr_now / ctr_then < ratio and impressions in the window (now and then) >= min_impressions
 
 Comparing with the same hour of the previous day (or week) cancels the daily cycle of CTR, so evening lows
-do not page. Both sides read raw counters (`offset` on the range selector), so the alert works from the first
+do not page. `offset` shifts the range selector's window back in time (promql/engine.go, the selector's
+OriginalOffset), so both windows are computed at the same evaluation. Both sides read raw counters (`offset` on the range selector), so the alert works from the first
 day the counters exist, without waiting for a day of recorded history. The flip side: a drop that lasts
 longer than `compare_offset` resolves by itself once the earlier window also contains it (the drop has become
 the reference); the runbook must treat a resolved CTR alert as unresolved until CTR is back.

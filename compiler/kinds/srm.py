@@ -89,7 +89,9 @@ def _label_replace_constant(value: float, labels: dict[str, str]) -> str:
     """`vector(value)` carrying the given labels (label_replace on the empty source label sets each one)."""
     expression = f"vector({number(value)})"
     for name, label_value in labels.items():
-        replacement = quote_label_value(label_value.replace("$", "$$"))  # `$` would expand a capture group
+        # Trap: label_replace expands `$1`/`${name}` in the replacement (promql/functions.go funcLabelReplace,
+        # regexp.Expand), so a literal `$` in an experiment or variant name must be written `$$`.
+        replacement = quote_label_value(label_value.replace("$", "$$"))
         expression = f'label_replace({expression}, "{name}", {replacement}, "", "")'
     return expression
 

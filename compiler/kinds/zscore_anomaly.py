@@ -5,7 +5,9 @@
 
 This is the rolling detector of the on-call exercise. The `_over_time` functions need a stored series, so an
 input that is not a plain series selector (a ratio of rates, say) is recorded first under `record`.
-A perfectly flat input has stddev 0: z is then NaN (0/0), which compares false, or ±Inf for any change
+stddev_over_time is the population standard deviation of the window's samples, current sample included
+(promql/functions.go funcStddevOverTime), so a window of n samples bounds |z| by sqrt(n − 1): no early
+false alarms while the window is still filling. A perfectly flat input has stddev 0: z is then NaN (0/0), which compares false, or ±Inf for any change
 (x/0), which fires; that is the detector's nature and is why it suits noisy signals.
 
 Parameters and why their defaults:
