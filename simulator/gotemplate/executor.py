@@ -274,6 +274,8 @@ class _State:
     def ideal_constant(self, constant: n.NumberNode):
         """An untyped constant with no context: the syntax decides (exec.go idealConstant)."""
         self.at(constant)
+        if constant.is_complex:
+            return constant.complex_value
         text = constant.text
         is_hex_int = len(text) > 2 and text[0] == "0" and text[1] in "xX" and not any(c in text for c in "pP")
         is_rune = text.startswith("'")

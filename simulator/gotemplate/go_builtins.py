@@ -9,7 +9,7 @@ import urllib.parse
 from . import gofmt
 from .errors import GoCallError
 from .funcmap import GoFunction
-from .values import BOOL_KIND, STRING_KIND, GoMap, GoStruct, GoUint8, SafeHTML, basic_kind, go_type_name, is_true
+from .values import BOOL_KIND, COMPLEX_KIND, STRING_KIND, GoMap, GoStruct, GoUint8, SafeHTML, basic_kind, go_type_name, is_true
 
 
 def _go_not(arg) -> bool:
@@ -192,7 +192,7 @@ def _go_lt(arg1, arg2) -> bool:
         raise GoCallError(_BAD_COMPARISON_TYPE)
     if kind1 != kind2:
         raise GoCallError(_BAD_COMPARISON)
-    if kind1 == BOOL_KIND:
+    if kind1 in (BOOL_KIND, COMPLEX_KIND):
         raise GoCallError(_BAD_COMPARISON_TYPE)
     if kind1 == STRING_KIND:
         return arg1.encode("utf-8", "surrogateescape") < arg2.encode("utf-8", "surrogateescape")

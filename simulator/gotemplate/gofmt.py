@@ -232,6 +232,13 @@ def format_value(value, verb: str, flags: _Flags | None = None, depth: int = 0) 
         if verb in "xX":
             return _pad(_hex_float(value, verb == "X"), flags)
         return bad_verb(value, verb, flags)
+    if isinstance(value, complex):
+        if verb in "vbgGxXfFeE":
+            # Go's fmtComplex: (real imag i), the imaginary part always signed.
+            imaginary_flags = _Flags(**{**flags.__dict__, "plus": True})
+            real_text = format_value(value.real, verb, flags)
+            return f"({real_text}{format_value(value.imag, verb, imaginary_flags)}i)"
+        return bad_verb(value, verb, flags)
     if isinstance(value, str):
         if verb == "v" and flags.sharp_v:
             return _pad(go_quote(value), flags)  # %#v: Go syntax

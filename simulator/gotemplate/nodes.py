@@ -107,8 +107,10 @@ class NumberNode(Node):
     text: str
     is_int: bool = False
     is_float: bool = False
+    is_complex: bool = False
     int_value: int = 0
     float_value: float = 0.0
+    complex_value: complex = 0j
 
     def __str__(self) -> str:
         return self.text

@@ -438,8 +438,14 @@ def parse_number(token: Item) -> n.NumberNode:
         node.is_int = node.is_float = True
         node.int_value, node.float_value = ord(ch), float(ord(ch))
         return node
-    if token.typ is ItemType.COMPLEX or text.endswith("i"):
-        raise ValueError(f"complex constant {text} is unsupported: alert templates have no complex values")
+    if token.typ is ItemType.COMPLEX:
+        return _simplify_complex(node, _parse_complex(text))
+    if text.endswith("i"):
+        # Imaginary constants are complex (even when zero).
+        try:
+            return _simplify_complex(node, complex(0.0, parse_float(text[:-1])))
+        except StrconvError:
+            pass
     unsigned = _parsed_or_none(parse_uint_base0, text)
     signed = _parsed_or_none(parse_int_base0, text)
     is_uint = unsigned is not None and unsigned <= _UINT64_MAX
@@ -463,6 +469,29 @@ def parse_number(token: Item) -> n.NumberNode:
     if math.isfinite(value) and value == int(value) and _INT64_MIN <= int(value) <= _INT64_MAX:
         node.is_int = True
         node.int_value = int(value)
+    return node
+
+
+def _parse_complex(text: str) -> complex:
+    """fmt.Sscan of "re+imi" (the lexer only emits that shape for itemComplex)."""
+    split = max(i for i, ch in enumerate(text) if ch in "+-" and i > 0 and text[i - 1] not in "eEpP")
+    try:
+        return complex(parse_float(text[:split]), parse_float(text[split:-1]))
+    except StrconvError as err:
+        raise ValueError(f"strconv.ParseFloat: parsing {go_quote(text)}: {err}") from None
+
+
+def _simplify_complex(node: n.NumberNode, value: complex) -> n.NumberNode:
+    """parse/node.go simplifyComplex: a complex constant with no imaginary part is also a float
+    (and an int when integral); evaluated without context it stays complex."""
+    node.is_complex = True
+    node.complex_value = value
+    if value.imag == 0:
+        node.is_float = True
+        node.float_value = value.real
+        if math.isfinite(value.real) and value.real == int(value.real) and _INT64_MIN <= value.real <= _INT64_MAX:
+            node.is_int = True
+            node.int_value = int(value.real)
     return node
 
 

@@ -117,6 +117,8 @@ def go_type_name(value) -> str:
         return "int"
     if isinstance(value, float):
         return "float64"
+    if isinstance(value, complex):
+        return "complex128"
     if isinstance(value, SafeHTML):
         return SafeHTML.go_type
     if isinstance(value, str):
@@ -127,7 +129,7 @@ def go_type_name(value) -> str:
 
 
 # Go's reflect kinds, as far as comparisons and truth need them (funcs.go basicKind).
-BOOL_KIND, INT_KIND, FLOAT_KIND, STRING_KIND = "bool", "int", "float", "string"
+BOOL_KIND, INT_KIND, FLOAT_KIND, COMPLEX_KIND, STRING_KIND = "bool", "int", "float", "complex", "string"
 
 
 def basic_kind(value) -> str | None:
@@ -137,6 +139,8 @@ def basic_kind(value) -> str | None:
         return INT_KIND
     if isinstance(value, float):
         return FLOAT_KIND
+    if isinstance(value, complex):
+        return COMPLEX_KIND
     if isinstance(value, str):
         return STRING_KIND
     return None
@@ -150,6 +154,6 @@ def is_true(value) -> bool:
         return len(value) > 0
     if isinstance(value, GoMap):
         return len(value.items) > 0
-    if isinstance(value, (bool, int, float)):
+    if isinstance(value, (bool, int, float, complex)):
         return value != 0
     return True  # structs and non-nil pointers
