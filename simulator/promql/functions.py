@@ -25,7 +25,6 @@ from .model import (
     MatrixOverGrid,
     PromQLError,
     ScalarOverGrid,
-    StringValue,
     Value,
     VectorOverGrid,
     labels_set,
@@ -46,6 +45,8 @@ from .gomath import (
     go_log,
     go_log2,
     go_log10,
+    go_max,
+    go_min,
     go_sin,
     go_sinh,
     go_tan,
@@ -646,8 +647,7 @@ def _sgn(values: np.ndarray) -> np.ndarray:
 
 def _clamp_result(args: CallArgs, low: np.ndarray, high: np.ndarray, allowed: np.ndarray) -> VectorOverGrid:
     vec = args.vector(0)
-    # Go math.Max/math.Min propagate NaN (np.maximum/np.minimum do too).
-    values = np.maximum(low[None, :], np.minimum(high[None, :], vec.values))
+    values = go_max(low[None, :], go_min(high[None, :], vec.values))
     return VectorOverGrid(list(vec.labels), values, vec.present & allowed[None, :])
 
 
@@ -660,13 +660,13 @@ def clamp(args: CallArgs) -> VectorOverGrid:
 def clamp_min(args: CallArgs) -> VectorOverGrid:
     low = args.scalar(1)
     vec = args.vector(0)
-    return VectorOverGrid(list(vec.labels), np.maximum(low[None, :], vec.values), vec.present.copy())
+    return VectorOverGrid(list(vec.labels), go_max(low[None, :], vec.values), vec.present.copy())
 
 
 def clamp_max(args: CallArgs) -> VectorOverGrid:
     high = args.scalar(1)
     vec = args.vector(0)
-    return VectorOverGrid(list(vec.labels), np.minimum(high[None, :], vec.values), vec.present.copy())
+    return VectorOverGrid(list(vec.labels), go_min(high[None, :], vec.values), vec.present.copy())
 
 
 def round_(args: CallArgs) -> VectorOverGrid:
@@ -684,7 +684,7 @@ def scalar(args: CallArgs) -> ScalarOverGrid:
     if len(vec) == 0:
         return ScalarOverGrid(np.full(len(args.step_ms), np.nan))
     single = vec.present.sum(axis=0) == 1
-    value = np.where(vec.present, vec.values, 0.0).sum(axis=0)
+    value = vec.values[vec.present.argmax(axis=0), np.arange(vec.values.shape[1])]
     return ScalarOverGrid(np.where(single, value, np.nan))
 
 

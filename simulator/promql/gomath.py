@@ -561,3 +561,20 @@ def go_atanh(values: np.ndarray) -> np.ndarray:
     result = np.where(v < 0, -result, result)
     result = np.where(v == 1, np.inf, np.where(v == -1, -np.inf, result))
     return np.where((v < -1) | (v > 1) | np.isnan(v), np.nan, result)
+
+
+# --- max / min ---------------------------------------------------------------------------------
+
+
+def go_max(x, y) -> np.ndarray:
+    """Go math.Max: NaN if either is NaN, and Max(+0, -0) = +0 in either order."""
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    both_zero = (x == 0) & (y == 0)
+    return np.where(both_zero, np.where(np.signbit(x) & np.signbit(y), -0.0, 0.0), np.maximum(x, y))
+
+
+def go_min(x, y) -> np.ndarray:
+    """Go math.Min: NaN if either is NaN, and Min(+0, -0) = -0 in either order."""
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    both_zero = (x == 0) & (y == 0)
+    return np.where(both_zero, np.where(np.signbit(x) | np.signbit(y), -0.0, 0.0), np.minimum(x, y))

@@ -37,3 +37,11 @@ def test_special_values_of_log_and_exp():
     exp = go_exp(np.array([-np.inf, np.inf, np.nan, 0.0, 710.0, -800.0]))
     assert exp[0] == 0.0 and exp[1] == np.inf and np.isnan(exp[2]) and exp[3] == 1.0
     assert exp[4] == np.inf and exp[5] == 0.0
+
+
+def test_go_max_and_min_order_signed_zeros_like_go():
+    from simulator.promql.gomath import go_max, go_min
+
+    assert str(go_max(-0.0, 0.0)) == "0.0" and str(go_max(0.0, -0.0)) == "0.0"
+    assert str(go_min(-0.0, 0.0)) == "-0.0" and str(go_min(0.0, -0.0)) == "-0.0"
+    assert np.isnan(go_max(np.nan, 1.0)) and np.isnan(go_min(1.0, np.nan))
