@@ -18,7 +18,7 @@ from compiler.kinds.base import KindParams
 from compiler.model import Alert
 from compiler.problems import Problem
 from compiler.spec import AlertFileV1, AlertSpecV1
-from compiler.yamlsource import Path as YamlPath, PositionMap, dotted, load_yaml
+from compiler.yamlsource import PositionMap, YamlPath, dotted, load_yaml
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import yaml
 
 from compiler.problems import Problem, SourcePosition
 
-Path = tuple[str | int, ...]
+YamlPath = tuple[str | int, ...]
 
 # libyaml's C loader when present (ten times faster, same nodes and marks), else the pure-Python one.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -25,11 +25,11 @@ class PositionMap:
     """Where each path of a document starts: its value, and for mapping entries its key."""
 
     file: str
-    values: dict[Path, SourcePosition] = field(default_factory=dict)
-    keys: dict[Path, SourcePosition] = field(default_factory=dict)
-    duplicate_keys: list[tuple[Path, SourcePosition]] = field(default_factory=list)  # repeated mapping keys
+    values: dict[YamlPath, SourcePosition] = field(default_factory=dict)
+    keys: dict[YamlPath, SourcePosition] = field(default_factory=dict)
+    duplicate_keys: list[tuple[YamlPath, SourcePosition]] = field(default_factory=list)  # repeated mapping keys
 
-    def of_value(self, path: Path) -> SourcePosition:
+    def of_value(self, path: YamlPath) -> SourcePosition:
         """The value at `path`, or the nearest enclosing value that exists (a missing key -> its mapping)."""
         for length in range(len(path), -1, -1):
             position = self.values.get(tuple(path[:length]))
@@ -37,7 +37,7 @@ class PositionMap:
                 return position
         return SourcePosition(self.file)
 
-    def of_key(self, path: Path) -> SourcePosition:
+    def of_key(self, path: YamlPath) -> SourcePosition:
         """The key of the mapping entry at `path` (for unknown keys), else the value's position."""
         return self.keys.get(tuple(path)) or self.of_value(path)
 
@@ -79,7 +79,7 @@ def _mark_position(file: str, node: yaml.Node) -> SourcePosition:
     return SourcePosition(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _record_positions(node: yaml.Node, path: Path, positions: PositionMap) -> None:
+def _record_positions(node: yaml.Node, path: YamlPath, positions: PositionMap) -> None:
     positions.values[path] = _mark_position(positions.file, node)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -97,7 +97,7 @@ def _record_positions(node: yaml.Node, path: Path, positions: PositionMap) -> No
             _record_positions(item, path + (index,), positions)
 
 
-def dotted(path: Path) -> str:
+def dotted(path: YamlPath) -> str:
     """A path as users write it: `alerts[0].params.threshold`."""
     text = ""
     for part in path:
