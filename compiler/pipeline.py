@@ -141,8 +141,9 @@ def _template_problems(item: ValidatedAlert) -> list[Problem]:
     for path, text in values:
         problem = go_template_problem(text, alert.name)
         if problem:
-            where = item.positions.of_value(item.path + path)
-            problems.append(Problem(where, problem, alert.name, ".".join(path)))
+            message, offset = problem
+            where = item.positions.of_character(item.path + path, text, offset)
+            problems.append(Problem(where, message, alert.name, ".".join(path)))
     return problems
 
 

@@ -28,6 +28,21 @@ class PositionMap:
     values: dict[YamlPath, SourcePosition] = field(default_factory=dict)
     keys: dict[YamlPath, SourcePosition] = field(default_factory=dict)
     duplicate_keys: list[tuple[YamlPath, SourcePosition]] = field(default_factory=list)  # repeated mapping keys
+    # Style of each scalar written on one source line: "" plain, "'" or '"' quoted (block scalars are absent).
+    single_line_styles: dict[YamlPath, str] = field(default_factory=dict)
+
+    def of_character(self, path: YamlPath, text: str, offset: int) -> SourcePosition:
+        """Where character `offset` of the string value at `path` is in the file, when that can be known.
+
+        Exact for a one-line plain scalar, or a quoted one with no escape before the offset; otherwise the
+        position of the value itself.
+        """
+        start = self.of_value(path)
+        style = self.single_line_styles.get(path)
+        escapes = {"": "", "'": "'", '"': '\\"'}.get(style)
+        if escapes is None or any(char in escapes for char in text[:offset]):
+            return start
+        return SourcePosition(start.file, start.line, start.column + len(style) + offset)
 
     def of_value(self, path: YamlPath) -> SourcePosition:
         """The value at `path`, or the nearest enclosing value that exists (a missing key -> its mapping)."""
@@ -81,6 +96,8 @@ def _mark_position(file: str, node: yaml.Node) -> SourcePosition:
 
 def _record_positions(node: yaml.Node, path: YamlPath, positions: PositionMap) -> None:
     positions.values[path] = _mark_position(positions.file, node)
+    if isinstance(node, yaml.ScalarNode) and node.start_mark.line == node.end_mark.line and node.style in (None, "'", '"'):
+        positions.single_line_styles[path] = node.style or ""
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:

@@ -69,11 +69,11 @@ BAD_INPUTS = [
     ("bad_alert_name", HEADER + _alert(name="bad-name"),
      "alerts/bad.yaml:3:11: alert bad-name: name: invalid alert name 'bad-name': must match [a-zA-Z_][a-zA-Z0-9_]*"),
     ("go_template_error", HEADER + _alert(summary='"{{ $labels.feature "'),
-     "alerts/bad.yaml:7:14: alert Bad: summary: Go template does not parse: template: __alert_Bad:1: unclosed "
-     "action (at offset 19)"),
+     "alerts/bad.yaml:7:34: alert Bad: summary: Go template does not parse: template: __alert_Bad:1: unclosed "
+     "action"),
     ("go_template_unknown_function", HEADER + _alert(extra='    annotations: {dashboard: "{{ $value | humanise }}"}\n'),
-     "alerts/bad.yaml:10:30: alert Bad: annotations.dashboard: Go template does not parse: template: __alert_Bad:1: "
-     'function "humanise" not defined (at offset 12)'),
+     "alerts/bad.yaml:10:43: alert Bad: annotations.dashboard: Go template does not parse: template: __alert_Bad:1: "
+     'function "humanise" not defined'),
     ("reserved_label", HEADER + _alert(extra="    labels: {severity: info}\n"),
      "alerts/bad.yaml:10:14: alert Bad: labels.severity: 'severity' is set by the compiler from the definition; "
      "remove it here"),
@@ -239,3 +239,16 @@ def test_identical_recording_rules_are_shared_and_conflicting_ones_rejected(comp
         "alert P99 with a different expression; give one of them other labels, selector or metric"
     ) in result.stderr.splitlines()
     assert compiled_project.build_digest() == before
+
+
+def test_go_template_error_in_a_block_scalar_points_at_the_value(compiled_project):
+    text = HEADER + _alert().replace('    description: "d"\n', "    description: >-\n      Value {{ $value | nope }}\n      here.\n")
+    compiled_project.write_alerts("bad.yaml", text)
+
+    result = compiled_project.compile()
+
+    assert result.exit_code == 1
+    assert (
+        'alerts/bad.yaml:8:18: alert Bad: description: Go template does not parse: template: __alert_Bad:1: '
+        'function "nope" not defined'
+    ) in result.stderr.splitlines()
