@@ -7,7 +7,7 @@ the expression) come from the definition: write `[= expr =]`, `[= facts.threshol
 `[= facts_block =]` for a standard table. The compiler renders every runbook into the build next to the rules.
 
 Checks: a missing runbook, a missing section (REQUIRED_SECTIONS), a Diagnosis section that does not quote the
-alert's expression, or a template error is an error; a runbook without an alert is a warning.
+alert's expression, a Mitigation section that never mentions rolling back, or a template error is an error; a runbook without an alert is a warning.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from compiler.problems import Problem, Severity, SourcePosition
 
 REQUIRED_SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation", "Escalation", "Prevention")
 
+_ROLLBACK = re.compile(r"roll[- ]?back", re.IGNORECASE)
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
 
 _FACTS_BLOCK = """\
@@ -190,6 +191,10 @@ def check_sections(rendered: str, source: RunbookSource, compiled: CompiledAlert
         problems.append(
             Problem(where, "section 'Diagnosis' must quote the alert's expression: write [= expr =] there", name, "runbook")
         )
+    mitigation = sections.get("Mitigation")
+    if mitigation is not None and not _ROLLBACK.search(mitigation):
+        message = "section 'Mitigation' must state rollback criteria (when to roll back, and what proves it worked)"
+        problems.append(Problem(where, message, name, "runbook"))
     return problems
 
 

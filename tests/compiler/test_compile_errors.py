@@ -252,3 +252,14 @@ def test_go_template_error_in_a_block_scalar_points_at_the_value(compiled_projec
         'alerts/bad.yaml:8:18: alert Bad: description: Go template does not parse: template: __alert_Bad:1: '
         'function "nope" not defined'
     ) in result.stderr.splitlines()
+
+
+def test_mitigation_must_state_rollback_criteria(compiled_project):
+    text = (compiled_project.runbooks / "GoodAlert.md").read_text()
+    text = text.replace("Roll back the last deploy if the alert started with it; rollback criterion: resolved within 15 minutes.", "Fix it.")
+    compiled_project.write_runbook("GoodAlert", text)
+
+    result = compiled_project.compile()
+
+    assert result.exit_code == 1
+    assert "section 'Mitigation' must state rollback criteria" in result.stderr
