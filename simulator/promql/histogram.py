@@ -70,19 +70,7 @@ def histogram_quantile(q: ScalarOverGrid, vec: VectorOverGrid) -> VectorOverGrid
         bucket_rows = [row for row, _ in buckets]
         bounds = np.array([bound for _, bound in buckets])
         prepared.append((key, *coalesce_buckets(bounds, vec.values[bucket_rows], vec.present[bucket_rows])))
-    # Histograms with the same number of buckets are computed together: every (histogram, step)
-    # pair is one column of a (buckets, histograms*steps) array.
-    values = [None] * len(prepared)
-    by_size: dict[int, list[int]] = {}
-    for index, (_, bounds, _, _) in enumerate(prepared):
-        by_size.setdefault(len(bounds), []).append(index)
-    for members in by_size.values():
-        bounds = np.hstack([np.repeat(prepared[m][1][:, None], steps, axis=1) for m in members])
-        counts = np.hstack([prepared[m][2] for m in members])
-        present = np.hstack([prepared[m][3] for m in members])
-        columns = _bucket_quantile_columns(np.tile(q.values, len(members)), bounds, counts, present)
-        for position, m in enumerate(members):
-            values[m] = columns[position * steps:(position + 1) * steps]
+    values = _quantiles_in_batches(q.values, [(bounds, counts, present) for _, bounds, counts, present in prepared])
     rows = ResultRows(steps)
     for (key, _, _, present), value in zip(prepared, values):
         rows.add(labels_without(key, {METRIC_NAME}), value, present.any(axis=0))
@@ -90,6 +78,30 @@ def histogram_quantile(q: ScalarOverGrid, vec: VectorOverGrid) -> VectorOverGrid
     errors.add(rows.collisions, 2, SAME_LABELSET_MESSAGE)
     errors.raise_if_any()
     return rows.finish(check_collisions=False)
+
+
+def _quantiles_in_batches(q: np.ndarray, histograms: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                          cell_budget: int = 4_000_000) -> list[np.ndarray]:
+    """bucketQuantile for coalesced histograms (bounds, counts, present), returning (steps,)
+    per histogram. Histograms with the same number of buckets are computed together: every
+    (histogram, step) pair is one column of a (buckets, columns) array, in batches that keep
+    those arrays near cell_budget cells."""
+    steps = len(q)
+    values: list[np.ndarray] = [np.empty(0)] * len(histograms)
+    by_size: dict[int, list[int]] = {}
+    for index, (bounds, _, _) in enumerate(histograms):
+        by_size.setdefault(len(bounds), []).append(index)
+    for size, same_size in by_size.items():
+        per_batch = max(1, cell_budget // max(1, size * steps))
+        for start in range(0, len(same_size), per_batch):
+            members = same_size[start:start + per_batch]
+            bounds = np.hstack([np.repeat(histograms[m][0][:, None], steps, axis=1) for m in members])
+            counts = np.hstack([histograms[m][1] for m in members])
+            present = np.hstack([histograms[m][2] for m in members])
+            columns = _bucket_quantile_columns(np.tile(q, len(members)), bounds, counts, present)
+            for position, m in enumerate(members):
+                values[m] = columns[position * steps:(position + 1) * steps]
+    return values
 
 
 def bucket_quantile(q: np.ndarray, bounds: np.ndarray, counts: np.ndarray, present: np.ndarray) -> np.ndarray:

@@ -255,3 +255,18 @@ def test_histograms_computed_together_keep_their_own_answers():
     # a: rank 2 -> 1 + 1*(1/1) = 2 ; rank 1 -> 0 + 1*(1/4) = 0.25
     # b: rank 5 -> 10 + 10*(5/10) = 15 ; step 1 without le=10: rank 0.5 -> 0 + 20*(0.5/1) = 10
     expect(histogram_quantile(q(0.5, 0.25), h), {'{job="a"}': [2.0, 0.25], '{job="b"}': [15.0, 10.0]})
+
+
+def test_batches_of_histograms_give_the_same_answers():
+    from simulator.promql.histogram import _quantiles_in_batches
+
+    rng = np.random.default_rng(3)
+    histograms = []
+    for _ in range(5):
+        counts = np.cumsum(rng.integers(0, 4, size=(3, 4)), axis=0).astype(float)
+        histograms.append((np.array([1.0, 2.0, INF]), counts, rng.random((3, 4)) > 0.2))
+    phi = np.array([0.1, 0.5, 0.9, 0.99])
+    one_by_one = [bucket_quantile(phi, *h) for h in histograms]
+    for budget in (1, 24, 10**6):
+        for got, want in zip(_quantiles_in_batches(phi, histograms, cell_budget=budget), one_by_one):
+            assert all(same(float(g), float(w)) for g, w in zip(got, want))
