@@ -30,6 +30,8 @@ def _escape_rune(ch: str, quote: str, ascii_only: bool) -> str:
     if ch in _SIMPLE_ESCAPES:
         return _SIMPLE_ESCAPES[ch]
     code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"  # a raw byte held as a surrogate escape (see _byte_char)
     if code < 0x20 or code == 0x7F:
         return f"\\x{code:02x}"
     if code < 0x10000:
