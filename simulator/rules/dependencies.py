@@ -7,6 +7,8 @@ sees that output only from the previous evaluation.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from simulator.promql.model import METRIC_NAME
 
 from .parsing import parse_expr
@@ -15,6 +17,7 @@ from .parsing import parse_expr
 NameSet = frozenset[str] | None
 
 
+@lru_cache(maxsize=16384)
 def metric_names_read(expr: str) -> NameSet:
     """Metric names the expression selects; None when some selector matches any name."""
     names: set[str] = set()
@@ -55,6 +58,7 @@ def reads_any(read: NameSet, written: frozenset[str]) -> bool:
     return read is None or not read.isdisjoint(written)
 
 
+@lru_cache(maxsize=16384)
 def may_read_ahead(expr: str) -> bool:
     """Whether the expression can look past its evaluation time (a negative offset or @).
 

@@ -242,6 +242,10 @@ class _GroupEvaluator:
         self.external_labels = external_labels
         self.external_url = external_url
         self.outputs = RuleOutputs(storage)
+        self.writers: dict[str, list[int]] = {}
+        for planned in plan:
+            for name in planned.writes:
+                self.writers.setdefault(name, []).append(planned.position)
 
     def run(self) -> list[AlertInstance]:
         """Evaluate all rules in order; then re-evaluate, pass after pass, only the rules that
@@ -273,7 +277,9 @@ class _GroupEvaluator:
 
     def sources_of(self, planned: PlannedRule) -> list[int]:
         """Positions of the rules whose output this rule can read (its own included)."""
-        return [other.position for other in self.plan if reads_any(planned.reads, other.writes)]
+        if planned.reads is None:
+            return [other.position for other in self.plan if other.writes]
+        return sorted({p for name in planned.reads for p in self.writers.get(name, ())})
 
     def evaluate_rule(self, planned: PlannedRule):
         vector = self.query_over_grid(planned)

@@ -216,7 +216,8 @@ def test_unknown_keys_fail_the_file_in_both(tmp_path, monkeypatch):
 
 def test_templated_labels_and_annotations_like_promtool(tmp_path, monkeypatch):
     # Label templates on $value (identity per value), an empty label expansion, keep_firing_for
-    # with the last annotations kept, {{ query }}, $externalURL/$externalLabels, and Go's %v.
+    # with the last annotations kept, {{ query }} (sorted: a plain selector comes in Go map order
+    # in promtool), $externalURL/$externalLabels, and Go's %v.
     (tmp_path / "rules.yml").write_text(textwrap.dedent("""
         groups:
           - name: g
@@ -230,7 +231,7 @@ def test_templated_labels_and_annotations_like_promtool(tmp_path, monkeypatch):
                   empty: '{{ $labels.nothing }}'
                 annotations:
                   summary: '{{ $labels.instance }} at {{ $value }} ({{ humanize $value }})'
-                  others: '{{ range query "load" }}{{ .Labels.instance }}={{ .Value }} {{ end }}'
+                  others: '{{ range query "sort_desc(load)" }}{{ .Labels.instance }}={{ .Value }} {{ end }}'
                   url: '{{ $externalURL }}/{{ $externalLabels.site }}'
                   broken: '{{ index $labels }}'
     """))
