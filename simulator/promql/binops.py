@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .functions import go_log
+from .gomath import go_exp, go_log
 from .model import (
     METRIC_NAME,
     Labels,
@@ -81,7 +81,7 @@ def go_pow(x, y) -> np.ndarray:
 
     Trap: Go does not call the C library. Integer powers come from repeated squaring of the
     frexp mantissa, so 1.1^7 = 1.9487171000000012 as Go computes it, and a fractional part is
-    Go's Exp(yf*Log(x)) (both amd64 assembly: go_exp here, go_log in functions.py), so
+    Go's Exp(yf*Log(x)) (both amd64 assembly, replayed in gomath.py), so
     8^(1/3) = 1.9999999999999998 where Python says 2.0. y = ±0.5 is Sqrt.
     The special cases run in Go's order: Pow(NaN, 0) = 1, Pow(1, NaN) = 1.
     """
@@ -190,86 +190,6 @@ def _multiply_in_squarings(a1, x1, xe, ae, bits: int):
         xe = np.where(renormalize, xe - 1, xe)
         bits >>= 1
     return a1, ae
-
-
-# math/exp_amd64.s: Go's Exp on amd64 (Shibata's method from SLEEF, a Taylor series on x/16
-# squared back four times). promtool takes the FMA path on CPUs with AVX2 and FMA.
-_EXP_LOG2E = 1.4426950408889634073599246810018920
-_EXP_LN2U = 0.69314718055966295651160180568695068359375
-_EXP_LN2L = 0.28235290563031577122588448175013436025525412068e-12
-_EXP_OVERFLOW = 7.09782712893384e+02
-# Taylor coefficients from 1/8! down to 1/2!, then 1/1! (the assembly's exprodata table order).
-_EXP_TAYLOR = (2.4801587301587301587e-5, 1.9841269841269841270e-4, 1.3888888888888888889e-3,
-               8.3333333333333333333e-3, 4.1666666666666666667e-2, 1.6666666666666666667e-1, 0.5, 1.0)
-
-
-def go_exp(x) -> np.ndarray:
-    """Go's math.Exp as promtool runs it on amd64 with FMA (exp_amd64.s, avxfma branch).
-
-    Trap: the C library's exp differs from it in the last bit for about one value in six;
-    this replays the assembly step by step, with its fused multiply-adds emulated exactly.
-    Checked against promtool's exp() on 700 random arguments.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        scaled = _EXP_LOG2E * x
-        # CVTSD2SL rounds to nearest even; out of int32 range it yields -2**31 (then underflow).
-        k = np.where(np.abs(scaled) < 2.0**31, np.rint(scaled), -(2.0**31))
-        reduced = exact_fma(-_EXP_LN2U, k, x)
-        reduced = exact_fma(-_EXP_LN2L, k, reduced) * 0.0625
-        series = np.full(x.shape, _EXP_TAYLOR[0])
-        for coefficient in _EXP_TAYLOR[1:]:
-            series = exact_fma(series, reduced, coefficient)
-        value = reduced * series
-        for _ in range(3):
-            value = value * (value + 2.0)
-        value = exact_fma(value, value + 2.0, 1.0)
-        biased = k + 1023
-        in_range = (biased > 0) & (biased < 0x7FF)
-        power_of_two = (np.where(in_range, biased, 1).astype(np.int64) << 52).view(np.float64)
-        result = np.where(biased <= 0, 0.0, np.where(biased >= 0x7FF, np.inf, value * power_of_two))
-        result = np.where(x > _EXP_OVERFLOW, np.inf, result)
-        return np.where(np.isnan(x) | (x == np.inf), x, np.where(x == -np.inf, 0.0, result))
-
-
-_VELTKAMP_SPLITTER = 134217729.0  # 2**27 + 1
-
-
-def _two_sum(a, b):
-    """Knuth's TwoSum: a + b = sum + error exactly."""
-    total = a + b
-    b_virtual = total - a
-    return total, (a - (total - b_virtual)) + (b - b_virtual)
-
-
-def _two_product(a, b):
-    """Dekker's TwoProduct with Veltkamp splitting: a * b = product + error exactly."""
-    product = a * b
-    a_split = _VELTKAMP_SPLITTER * a
-    a_high = a_split - (a_split - a)
-    a_low = a - a_high
-    b_split = _VELTKAMP_SPLITTER * b
-    b_high = b_split - (b_split - b)
-    b_low = b - b_high
-    return product, ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
-
-
-def _add_rounding_to_odd(a, b):
-    """a + b rounded to odd: if inexact, the neighbour whose last mantissa bit is 1."""
-    total, error = _two_sum(a, b)
-    even = (np.asarray(total).view(np.int64) & 1) == 0
-    return np.where((error != 0) & even, np.nextafter(total, np.where(error > 0, np.inf, -np.inf)), total)
-
-
-def exact_fma(a, b, c) -> np.ndarray:
-    """a*b + c with one rounding, like the FMA instruction (Boldo and Melquiond's emulation:
-    the exact product and sum, the low parts added with rounding to odd). For finite
-    arguments whose product neither overflows nor underflows."""
-    a, b, c = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c)))
-    with np.errstate(all="ignore"):
-        product_high, product_low = _two_product(a, b)
-        sum_high, sum_low = _two_sum(c, product_high)
-        return sum_high + _add_rounding_to_odd(sum_low, product_low)
 
 
 # math/atan.go: the Cephes rational approximation Go uses (pure Go on amd64).

@@ -17,8 +17,6 @@ from hypothesis import strategies as st
 
 from simulator.promql.binops import (
     VectorMatching,
-    exact_fma,
-    go_exp,
     go_atan2,
     go_mod,
     go_pow,
@@ -29,7 +27,7 @@ from simulator.promql.binops import (
     vector_elem_binop,
     vector_scalar_binop,
 )
-from simulator.promql.functions import go_log
+from simulator.promql.gomath import go_exp, go_log
 from simulator.promql.model import PromQLError, ScalarOverGrid, VectorOverGrid
 
 NAN = float("nan")
@@ -490,7 +488,7 @@ def reference_go_pow(x: float, y: float) -> float:
         if fraction > 0.5:
             fraction -= 1
             integral += 1
-        a1 = float(go_exp(np.array(fraction * float(go_log(np.array([x]))[0])))) 
+        a1 = float(go_exp(np.array(fraction * float(go_log(np.array([x]))[0]))))
     x1, xe = math.frexp(x)
     i = int(integral)
     while i != 0:
@@ -526,22 +524,11 @@ def test_pow_vectorized_equals_gos_loop():
             assert (math.isnan(g) and math.isnan(want)) or (g == want and math.copysign(1, g) == math.copysign(1, want)), (a, b, g, want)
 
 
-def test_exact_fma_rounds_once():
-    # 0.1*10 - 1 is 0 in two roundings, 2**-54 * 1.0000000000000000555... exactly with one.
-    assert exact_fma(0.1, 10.0, -1.0) == 5.551115123125783e-17
-    a = 1.0 + 2.0**-30
-    assert exact_fma(a, a, -1.0) == 2.0**-29 + 2.0**-60
-    assert exact_fma(2.0, 3.0, 1.0) == 7.0
-
-
-def test_exp_and_fractional_pow_match_promtool_bit_for_bit():
+def test_fractional_pow_matches_promtool_bit_for_bit():
+    # Go's Pow computes Exp(yf*Log(x)) with its own amd64 Exp and Log (gomath.py); with the C
+    # library's exp/log about one value in six would differ in the last bit.
     rng = np.random.default_rng(11)
-    x = np.concatenate([rng.uniform(-5, 5, 40), rng.uniform(-700, 700, 20), [0.0, -0.0, 1e-9, 709.7]])
-    bases = rng.uniform(0, 60, 40)
-    exponents = rng.choice([1.3, 2.7, 0.3, -1.6, 12.9, -0.7], 40)
-    series = {f'v{{i="{i}"}}': repr(float(v)) for i, v in enumerate(x)}
-    exprs = ["exp(v)"] + [f"{float(b)!r} ^ {float(e)!r}" for b, e in zip(bases, exponents)]
-    results = promtool_results(series, exprs)
-    ours_exp = go_exp(x)
-    assert results[0] == {labels(f'{{i="{i}"}}'): float(ours_exp[i]) for i in range(len(x))}
-    assert [list(r.values())[0] for r in results[1:]] == go_pow(bases, exponents).tolist()
+    bases = np.concatenate([rng.uniform(0, 60, 50), rng.uniform(0, 2, 20)])
+    exponents = rng.choice([1.3, 2.7, 0.3, -1.6, 12.9, -0.7, 0.1], 70)
+    results = promtool_results({'d{a="1"}': "1"}, [f"{float(b)!r} ^ {float(e)!r}" for b, e in zip(bases, exponents)])
+    assert [list(r.values())[0] for r in results] == go_pow(bases, exponents).tolist()
