@@ -122,12 +122,17 @@ def _in_step_chunks(impl: Callable[[CallArgs], Value], args: CallArgs) -> Value:
     chunk = max(1, _RANGE_CHUNK_CELLS // max(1, len(matrix.series))) if matrix is not None else steps
     if chunk >= steps:
         return impl(args)
-    pieces = [impl(_step_slice(args, slice(start, start + chunk))) for start in range(0, steps, chunk)]
-    return VectorOverGrid(
-        pieces[0].labels,
-        np.concatenate([p.values for p in pieces], axis=1),
-        np.concatenate([p.present for p in pieces], axis=1),
-    )
+    values = present = labels = None
+    for start in range(0, steps, chunk):
+        cols = slice(start, start + chunk)
+        piece = impl(_step_slice(args, cols))
+        if values is None:  # every block yields the same rows (one per series, or one row)
+            labels = piece.labels
+            values = np.zeros((len(labels), steps))
+            present = np.zeros((len(labels), steps), dtype=bool)
+        values[:, cols] = piece.values
+        present[:, cols] = piece.present
+    return VectorOverGrid(labels, values, present)
 
 
 def _step_slice(args: CallArgs, cols: slice) -> CallArgs:

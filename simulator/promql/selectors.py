@@ -17,6 +17,9 @@ from .model import MatrixOverGrid, Series, VectorOverGrid, is_stale
 # arrays, flagged positions, ...), shared by reference with every step slice of the matrix.
 SHARED_CACHE_KEY = "shared_cache"
 
+# Key of MatrixOverGrid.extra marking a step slice of a larger matrix: the slice of columns.
+STEP_SLICE_KEY = "step_slice"
+
 # Key of MatrixOverGrid.extra holding, per step, the evaluation timestamp before which samples
 # of `hidden_at_eval_time` series are visible (None: nothing hidden, e.g. inside subqueries).
 HIDDEN_CUTOFF_KEY = "hidden_cutoff_ms"
@@ -139,28 +142,43 @@ def shared_cache(matrix: MatrixOverGrid) -> dict:
 def matrix_windows(matrix: MatrixOverGrid) -> Windows:
     """Window bounds with searchsorted: lo = first T >= start, hi = one past last T <= end.
 
-    Both ends are inclusive in 2.42 (count_over_time(x[5m]) at 5m over 1m data is 6).
+    Both ends are inclusive in 2.42 (count_over_time(x[5m]) at 5m over 1m data is 6). A step
+    slice of a larger matrix (matrix_step_slice) reads its columns of the bounds computed once
+    for the whole grid.
     """
-    steps = len(matrix.window_end_ms)
-    n = len(matrix.series)
-    cutoff = matrix.extra.get(HIDDEN_CUTOFF_KEY)
     flat_t, flat_v, starts = flat_samples(matrix)
-    lo = np.zeros((n, steps), dtype=np.int64)
-    hi = np.zeros((n, steps), dtype=np.int64)
-    start_ms = matrix.window_start_ms
-    for row, series in enumerate(matrix.series):
-        row_hi = visible_end_index(series, matrix.window_end_ms, cutoff)
-        row_lo = np.minimum(np.searchsorted(series.t, start_ms, side="left"), row_hi)
-        lo[row] = row_lo + starts[row]
-        hi[row] = row_hi + starts[row]
+    cols = matrix.extra.get(STEP_SLICE_KEY)
+    if cols is not None:
+        full_lo, full_hi = shared_cache(matrix)["bounds"]
+        lo, hi = full_lo[:, cols].astype(np.int64), full_hi[:, cols].astype(np.int64)
+    else:
+        lo, hi = _window_bounds(matrix)
     return Windows(flat_t, flat_v, lo, hi, starts, shared_cache(matrix))
 
 
+def _window_bounds(matrix: MatrixOverGrid, dtype=np.int64) -> tuple[np.ndarray, np.ndarray]:
+    """Flat (lo, hi) of every (series, step) window: two searchsorted calls per series, each
+    over that series' own samples (small and cache-resident) for all steps at once."""
+    _, _, starts = flat_samples(matrix)
+    cutoff = matrix.extra.get(HIDDEN_CUTOFF_KEY)
+    shape = (len(matrix.series), len(matrix.window_end_ms))
+    lo = np.zeros(shape, dtype=dtype)
+    hi = np.zeros(shape, dtype=dtype)
+    window_start = matrix.window_start_ms
+    for row, series in enumerate(matrix.series):
+        row_hi = visible_end_index(series, matrix.window_end_ms, cutoff)
+        lo[row] = np.minimum(np.searchsorted(series.t, window_start, side="left"), row_hi) + starts[row]
+        hi[row] = row_hi + starts[row]
+    return lo, hi
+
+
 def matrix_step_slice(matrix: MatrixOverGrid, cols: slice) -> MatrixOverGrid:
-    """The same matrix at a subset of the steps (sharing the cached flat samples)."""
-    flat_samples(matrix)
+    """The same matrix at a subset of the steps, sharing the cached flat samples and the
+    window bounds computed once for all steps (int32 when the sample count allows)."""
+    cache = shared_cache(matrix)
+    if "bounds" not in cache:
+        small = len(flat_samples(matrix)[0]) < 2**31
+        cache["bounds"] = _window_bounds(matrix, np.int32 if small else np.int64)
     extra = dict(matrix.extra)
-    cutoff = extra.get(HIDDEN_CUTOFF_KEY)
-    if cutoff is not None:
-        extra[HIDDEN_CUTOFF_KEY] = cutoff[cols]
+    extra[STEP_SLICE_KEY] = cols
     return MatrixOverGrid(matrix.series, matrix.range_ms, matrix.window_end_ms[cols], extra)

@@ -148,3 +148,17 @@ def test_offset_on_ranges_and_at_on_ranges():
 def test_negative_at_is_refused_as_unsupported():
     with pytest.raises(PromQLError, match="^unsupported:"):
         instant_query("x @ -100", make_storage({"x": "1"}), 0)
+
+
+def test_windows_over_extreme_time_spans_fall_back_to_per_series_search():
+    # Samples 200 million years apart would overflow the combined (series, time) search key.
+    storage = Storage()
+    far = 6 * 10**18
+    for k in range(3):
+        storage.add(labels_from_dict({"__name__": "x", "k": str(k)}), [0, far], [1.0, 2.0])
+    assert as_dict(instant_query("count_over_time(x[5m])", storage, far)) == {
+        '{k="0"}': 1.0, '{k="1"}': 1.0, '{k="2"}': 1.0
+    }
+    assert as_dict(instant_query("count_over_time(x[5m])", storage, 0)) == {
+        '{k="0"}': 1.0, '{k="1"}': 1.0, '{k="2"}': 1.0
+    }
