@@ -64,11 +64,8 @@ class _Parser:
 
     # --- token stream (Go keeps a 3-token look-ahead; an index into the list is simpler) ---
     def next(self) -> Item:
-        item = self.items[self.index]
-        if self.index < len(self.items) - 1:
-            self.index += 1
-        else:
-            self.index = len(self.items)  # consumed the final EOF/ERROR item
+        item = self.items[min(self.index, len(self.items) - 1)]  # past the end: the EOF/ERROR again
+        self.index = min(self.index + 1, len(self.items))
         if item.pos > self.last_item.pos:
             self.last_item = item
         return item
