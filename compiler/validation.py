@@ -146,13 +146,17 @@ def pydantic_problems(
     problems = []
     for detail in error.errors():
         location = tuple(part for part in detail["loc"] if not _is_union_branch(part))
+        is_key = bool(location) and location[-1] == "[key]"  # the error is about a mapping key, not its value
+        if is_key:
+            location = location[:-2] + (str(location[-2]),)
         path = base + location
         field = ".".join(filter(None, [field_prefix, dotted(location)])) or None
-        if detail["type"] == "extra_forbidden":
+        if detail["type"] == "extra_forbidden" or is_key:
             where = positions.of_key(path)
         else:
             where = positions.of_value(path)
-        problems.append(Problem(where, _message(detail, model, location), alert_name, field))
+        message = _message(detail, model, location)
+        problems.append(Problem(where, f"key {message}" if is_key else message, alert_name, field))
     return problems
 
 

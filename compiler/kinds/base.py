@@ -6,6 +6,7 @@ never fails: everything that can be wrong is caught by `Params` validation first
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Annotated, Callable
@@ -46,13 +47,21 @@ def _open_unit(value: float) -> float:
     return value
 
 
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value}")
+    return value
+
+
 def _positive(value: float) -> float:
+    _finite(value)
     if not value > 0:
         raise ValueError(f"must be greater than 0, got {value:g}")
     return value
 
 
 def _non_negative(value: float) -> float:
+    _finite(value)
     if not value >= 0:
         raise ValueError(f"must be 0 or more, got {value:g}")
     return value

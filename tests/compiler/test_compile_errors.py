@@ -84,6 +84,10 @@ BAD_INPUTS = [
     ("alert_not_a_mapping", HEADER + "  - 1\n", "alerts/bad.yaml:3:5: alerts[0]: must be a mapping (one alert definition), got int 1"),
     ("label_value_not_a_string", HEADER + _alert(extra="    labels: {tier: 1}\n"),
      "alerts/bad.yaml:10:20: alert Bad: labels.tier: must be a valid string, got int 1"),
+    ("label_name_not_a_string", HEADER + _alert(extra="    labels: {1: x}\n"),
+     "alerts/bad.yaml:10:14: alert Bad: labels.1: key must be a valid string, got int 1"),
+    ("infinite_threshold", HEADER + _alert(kind="latency_quantile", params="      metric: h\n      threshold: .inf\n"),
+     "alerts/bad.yaml:12:18: alert Bad: params.threshold: must be a finite number, got inf"),
     ("zscore_needs_record", HEADER + _alert(kind="zscore_anomaly", params="      expr: rate(x[5m])\n"),
      "alerts/bad.yaml:11:7: alert Bad: params: expr is not a plain series selector: name its recording rule with "
      "`record`"),
