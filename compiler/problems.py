@@ -63,10 +63,3 @@ def sorted_problems(problems: list[Problem]) -> list[Problem]:
     """Problems in a stable order, errors and warnings interleaved by position; exact repeats dropped."""
     return sorted(set(problems), key=Problem.sort_key)
 
-
-class CompileFailed(Exception):
-    """Raised by the compile entry point when any error-level problem was found; carries all problems."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(f"{sum(p.is_error for p in problems)} error(s)")
-        self.problems = problems
