@@ -26,7 +26,7 @@ def _go_len(item) -> int:
         return len(item.items)
     if isinstance(item, list):
         return len(item)
-    raise GoCallError(f"len of type {go_type_name(item)}")
+    raise GoCallError(f"len of type {go_type_name(item).lstrip('*')}")  # pointers are followed first
 
 
 def _index_arg(index, length: int) -> int:
