@@ -266,9 +266,10 @@ class _GroupEvaluator:
                     evaluated_any = True
                     self.outputs.hide_from(position)
                     written, instances[position] = self.evaluate_rule(planned)
+                    # What it read: a rule reading its own output must run again once that changed.
+                    seen[position] = current
                     if self.outputs.replace(position, written):
                         versions[position] += 1
-                    seen[position] = {source: versions[source] for source in sources[position]}
                 if not evaluated_any:
                     break
         finally:

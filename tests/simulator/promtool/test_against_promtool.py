@@ -326,3 +326,26 @@ def test_unparsable_alert_template_fails_rule_loading_like_promtool(tmp_path, mo
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert "unclosed action" in ours[2]
+
+
+def test_rules_reading_their_own_and_later_outputs_see_the_previous_evaluation(tmp_path, monkeypatch):
+    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+        groups:
+          - name: g
+            rules:
+              - {record: counter, expr: (counter + 1) or vector(0)}
+              - {record: reads_later, expr: later * 10}
+              - {record: later, expr: counter * 2}
+    """))
+    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            promql_expr_test:
+              - {expr: counter, eval_time: 6m, exp_samples: [{labels: counter, value: 6}]}
+              - {expr: reads_later, eval_time: 6m, exp_samples: [{labels: reads_later, value: 100}]}
+              - {expr: later, eval_time: 6m, exp_samples: [{labels: later, value: 12}]}
+    """))
+    ours = alertkit(tmp_path, "test.yml", monkeypatch)
+    assert ours == promtool(tmp_path, "test.yml")
+    assert ours[0] == 0
