@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import RAW_PARAMS, alert_yaml, alerts_file
+from compiler_testkit import RAW_PARAMS, alert_yaml, alerts_file
 
 GOOD = alerts_file(alert_yaml("GoodAlert", "raw", RAW_PARAMS))
 

@@ -7,7 +7,7 @@ import yaml
 
 from compiler.pipeline import compile_project
 from compiler.runbooks import REQUIRED_SECTIONS, sections_of
-from conftest import REPO_ROOT
+from compiler_testkit import REPO_ROOT
 
 EXPECTED_ALERTS = {
     "features.yml": {"FeatureNullRateHigh": "null_rate"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import GENERIC_RUNBOOK, alert_yaml, alerts_file
+from compiler_testkit import GENERIC_RUNBOOK, alert_yaml, alerts_file
 
 GO_TEMPLATES = "{{ $labels.feature }} {{ $value | humanizePercentage }} {{ if gt $value 0.5 }}high{{ end }} {%raw%} {# x #}"
 

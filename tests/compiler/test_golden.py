@@ -14,7 +14,7 @@ import yaml
 
 from compiler.kinds import KINDS
 from compiler.pipeline import compile_project
-from conftest import GENERIC_RUNBOOK
+from compiler_testkit import GENERIC_RUNBOOK
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kinds"
 GOLDEN = Path(__file__).parent / "golden"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from compiler.pipeline import compile_project
 from compiler.output import write_build
-from conftest import REPO_ROOT
+from compiler_testkit import REPO_ROOT
 
 
 def _promtool() -> str:
@@ -63,7 +63,7 @@ def test_two_compiles_give_byte_identical_output(tmp_path):
 
 
 def test_recompiling_replaces_the_build_and_drops_files_of_deleted_alerts(project):
-    from conftest import RAW_PARAMS, alert_yaml, alerts_file
+    from compiler_testkit import RAW_PARAMS, alert_yaml, alerts_file
 
     project.write_alerts("a.yaml", alerts_file(alert_yaml("AlertA", "raw", RAW_PARAMS)))
     project.write_alerts("b.yaml", alerts_file(alert_yaml("AlertB", "raw", RAW_PARAMS)))

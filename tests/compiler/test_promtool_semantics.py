@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from compiler.pipeline import compile_project
-from conftest import GENERIC_RUNBOOK
+from compiler_testkit import GENERIC_RUNBOOK
 
 RUNBOOK_BASE = "runbooks/"
 
