@@ -179,7 +179,21 @@ def _range_output(matrix: MatrixOverGrid, values: np.ndarray, present: np.ndarra
 
 
 def kahan_sum_inc(inc, total, compensation):
-    """functions.go kahanSumInc: Kahan-Babuska-Neumaier step, elementwise."""
+    """functions.go kahanSumInc: Kahan-Babuska-Neumaier step, elementwise.
+
+    Neumaier adds the rounding error of total + inc, computed with the larger operand first;
+    that error is exact and representable, so Knuth's branch-free TwoSum gives the same bits
+    with fewer array passes. They differ only when total + inc overflows (Neumaier's error is
+    -Inf, TwoSum's NaN); the total is then infinite, and every function returns the total
+    or NaN regardless of the compensation (see test_kahan_forms_agree)."""
+    new_total = total + inc
+    virtual = new_total - total
+    error = (total - (new_total - virtual)) + (inc - virtual)
+    return new_total, compensation + error
+
+
+def neumaier_sum_inc(inc, total, compensation):
+    """kahanSumInc exactly as functions.go writes it (the reference for kahan_sum_inc)."""
     new_total = total + inc
     compensation = compensation + np.where(
         np.abs(total) >= np.abs(inc), (total - new_total) + inc, (inc - new_total) + total

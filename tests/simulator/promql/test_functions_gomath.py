@@ -4,6 +4,7 @@ import random
 from fractions import Fraction
 
 import numpy as np
+import pytest
 
 from simulator.promql.gomath import fused_multiply_add, go_exp, go_log
 
@@ -45,3 +46,27 @@ def test_go_max_and_min_order_signed_zeros_like_go():
     assert str(go_max(-0.0, 0.0)) == "0.0" and str(go_max(0.0, -0.0)) == "0.0"
     assert str(go_min(-0.0, 0.0)) == "-0.0" and str(go_min(0.0, -0.0)) == "-0.0"
     assert np.isnan(go_max(np.nan, 1.0)) and np.isnan(go_min(1.0, np.nan))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_kahan_forms_agree():
+    # kahan_sum_inc (TwoSum) must give Neumaier's bits wherever the total stays finite, and a
+    # non-finite total wherever Neumaier's compensation could differ.
+    from simulator.promql.functions import kahan_sum_inc, neumaier_sum_inc
+
+    rng = np.random.default_rng(9)
+    pool = np.concatenate([rng.normal(size=3000) * 10.0 ** rng.integers(-20, 20, 3000),
+                           [np.inf, -np.inf, np.nan, 1.7e308, -1.7e308, 0.0, -0.0]])
+    total_a = total_b = np.zeros(500)
+    comp_a = comp_b = np.zeros(500)
+    for _ in range(60):
+        inc = rng.choice(pool, 500)
+
+        total_a, comp_a = kahan_sum_inc(inc, total_a, comp_a)
+        total_b, comp_b = neumaier_sum_inc(inc, total_b, comp_b)
+        assert total_a.tobytes() == total_b.tobytes()
+        finite = np.isfinite(total_a)
+        assert comp_a[finite].tobytes() == comp_b[finite].tobytes()
+        # Where the total is not finite, total + compensation is not finite either way.
+        assert not np.isfinite(total_a[~finite] + comp_a[~finite]).any()
+        assert not np.isfinite(total_b[~finite] + comp_b[~finite]).any()
