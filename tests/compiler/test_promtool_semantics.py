@@ -54,14 +54,16 @@ def test_srm_fires_on_a_skewed_split_and_respects_declared_splits(tmp_path):
     # (61 samples span the whole window: no extrapolation). skewed: 3600 vs 2400, N = 6000, e = 3000 each,
     # chi2 = 2 × 600² / 3000 = 240 > 23.93 (p = 1e-6, 1 dof). fair: chi2 = 0. declared_ok follows its declared
     # 9:1 split. declared_bad is 50/50 against 9:1: e = 5400 and 600, chi2 ≈ 10667. tiny is skewed but has only
-    # 60 assignments, under min_assignments 100.
+    # 60 assignments, under min_assignments 100. one_sided declares 1:1 but treatment never got a unit:
+    # e = 3000 each, chi2 = (6000 − 3000)² / 3000 + (0 − 3000)² / 3000 = 6000 (the missing cell counts).
     series = {
         ("skewed", "a"): 60, ("skewed", "b"): 40, ("fair", "a"): 50, ("fair", "b"): 50,
         ("declared_ok", "control"): 90, ("declared_ok", "treatment"): 10,
         ("declared_bad", "control"): 50, ("declared_bad", "treatment"): 50,
-        ("tiny", "a"): 1, ("tiny", "b"): 0,
+        ("tiny", "a"): 1, ("tiny", "b"): 0, ("one_sided", "control"): 100,
     }
     splits = {name: {"control": 9, "treatment": 1} for name in ("declared_ok", "declared_bad")}
+    splits["one_sided"] = {"control": 1, "treatment": 1}
     definition = _definition("Srm", "srm", {"expected_splits": splits, "min_assignments": 100})
     run_promtool_test(tmp_path, definition, {
         "input_series": [
@@ -69,11 +71,12 @@ def test_srm_fires_on_a_skewed_split_and_respects_declared_splits(tmp_path):
             for (e, v), step in series.items()
         ],
         "promql_expr_test": [{
-            "expr": 'experiment:experiment_assignments:srm_chi2_increase1h{experiment=~"skewed|fair"}',
+            "expr": 'experiment:experiment_assignments:srm_chi2_increase1h{experiment=~"skewed|fair|one_sided"}',
             "eval_time": "2h",
             "exp_samples": [
                 {"labels": 'experiment:experiment_assignments:srm_chi2_increase1h{experiment="skewed"}', "value": 240},
                 {"labels": 'experiment:experiment_assignments:srm_chi2_increase1h{experiment="fair"}', "value": 0},
+                {"labels": 'experiment:experiment_assignments:srm_chi2_increase1h{experiment="one_sided"}', "value": 6000},
             ],
         }],
         "alert_rule_test": [{
@@ -81,6 +84,7 @@ def test_srm_fires_on_a_skewed_split_and_respects_declared_splits(tmp_path):
             "alertname": "Srm",
             "exp_alerts": [
                 _expected_alert("Srm", "srm", {"experiment": "declared_bad"}),
+                _expected_alert("Srm", "srm", {"experiment": "one_sided"}),
                 _expected_alert("Srm", "srm", {"experiment": "skewed"}),
             ],
         }],
