@@ -349,3 +349,28 @@ def test_rules_reading_their_own_and_later_outputs_see_the_previous_evaluation(t
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert ours[0] == 0
+
+
+def test_alerts_series_carry_raw_rule_labels_overlaid_with_alert_labels(tmp_path, monkeypatch):
+    # rules/alerting.go sample(): a label whose template expanded to "" is gone from the alert
+    # but its raw template text stays on ALERTS and ALERTS_FOR_STATE.
+    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+        groups:
+          - name: g
+            rules:
+              - alert: A
+                expr: up == 0
+                labels: {gone: '{{ $labels.nothing }}', level: 'v{{ $value }}'}
+    """))
+    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            input_series: [{series: 'up{i="x"}', values: '0 0'}]
+            promql_expr_test:
+              - {expr: ALERTS, eval_time: 1m}
+              - {expr: ALERTS_FOR_STATE, eval_time: 1m}
+    """))
+    ours = alertkit(tmp_path, "test.yml", monkeypatch)
+    assert ours == promtool(tmp_path, "test.yml")
+    assert 'gone="{{ $labels.nothing }}"' in ours[2]
