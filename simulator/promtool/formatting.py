@@ -5,28 +5,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from simulator.promql.model import Labels
-
-
-def go_quote(text: str) -> str:
-    """strconv.Quote for the characters that occur in labels and expressions."""
-    out = []
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+# strconv.Quote, with Go's notion of printable characters (engineer C2's implementation).
+from simulator.gotemplate.goquote import go_quote
 
 
 def labels_string(labels) -> str:
@@ -41,14 +21,10 @@ def format_float_e(value: float) -> str:
         return "NaN"
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
-    sign, digits, exponent = Decimal(repr(value)).as_tuple()
-    digits = "".join(map(str, digits)).rstrip("0") or "0"
-    power = len("".join(map(str, Decimal(repr(value)).as_tuple().digits))) - 1 + exponent
-    if value == 0:
-        power = 0
+    # repr() gives the shortest digits that round-trip, as Go's precision -1 does.
+    sign, digit_tuple, exponent = Decimal(repr(value)).as_tuple()
+    all_digits = "".join(map(str, digit_tuple))
+    digits = all_digits.rstrip("0") or "0"
+    power = 0 if value == 0 else len(all_digits) - 1 + exponent
     mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
     return f"{'-' if sign else ''}{mantissa}E{'-' if power < 0 else '+'}{abs(power):02d}"
-
-
-def labels_of(pairs: Labels) -> dict[str, str]:
-    return dict(pairs)

@@ -25,8 +25,9 @@ from simulator.rules.group import (
     rule_errors_at,
 )
 from simulator.rules.loader import RuleFileError, load_rule_files
+from simulator.rules.model import RuleGroup
 from simulator.rules.outputs import RuleEvaluationError
-from simulator.rules.templates import TemplatingUnavailable, gotemplate_expander
+from simulator.rules.templates import gotemplate_expander
 
 from .formatting import format_float_e, go_quote, labels_string
 from .notation import NotationError, parse_input_series, parse_series_labels, parse_values, samples_from_slots
@@ -155,7 +156,8 @@ def _cases(index: int, group: TestGroup) -> list[CaseResult]:
     return cases
 
 
-def run_test_group(test_file: TestFile, index: int, group: TestGroup, rules, engines: Engines) -> GroupResult:
+def run_test_group(test_file: TestFile, index: int, group: TestGroup, rules: list[RuleGroup] | RuleFileError,
+                   engines: Engines) -> GroupResult:
     """Load the group's input, evaluate the rules over the grid, and judge every test case."""
     result = GroupResult(index, group.name, _cases(index, group))
 
@@ -177,7 +179,7 @@ def run_test_group(test_file: TestFile, index: int, group: TestGroup, rules, eng
         # rules.Manager.LoadGroups: "<file>: <line>:<col>: <message>" per problem.
         return abort("\n".join(f"{p.file}: {p.position.line}:{p.position.column}: {p.message}"
                                if p.position else f"{p.file}: {p.message}" for p in rules.problems))
-    rule_groups = rules
+    rule_groups: list[RuleGroup] = rules
     for case in group.alert_rule_tests:
         if case.alertname == "":
             in_group = f" (in TestGroup {group.name})" if group.name else ""
@@ -193,8 +195,6 @@ def run_test_group(test_file: TestFile, index: int, group: TestGroup, rules, eng
             return abort(*[f"    rule: {e.rule_name}, time: {format_go_duration(e.t_ms)}, err: {e.message}"
                            for e in errors or [rule_error]])
         _judge_promql(result, group, storage, engines)
-    except TemplatingUnavailable as error:
-        return abort(f"unsupported: {error}", status=UNSUPPORTED)
     except Exception as error:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
         return abort(f"internal error while evaluating the test group: {type(error).__name__}: {error}")
     return result

@@ -17,7 +17,6 @@ from simulator.promql.model import (
     Labels,
     ScalarOverGrid,
     VectorOverGrid,
-    format_labels,
     labels_set,
 )
 
@@ -105,7 +104,3 @@ def samples_with_staleness(series: SeriesOverGrid, timestamps: np.ndarray
     keep = present | vanished
     values = np.where(present, series.values, STALE_NAN)
     return timestamps[keep], values[keep]
-
-
-def describe(labels: Labels) -> str:
-    return format_labels(labels)

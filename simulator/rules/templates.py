@@ -1,8 +1,9 @@
 """Expanding alert label and annotation templates, as rules/alerting.go does.
 
-The Go text/template interpreter itself lives in simulator.gotemplate (engineer C2); this
-module only builds the data Prometheus hands to it and turns failures into the text Prometheus
-puts in their place.
+The Go text/template interpreter and Prometheus's template functions live in
+simulator.gotemplate (engineer C2), which also prepends the $labels/$value/... definitions
+(ALERT_TEMPLATE_PREFIX); this module builds the data Prometheus hands to a template and turns
+failures into the text Prometheus stores in their place.
 """
 
 from __future__ import annotations
@@ -10,14 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
+from simulator.gotemplate import TemplateData, expand_alert_template
 from simulator.promql.model import Labels
-
-# rules/alerting.go Eval: every alert template is prefixed with these definitions so that
-# $labels, $externalLabels, $externalURL and $value are in scope.
-TEMPLATE_DEFINITIONS = (
-    "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}"
-    "{{$externalURL := .ExternalURL}}{{$value := .Value}}"
-)
 
 
 @dataclass
@@ -35,10 +30,10 @@ TemplateQuery = Callable[[str], list[tuple[Labels, float]]]
 
 
 class TemplateExpander(Protocol):
-    """Expands one template; raises any Exception whose str() is Go's error text."""
+    """Expands one template (named "__alert_<alertname>"); may raise, with Go's error text."""
 
     def __call__(self, name: str, text: str, data: AlertTemplateData, ts_ms: int,
-                 query: TemplateQuery, external_url: str) -> str: ...
+                 query: TemplateQuery) -> str: ...
 
 
 def expand_or_error_text(expander: TemplateExpander, name: str, text: str,
@@ -49,15 +44,9 @@ def expand_or_error_text(expander: TemplateExpander, name: str, text: str,
     the label/annotation becomes "<error expanding template: %s>" with Go's error text.
     """
     try:
-        return expander(name, text, data, ts_ms, query, data.external_url)
-    except TemplatingUnavailable:
-        raise
-    except Exception as error:  # the interpreter's domain errors, whatever their class
+        return expander(name, text, data, ts_ms, query)
+    except Exception as error:  # an injected expander's domain errors, whatever their class
         return f"<error expanding template: {error}>"
-
-
-class TemplatingUnavailable(RuntimeError):
-    """No template interpreter: alert annotations cannot be expanded faithfully."""
 
 
 def has_actions(text: str) -> bool:
@@ -74,21 +63,14 @@ class _QuerySample:
 
 
 def gotemplate_expander(name: str, text: str, data: AlertTemplateData, ts_ms: int,
-                        query: TemplateQuery, external_url: str) -> str:
-    """The default expander: simulator.gotemplate's expand_alert_template (engineer C2).
-
-    That function adds TEMPLATE_DEFINITIONS itself and renders Go's
-    "<error expanding template: ...>" text on failure.
-    """
-    try:
-        from simulator.gotemplate import TemplateData, expand_alert_template
-    except ImportError as error:
-        raise TemplatingUnavailable(f"the Go template interpreter is not available: {error}") from None
+                        query: TemplateQuery) -> str:
+    """The default expander: simulator.gotemplate.expand_alert_template, which never raises
+    (it renders Go's "<error expanding template: ...>" itself)."""
 
     def nested_query(expr: str) -> list[_QuerySample]:
         return [_QuerySample(dict(labels), value) for labels, value in query(expr)]
 
     template_data = TemplateData(labels=data.labels, external_labels=data.external_labels,
-                                 external_url=external_url, value=data.value)
+                                 external_url=data.external_url, value=data.value)
     return expand_alert_template(text, template_data, alert_name=name.removeprefix("__alert_"),
                                  query=nested_query)

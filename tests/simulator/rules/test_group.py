@@ -28,12 +28,12 @@ def stub_query(results):
     return query
 
 
-def stub_expander(name, text, data, ts_ms, query, external_url):
+def stub_expander(name, text, data, ts_ms, query):
     """Understands exactly two templates, enough to test how the rules feed templates."""
     return {
         "{{ $labels.instance }} is {{ $value }}": f"{data.labels.get('instance', '')} is {data.value:g}",
         "{{ $value }}": f"{data.value:g}",
-        "{{ $externalLabels.site }} {{ $externalURL }}": f"{data.external_labels.get('site', '')} {external_url}",
+        "{{ $externalLabels.site }} {{ $externalURL }}": f"{data.external_labels.get('site', '')} {data.external_url}",
         "{{ fail }}": None,
     }[text] or _raise()
 
@@ -94,9 +94,9 @@ def test_alert_timeline_labels_and_alerts_series():
 def test_annotations_are_expanded_only_when_asked_and_failures_become_text():
     calls = []
 
-    def counting(name, text, data, ts_ms, query, external_url):
+    def counting(name, text, data, ts_ms, query):
         calls.append(ts_ms)
-        return stub_expander(name, text, data, ts_ms, query, external_url)
+        return stub_expander(name, text, data, ts_ms, query)
 
     rule = AlertingRule("X", "e", annotations={"a": "{{ fail }}"})
     groups = [RuleGroup("g", "f", [rule])]
