@@ -43,6 +43,28 @@ def _load_groups(rules_dir: Path):
         _fail(str(error))
 
 
+class _NoProgress:
+    """Stands in for a progress bar when stderr is not a terminal."""
+
+    label = ""
+
+    def __enter__(self) -> "_NoProgress":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        return None
+
+    def update(self, steps: int) -> None:
+        return None
+
+
+def _progress(length: int):
+    """A progress bar on stderr, only when stderr is a terminal (logs and pipes stay clean)."""
+    if not sys.stderr.isatty():
+        return _NoProgress()
+    return click.progressbar(length=length, label="simulating", file=sys.stderr)
+
+
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(EXIT_BAD_INPUT)
@@ -79,9 +101,7 @@ def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json:
     scenarios = _load_scenarios(scenario_paths)
     groups = _load_groups(rules_dir)
     results = []
-    show_progress = sys.stderr.isatty()
-    with click.progressbar(length=len(scenarios) * 3, label="simulating", file=sys.stderr,
-                           hidden=not show_progress) as bar:
+    with _progress(len(scenarios) * 3) as bar:
         for scenario in scenarios:
             def on_stage(stage: str, name: str = scenario.name) -> None:
                 bar.label = f"{name}: {stage}"
