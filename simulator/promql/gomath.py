@@ -578,3 +578,15 @@ def go_min(x, y) -> np.ndarray:
     x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
     both_zero = (x == 0) & (y == 0)
     return np.where(both_zero, np.where(np.signbit(x) | np.signbit(y), -0.0, 0.0), np.minimum(x, y))
+
+
+# --- formatting --------------------------------------------------------------------------------
+
+
+def go_format_f(value: float) -> str:
+    """Go's %f: six decimals, with NaN, +Inf and -Inf spelled Go's way."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return f"{value:f}"

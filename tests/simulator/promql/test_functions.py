@@ -349,12 +349,12 @@ def test_max_and_min_over_long_irregular_windows_match_a_direct_scan():
 
 
 def test_max_over_time_direct_and_doubling_paths_agree(monkeypatch):
-    import simulator.promql.functions as functions
+    import simulator.promql.range_functions as range_functions
 
     storage = make_storage({'x{k="1"}': "3 NaN 1 4 1 5 9 2 6 NaN NaN 5 3 5", 'x{k="2"}': "NaN NaN 2 _ 7 1 8"})
     grid = Grid(0, 14 * MINUTE, 30_000)
     direct = [evaluate(f"{fn}(x[{w}])", storage, grid) for fn in ("max_over_time", "min_over_time") for w in ("2m", "5m")]
-    monkeypatch.setattr(functions, "_DIRECT_REDUCE_MAX_WINDOW", 0)
+    monkeypatch.setattr(range_functions, "_DIRECT_REDUCE_MAX_WINDOW", 0)
     doubled = [evaluate(f"{fn}(x[{w}])", storage, grid) for fn in ("max_over_time", "min_over_time") for w in ("2m", "5m")]
     for a, b in zip(direct, doubled):
         assert (a.present == b.present).all()

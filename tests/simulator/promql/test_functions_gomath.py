@@ -52,7 +52,7 @@ def test_go_max_and_min_order_signed_zeros_like_go():
 def test_kahan_forms_agree():
     # kahan_sum_inc (TwoSum) must give Neumaier's bits wherever the total stays finite, and a
     # non-finite total wherever Neumaier's compensation could differ.
-    from simulator.promql.functions import kahan_sum_inc, neumaier_sum_inc
+    from simulator.promql.range_functions import kahan_sum_inc, neumaier_sum_inc
 
     rng = np.random.default_rng(9)
     pool = np.concatenate([rng.normal(size=3000) * 10.0 ** rng.integers(-20, 20, 3000),
