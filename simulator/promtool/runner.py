@@ -96,7 +96,9 @@ def run_test_file(path: str | Path, engines: Engines | None = None) -> FileResul
     try:
         test_file = parse_test_file(Path(path).read_text(encoding="utf-8"), path)
     except OSError as error:
-        result.file_errors.append(f"cannot read {path}: {error.strerror}")
+        # ioutil.ReadFile's *PathError text, e.g. "open t.yml: no such file or directory".
+        reason = (error.strerror or str(error))
+        result.file_errors.append(f"open {path}: {reason[:1].lower()}{reason[1:]}")
         return result
     except TestFileError as error:
         result.file_errors.append(error.promtool_text())
