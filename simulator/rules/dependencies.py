@@ -85,3 +85,19 @@ def may_read_ahead(expr: str) -> bool:
                 stack.append(child)
         stack.extend(getattr(node, "args", None) or [])
     return False
+
+
+@lru_cache(maxsize=16384)
+def has_subquery(expr: str) -> bool:
+    """Whether the expression contains a subquery (expr[range:step])."""
+    stack = [parse_expr(expr)]
+    while stack:
+        node = stack.pop()
+        if type(node).__name__ == "SubqueryExpr":
+            return True
+        for attribute in ("expr", "lhs", "rhs", "param"):
+            child = getattr(node, attribute, None)
+            if child is not None and not isinstance(child, (str, int, float)):
+                stack.append(child)
+        stack.extend(getattr(node, "args", None) or [])
+    return False

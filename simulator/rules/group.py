@@ -23,7 +23,7 @@ from simulator.promql.model import (
 from simulator.promql.storage import Storage
 
 from .alerting import STATE_FIRING, STATE_INACTIVE, STATE_NAMES, AlertHistory, alert_history
-from .dependencies import NameSet, may_read_ahead, metric_names_read, reads_any
+from .dependencies import NameSet, has_subquery, may_read_ahead, metric_names_read, reads_any
 from .model import AlertingRule, AlertTimeline, RecordingRule, RuleGroup
 from .outputs import (
     RuleEvaluationError,
@@ -246,12 +246,13 @@ class _GroupEvaluator:
         for planned in plan:
             for name in planned.writes:
                 self.writers.setdefault(name, []).append(planned.position)
+        self.sources = [self.sources_of(planned) for planned in plan]
 
     def run(self) -> list[AlertInstance]:
         """Evaluate all rules in order; then re-evaluate, pass after pass, only the rules that
         read an output that changed since they last ran (a later rule's output is seen from
         the previous evaluation, so it can change what an earlier rule computed)."""
-        sources = [self.sources_of(planned) for planned in self.plan]
+        sources = self.sources
         versions = [0] * len(self.plan)  # bumped whenever a rule's output changes
         seen: list[dict[int, int] | None] = [None] * len(self.plan)
         instances: dict[int, list[AlertInstance]] = {}
@@ -305,18 +306,27 @@ class _GroupEvaluator:
         if isinstance(planned.rule, AlertingRule):
             expr = alerting_query_text(expr)
         try:
-            if may_read_ahead(expr):
+            if self.needs_step_by_step(planned, expr):
                 return self.query_without_future_samples(expr)
             return as_vector(self.query(expr, self.storage, self.grid), self.grid.steps)
         except (PromQLError, TypeError):
             t_ms, message = self.first_failing_step(planned)
             raise RuleEvaluationError(planned.name, t_ms, message) from None
 
+    def needs_step_by_step(self, planned: PlannedRule, expr: str) -> bool:
+        """A negative offset or @ can reach past the evaluation time, and a subquery's inner
+        steps do not honour hidden_at_eval_time (the engine's documented limitation): when the
+        subquery can read an output of this rule or a later one, it would see this evaluation's
+        not-yet-written samples."""
+        if may_read_ahead(expr):
+            return True
+        return has_subquery(expr) and any(source >= planned.position for source in self.sources[planned.position])
+
     def query_without_future_samples(self, expr: str) -> VectorOverGrid:
         """Evaluate step by step on storage cut at each step's time.
 
-        Only for the rare expressions with a negative offset or @ (may_read_ahead): the grid
-        evaluation would let them see samples that do not exist yet at evaluation time.
+        Only for the rare expressions that grid evaluation cannot cut correctly (see
+        needs_step_by_step): they would see samples that do not exist yet at evaluation time.
         """
         columns = []
         for t_ms in self.timestamps:

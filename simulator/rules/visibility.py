@@ -14,17 +14,17 @@ from simulator.promql.storage import Storage
 
 
 def storage_until(storage: Storage, t_ms: int) -> Storage:
-    """A copy of storage holding only samples with T <= t_ms (hidden flags kept)."""
+    """Storage as a rule evaluated at t_ms sees it: samples with T <= t_ms, and for series
+    marked hidden_at_eval_time (written by this rule or a later one) only T < t_ms.
+
+    Cutting the hidden series here, rather than leaving it to the selectors, also covers
+    subqueries, whose inner steps would otherwise see the current evaluation's output.
+    """
     visible = Storage()
-    hidden = set()
     for series in storage.all_series():
-        keep = series.t <= t_ms
+        keep = series.t < t_ms if series.hidden_at_eval_time else series.t <= t_ms
         if keep.any():
             visible.add(series.labels, series.t[keep], series.v[keep])
-            if series.hidden_at_eval_time:
-                hidden.add(series.labels)
-    for series in visible.all_series():
-        series.hidden_at_eval_time = series.labels in hidden
     return visible
 
 

@@ -374,3 +374,26 @@ def test_alerts_series_carry_raw_rule_labels_overlaid_with_alert_labels(tmp_path
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert 'gone="{{ $labels.nothing }}"' in ours[2]
+
+
+def test_subquery_over_a_later_rules_output_sees_the_previous_evaluation(tmp_path, monkeypatch):
+    # At 5m the subquery's last inner step reads b@5m, which the later rule has not written yet:
+    # promtool sums b@3m + b@4m + b@4m (lookback) = 8 + 16 + 16.
+    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+        groups:
+          - name: g
+            rules:
+              - {record: reads_b, expr: 'sum_over_time(b[2m:1m])'}
+              - {record: b, expr: x * 1}
+    """))
+    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+        rule_files: [rules.yml]
+        tests:
+          - interval: 1m
+            input_series: [{series: x, values: '1 2 4 8 16 32'}]
+            promql_expr_test:
+              - {expr: reads_b, eval_time: 5m, exp_samples: [{labels: reads_b, value: 40}]}
+    """))
+    ours = alertkit(tmp_path, "test.yml", monkeypatch)
+    assert ours == promtool(tmp_path, "test.yml")
+    assert ours[0] == 0
