@@ -54,7 +54,7 @@ from .vectors import drop_absent_rows, drop_metric_name, merge_same_labelsets, w
 
 # Range functions run over blocks of steps of about this many (series x step) cells: their
 # temporaries then stay small and cache-resident instead of hundreds of megabytes.
-_RANGE_CHUNK_CELLS = 1 << 18
+_RANGE_CHUNK_CELLS = 1 << 15
 
 # model.LabelNameRE in prometheus/common.
 _LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")

@@ -15,7 +15,7 @@ import numpy as np
 from .callargs import CallArgs, labels_for_absent, ms_to_seconds, one_row
 from .gomath import go_format_f
 from .model import MatrixOverGrid, PromQLError, VectorOverGrid
-from .selectors import Windows, matrix_windows
+from .selectors import Windows, flat_samples, matrix_windows, shared_cache
 
 # Steps per chunk when a function materialises (windows x samples) arrays (quantile_over_time).
 _QUANTILE_CHUNK_CELLS = 4_000_000
@@ -222,24 +222,50 @@ def sum_over_time(args: CallArgs) -> VectorOverGrid:
     return _over_time_sequential(args.matrix(0), _zeros(2), step, finish)
 
 
+# Below this magnitude a running mean cannot overflow: its Kahan terms stay under 3x the
+# largest sample.
+_NO_OVERFLOW_MAGNITUDE = 1e300
+
+
 def avg_over_time(args: CallArgs) -> VectorOverGrid:
-    """funcAvgOverTime (2.42): compensated incremental mean with its Inf special cases."""
+    """funcAvgOverTime (2.42): compensated incremental mean with its Inf special cases.
+
+    The special cases only act once the mean is infinite, which needs an infinite sample or
+    an overflow; when the matrix has neither, the plain step (same bits, half the work) runs."""
+    matrix = args.matrix(0)
+
+    def plain_step(state, v, t, k):
+        mean, compensation = state
+        count = float(k + 1)
+        return kahan_sum_inc(v / count - mean / count, mean, compensation)
 
     def step(state, v, t, k):
         mean, compensation = state
-        count = float(k + 1)
         mean_inf = np.isinf(mean)
         same_sign_inf = np.isinf(v) & ((mean > 0) == (v > 0))
         finite_value = ~np.isinf(v) & ~np.isnan(v)
         keep = mean_inf & (same_sign_inf | finite_value)
-        new_mean, new_comp = kahan_sum_inc(v / count - mean / count, mean, compensation)
+        new_mean, new_comp = plain_step(state, v, t, k)
         return np.where(keep, mean, new_mean), np.where(keep, compensation, new_comp)
 
     def finish(state, windows):
         mean, compensation = state
         return np.where(np.isinf(mean), mean, mean + compensation)
 
-    return _over_time_sequential(args.matrix(0), _zeros(2), step, finish)
+    chosen = step if _may_reach_infinity(matrix) else plain_step
+    return _over_time_sequential(matrix, _zeros(2), chosen, finish)
+
+
+def _may_reach_infinity(matrix: MatrixOverGrid) -> bool:
+    """Could a running sum or mean over this matrix's samples become infinite?"""
+    cache = shared_cache(matrix)
+    if "may_reach_infinity" not in cache:
+        values = flat_samples(matrix)[1]
+        finite = values[np.isfinite(values)]
+        cache["may_reach_infinity"] = bool(
+            np.isinf(values).any() or (len(finite) and np.abs(finite).max() >= _NO_OVERFLOW_MAGNITUDE)
+        )
+    return cache["may_reach_infinity"]
 
 
 def _variance_over_time(matrix: MatrixOverGrid) -> VectorOverGrid:
