@@ -14,7 +14,9 @@ import numpy as np
 from simulator.promql.model import Grid, Labels, ScalarOverGrid, VectorOverGrid
 from simulator.promql.storage import Storage
 
+from .dependencies import has_subquery, may_read_ahead
 from .parsing import parse_expr
+from .visibility import storage_until
 
 # evaluate(expr, storage, grid): the query function the rules are handed (rules.QueryFunc).
 QueryFunc = Callable[[str, Storage, Grid], Any]
@@ -80,7 +82,10 @@ def template_query(instant_query: InstantQueryFunc, storage: Storage, outputs, p
         if outputs is not None:
             outputs.hide_from(position)
         try:
-            return order_like_prometheus(expr, instant_samples(instant_query(expr, storage, t_ms)))
+            seen = storage
+            if may_read_ahead(expr) or has_subquery(expr):
+                seen = storage_until(storage, t_ms)  # what exists when Prometheus expands it
+            return order_like_prometheus(expr, instant_samples(instant_query(expr, seen, t_ms)))
         finally:
             if outputs is not None:
                 outputs.reveal_all()
