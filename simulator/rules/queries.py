@@ -83,7 +83,7 @@ def template_query(instant_query: InstantQueryFunc, storage: Storage, outputs, p
             outputs.hide_from(position)
         try:
             seen = storage
-            if may_read_ahead(expr) or has_subquery(expr):
+            if _reaches_unwritten_samples(expr):
                 seen = storage_until(storage, t_ms)  # what exists when Prometheus expands it
             return order_like_prometheus(expr, instant_samples(instant_query(expr, seen, t_ms)))
         finally:
@@ -91,6 +91,13 @@ def template_query(instant_query: InstantQueryFunc, storage: Storage, outputs, p
                 outputs.reveal_all()
 
     return run
+
+
+def _reaches_unwritten_samples(expr: str) -> bool:
+    try:
+        return may_read_ahead(expr) or has_subquery(expr)
+    except ValueError:
+        return False  # a syntax error: the engine reports it in its own words
 
 
 def order_like_prometheus(expr: str, samples: list[tuple[Labels, float]]) -> list[tuple[Labels, float]]:
