@@ -209,10 +209,12 @@ def _matchers(selector) -> list[Matcher]:
     return matchers
 
 
-def _eval_vector_selector(node, context: _Context) -> VectorOverGrid:
+def _eval_vector_selector(node, context: _Context, with_sample_times: bool = False) -> VectorOverGrid:
     reference = _reference_ms(node.at, node.offset, context)
     series = context.storage.select(_matchers(node))
-    return select_instant(series, reference, context.lookback_delta_ms, context.hidden_cutoff_ms)
+    return select_instant(
+        series, reference, context.lookback_delta_ms, context.hidden_cutoff_ms, with_sample_times
+    )
 
 
 def _eval_matrix_selector(node, context: _Context) -> MatrixOverGrid:
@@ -274,7 +276,11 @@ def _constant_for_subquery(times: np.ndarray | None, steps: int) -> np.ndarray |
 def _eval_call(node, context: _Context) -> Value:
     name = _RENAMED_FUNCTIONS.get(node.func.name, node.func.name)
     exprs = [_unwrap_parens(arg) for arg in node.args]
-    values = [_eval_argument(arg, context) for arg in exprs]
+    if name == "timestamp" and isinstance(exprs[0], promql_parser.VectorSelector):
+        # engine.go special-cases timestamp(<selector>): it reports the raw sample times.
+        values: list[Value] = [_eval_vector_selector(exprs[0], context, with_sample_times=True)]
+    else:
+        values = [_eval_argument(arg, context) for arg in exprs]
     return call_function(name, CallArgs(values, exprs, context.step_ms))
 
 

@@ -41,18 +41,20 @@ def select_instant(
     ref_ms: np.ndarray,
     lookback_delta_ms: int,
     hidden_cutoff_ms: np.ndarray | None,
+    with_sample_times: bool = False,
 ) -> VectorOverGrid:
     """An instant vector selector at reference times ref_ms (step time minus offset, or @).
 
     engine.go vectorSelectorSingle (2.42): the newest sample with T <= ref is used when
     T >= ref - lookbackDelta (a closed window: trap 1, 3.x makes it open) and it is not the
     StaleNaN marker (trap 2: a stale newest sample hides older samples in the window).
+    with_sample_times fills sample_ms (only timestamp() needs it; it doubles the memory).
     """
     steps = len(ref_ms)
     n = len(series_list)
     values = np.zeros((n, steps))
     present = np.zeros((n, steps), dtype=bool)
-    sample_ms = np.zeros((n, steps), dtype=np.int64)
+    sample_ms = np.zeros((n, steps), dtype=np.int64) if with_sample_times else None
     for row, series in enumerate(series_list):
         if len(series.t) == 0:
             continue
@@ -64,7 +66,8 @@ def select_instant(
         row_present = has_sample & (t >= ref_ms - lookback_delta_ms) & ~is_stale(v)
         present[row] = row_present
         values[row] = np.where(row_present, v, 0.0)
-        sample_ms[row] = np.where(row_present, t, 0)
+        if sample_ms is not None:
+            sample_ms[row] = np.where(row_present, t, 0)
     labels = [s.labels for s in series_list]
     return VectorOverGrid(labels, values, present, sample_ms)
 
