@@ -62,8 +62,13 @@ def kahan_sum_inc(inc, total, compensation):
     or NaN regardless of the compensation (see test_kahan_forms_agree)."""
     new_total = total + inc
     virtual = new_total - total
-    error = (total - (new_total - virtual)) + (inc - virtual)
-    return new_total, compensation + error
+    # error = (total - (new_total - virtual)) + (inc - virtual), in two reused buffers.
+    error = new_total - virtual
+    np.subtract(total, error, out=error)
+    np.subtract(inc, virtual, out=virtual)
+    np.add(error, virtual, out=error)
+    np.add(compensation, error, out=error)
+    return new_total, error
 
 
 def neumaier_sum_inc(inc, total, compensation):
