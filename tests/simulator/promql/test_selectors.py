@@ -162,3 +162,23 @@ def test_windows_over_extreme_time_spans_fall_back_to_per_series_search():
     assert as_dict(instant_query("count_over_time(x[5m])", storage, 0)) == {
         '{k="0"}': 1.0, '{k="1"}': 1.0, '{k="2"}': 1.0
     }
+
+
+def test_hidden_series_in_step_blocks_match_whole_grid(monkeypatch):
+    import simulator.promql.functions as functions
+
+    storage = Storage()
+    storage.add(labels_from_dict({"__name__": "r", "k": "1"}), np.arange(12) * MINUTE, np.arange(12) * 1.5)
+    storage.add(labels_from_dict({"__name__": "r", "k": "2"}), np.arange(12) * MINUTE, np.arange(12) * 2.5)
+    storage.all_series()[1].hidden_at_eval_time = True
+    grid = Grid(0, 11 * MINUTE, MINUTE)
+    exprs = ["rate(r[3m])", "sum_over_time(r[2m])", "count_over_time(r[1m])", "max_over_time(r[4m])"]
+    whole = [evaluate(expr, storage, grid) for expr in exprs]
+    monkeypatch.setattr(functions, "_RANGE_CHUNK_CELLS", 2)
+    for expr, expected in zip(exprs, whole):
+        blocked = evaluate(expr, storage, grid)
+        assert (blocked.present == expected.present).all(), expr
+        assert blocked.values[blocked.present].tobytes() == expected.values[expected.present].tobytes(), expr
+    # The hidden series (k=2) never shows the sample at the evaluation time itself.
+    assert column(evaluate('count_over_time(r{k="2"}[1m])', storage, grid)) == [None] + [1.0] * 11
+    assert column(evaluate('count_over_time(r{k="1"}[1m])', storage, grid)) == [1.0] + [2.0] * 11
