@@ -87,10 +87,26 @@ def select_range(
     range_ms: int,
     hidden_cutoff_ms: np.ndarray | None,
 ) -> MatrixOverGrid:
-    """A range vector selector: windows [end - range, end] per step (closed in 2.42, trap 1)."""
+    """A range vector selector: windows [end - range, end] per step (closed in 2.42, trap 1).
+
+    Each series is first cut to the span the windows can reach (views, no copy), so a short
+    grid over a long history does not carry the whole history into the range functions."""
+    window_end_ms = np.asarray(window_end_ms, dtype=np.int64)
+    if len(window_end_ms):
+        earliest, latest = int(window_end_ms.min()) - range_ms, int(window_end_ms.max())
+        series_list = [_within(s, earliest, latest) for s in series_list]
     cleaned = [without_stale_markers(s) for s in series_list]
     extra = {HIDDEN_CUTOFF_KEY: hidden_cutoff_ms}
-    return MatrixOverGrid(cleaned, range_ms, np.asarray(window_end_ms, dtype=np.int64), extra)
+    return MatrixOverGrid(cleaned, range_ms, window_end_ms, extra)
+
+
+def _within(series: Series, earliest_ms: int, latest_ms: int) -> Series:
+    """The samples with earliest <= t <= latest, as views of the stored arrays."""
+    lo = int(np.searchsorted(series.t, earliest_ms, side="left"))
+    hi = int(np.searchsorted(series.t, latest_ms, side="right"))
+    if lo == 0 and hi == len(series.t):
+        return series
+    return Series(series.labels, series.t[lo:hi], series.v[lo:hi], series.hidden_at_eval_time)
 
 
 @dataclass
