@@ -1,7 +1,7 @@
 """alertkit's compiler: YAML alert definitions (alerts/*.yaml) -> Prometheus rule files and rendered runbooks.
 
 Public entry points (see docs/compiler.md):
-    compiler.pipeline.compile_project(alerts_dir, runbooks_dir, runbook_base_url, template_cache_dir=None)
+    compiler.pipeline.compile_project(alerts_dir, runbooks_dir, runbook_base_url)
         -> CompileResult(files: dict[relative path, bytes], problems: list[Problem])   # pure: writes nothing
     compiler.output.write_build(out_dir, files)              # atomic replace of out_dir/prometheus, out_dir/runbooks
     compiler.problems.render_problem(problem) -> "file:line:col: alert NAME: field: message"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -13,26 +12,6 @@ from compiler.pipeline import compile_project
 from compiler.problems import render_problem, sorted_problems
 
 DEFAULT_CONFIG = "alertkit.yaml"
-CACHE_ENVIRONMENT_VARIABLE = "ALERTKIT_CACHE_DIR"  # set to an empty value to compile runbooks without a cache
-
-
-def template_cache_dir() -> Path | None:
-    """Where compiled runbook templates are kept between runs: $ALERTKIT_CACHE_DIR, else the user's cache dir.
-
-    A directory that cannot be created means no cache (the compile is the same, only slower).
-    """
-    configured = os.environ.get(CACHE_ENVIRONMENT_VARIABLE)
-    if configured is not None:
-        directory = Path(configured) if configured else None
-    else:
-        directory = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alertkit" / "runbooks"
-    if directory is None:
-        return None
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return directory
 
 
 @click.command("compile")
@@ -48,7 +27,7 @@ def compile_command(alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_
     """Compile alert definitions into Prometheus rule files with runbook links."""
     config, problems = load_config(config_file or Path(DEFAULT_CONFIG), required=config_file is not None)
     if not problems:
-        result = compile_project(alerts_dir, runbooks_dir, config.runbook_base_url, template_cache_dir())
+        result = compile_project(alerts_dir, runbooks_dir, config.runbook_base_url)
         problems = result.problems
     for problem in sorted_problems(problems):
         click.echo(render_problem(problem), err=True)

@@ -27,7 +27,6 @@ from compiler.problems import Problem, Severity, SourcePosition, sorted_problems
 from compiler.promql import syntax_problem
 from compiler.render import RuleGroupOutput, alerting_rule_entry, recording_rule_entry, render_rule_file
 from compiler.runbooks import RunbookRenderer, missing_runbook, orphan_runbook, read_runbooks
-from compiler.templatecache import RunbookTemplateCache
 from compiler.validation import ValidatedAlert, validate_file
 
 ALERT_FILE_GLOB = "*.yaml"
@@ -48,13 +47,8 @@ class CompileResult:
         return any(problem.is_error for problem in self.problems)
 
 
-def compile_project(
-    alerts_dir: Path, runbooks_dir: Path, runbook_base_url: str, template_cache_dir: Path | None = None
-) -> CompileResult:
-    """Compile every `alerts_dir/*.yaml` with the runbooks of `runbooks_dir` into rule files and runbooks.
-
-    template_cache_dir: where jinja2 may keep compiled runbook templates between runs (None: no cache).
-    """
+def compile_project(alerts_dir: Path, runbooks_dir: Path, runbook_base_url: str) -> CompileResult:
+    """Compile every `alerts_dir/*.yaml` with the runbooks of `runbooks_dir` into rule files and runbooks."""
     result = CompileResult()
     if not alerts_dir.is_dir():
         result.problems.append(Problem(SourcePosition(str(alerts_dir)), "alerts directory not found"))
@@ -63,7 +57,7 @@ def compile_project(
     validated = _drop_duplicate_names(validated, result)
     compiled = [_compile_alert(item, runbook_base_url, result) for item in validated]
     compiled = [alert for alert in compiled if alert is not None]
-    _render_runbooks(compiled, runbooks_dir, template_cache_dir, result)
+    _render_runbooks(compiled, runbooks_dir, result)
     _render_rule_files(compiled, alerts_dir, result)
     result.problems = sorted_problems(result.problems)
     if result.failed:
@@ -147,12 +141,9 @@ def _template_problems(item: ValidatedAlert) -> list[Problem]:
     return problems
 
 
-def _render_runbooks(
-    compiled: list[CompiledAlert], runbooks_dir: Path, cache_dir: Path | None, result: CompileResult
-) -> None:
+def _render_runbooks(compiled: list[CompiledAlert], runbooks_dir: Path, result: CompileResult) -> None:
     sources = read_runbooks(runbooks_dir)
-    cache = RunbookTemplateCache.for_runbooks(cache_dir, runbooks_dir) if cache_dir else None
-    renderer = RunbookRenderer(sources, cache)
+    renderer = RunbookRenderer(sources)
     for alert in compiled:
         source = sources.get(alert.alert.name)
         if source is None:
@@ -164,8 +155,6 @@ def _render_runbooks(
             path = f"{RUNBOOK_OUTPUT_DIR}/{runbook_file_name(alert.alert.name)}"
             result.files[path] = rendered.encode("utf-8")
     result.problems += [orphan_runbook(source) for name, source in sources.items() if name not in result.defined_names]
-    if cache is not None:
-        cache.save()
 
 
 def _render_rule_files(compiled: list[CompiledAlert], alerts_dir: Path, result: CompileResult) -> None:

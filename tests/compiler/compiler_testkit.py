@@ -84,7 +84,7 @@ class Project:
 
     def compile(self, *extra: str):
         """Run `alertkit compile` on this project from its root; returns click's Result."""
-        runner = CliRunner(env={"ALERTKIT_CACHE_DIR": str(self.root / ".cache")})
+        runner = CliRunner()
         args = ["compile", "--alerts", "alerts", "--runbooks", "runbooks", "--out", "build", *extra]
         with _working_directory(self.root):
             return runner.invoke(main, args, catch_exceptions=False)
