@@ -10,6 +10,16 @@ stddev_over_time is the population standard deviation of the window's samples, c
 false alarms while the window is still filling. A perfectly flat input has stddev 0: z is then NaN (0/0), which compares false, or ±Inf for any change
 (x/0), which fires; that is the detector's nature and is why it suits noisy signals.
 
+The recorded input keeps finite samples only (`(expr) > -Inf < +Inf`; a comparison without `bool` drops the
+samples where it is false, and every comparison with NaN is false). Why: a ratio such as a mean score,
+rate(sum) / rate(count), is 0/0 = NaN at any evaluation without traffic, and a single NaN sample in the window
+makes avg_over_time and stddev_over_time NaN for as long as it stays in the window (their running sums absorb
+it: promql/functions.go funcAvgOverTime, funcStddevOverTime), so z is NaN and the alert is blind for a whole
+`window` (two days by default) after a minute without traffic. An absent sample is simply skipped by the
+`_over_time` functions, so the detector works again as soon as traffic returns; during the gap the alert has
+no value (an outage is for the traffic alerts to report). ±Inf (x/0 with x ≠ 0) would blind the window the
+same way (Inf − Inf = NaN) and is dropped too. A plain selector input is read as stored, unfiltered.
+
 Parameters and why their defaults:
 - expr (required): the watched instant vector (a selector, or any expression when `record` is given).
 - record (required unless expr is a plain selector): the recording-rule name for expr, `level:metric:ops`.
@@ -30,6 +40,10 @@ from compiler.kinds.base import Kind, KindParams, MetricName, PositiveFloat, Win
 from compiler.model import Alert, KindRules, RecordingRule
 from compiler.naming import window_suffix
 from compiler.promql import instant_vector_problem
+
+
+# Keeps the finite samples of an instant vector: NaN compares false with everything, ±Inf fails one side.
+FINITE_SAMPLES_ONLY = "> -Inf < +Inf"
 
 
 class Params(KindParams):
@@ -64,7 +78,7 @@ def _is_plain_selector(expr: str) -> bool:
 def build(alert: Alert, params: Params) -> KindRules:
     """Record the input when needed; alert on its z-score over the window."""
     window = window_suffix(window_ms(params.window))
-    rules = [RecordingRule(params.record, params.expr)] if params.record else []
+    rules = [RecordingRule(params.record, f"({params.expr}) {FINITE_SAMPLES_ONLY}")] if params.record else []
     series = params.record or params.expr
     zscore = f"({series} - avg_over_time({series}[{window}])) / stddev_over_time({series}[{window}])"
     threshold = number(params.threshold)

@@ -213,3 +213,48 @@ def test_zscore_anomaly_fires_on_a_jump_not_on_steady_noise(tmp_path):
             {"eval_time": "1h59m", "alertname": "Anomaly", "exp_alerts": []},
         ],
     })
+
+
+def _counter_values(increments: list[float]) -> str:
+    """promtool `values` of a counter starting at 0 that grows by each increment in turn (one per minute)."""
+    values, total = ["0"], 0.0
+    for increment in increments:
+        total += increment
+        values.append(f"{total:g}")
+    return " ".join(values)
+
+
+def test_zscore_anomaly_of_a_ratio_still_fires_after_a_zero_traffic_gap(tmp_path):
+    # A mean score, rate(sum) / rate(count), with 60 requests a minute scored alternately 0.5 and 0.6 (sum grows
+    # by 30, 36, 30, ...), so the 5m mean alternates 0.54 / 0.56. Minutes 60-75 have no traffic: from 1h5m to
+    # 1h15m both 5m rates are 0 and the mean is 0/0 = NaN. Unfiltered, that NaN would sit in the 1h window
+    # until 2h15m and make avg/stddev NaN (the alert blind); filtered, those samples are absent. At minute 100
+    # the score jumps to 5 (sum grows by 300): mean = (30 + 36 + 30 + 36 + 300) / 300 = 1.44, about 0.89 above
+    # a window of ~45 samples near 0.55 (stddev ≈ 0.13 with the outlier itself), so z ≈ 6.9 > 5 while the
+    # window still spans the gap.
+    count_increments = [60] * 60 + [0] * 15 + [60] * 35
+    score_increments = [30 + 6 * (minute % 2) for minute in range(60)] + [0] * 15
+    score_increments += [30 + 6 * (minute % 2) for minute in range(75, 99)] + [300] * 11
+    definition = _definition("ScoreAnomaly", "zscore_anomaly", {
+        "expr": "sum(rate(score_sum[5m])) / sum(rate(score_count[5m]))",
+        "record": "global:score:mean_rate5m", "window": "1h",
+    })
+    run_promtool_test(tmp_path, definition, {
+        "input_series": [
+            {"series": "score_count", "values": _counter_values(count_increments)},
+            {"series": "score_sum", "values": _counter_values(score_increments)},
+        ],
+        "promql_expr_test": [
+            {"expr": "global:score:mean_rate5m", "eval_time": "1h10m", "exp_samples": []},  # no traffic: absent
+            {"expr": "global:score:mean_rate5m", "eval_time": "1h40m",
+             # 1.44, as float64 arithmetic of extrapolatedRate leaves it (promtool compares exactly)
+             "exp_samples": [{"labels": "global:score:mean_rate5m", "value": 1.4400000000000002}]},
+            {"expr": "count_over_time(global:score:mean_rate5m[1h])", "eval_time": "1h40m",
+             "exp_samples": [{"labels": "{}", "value": 50}]},  # 61 evaluations − 11 without traffic (1h5m..1h15m)
+        ],
+        "alert_rule_test": [
+            {"eval_time": "1h39m", "alertname": "ScoreAnomaly", "exp_alerts": []},
+            {"eval_time": "1h40m", "alertname": "ScoreAnomaly",
+             "exp_alerts": [_expected_alert("ScoreAnomaly", "zscore_anomaly", {})]},
+        ],
+    })
