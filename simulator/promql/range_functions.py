@@ -15,7 +15,7 @@ import numpy as np
 from .callargs import CallArgs, labels_for_absent, ms_to_seconds, one_row
 from .gomath import go_format_f
 from .model import MatrixOverGrid, PromQLError, VectorOverGrid
-from .selectors import Windows, flat_samples, matrix_windows, shared_cache
+from .selectors import Windows, matrix_windows, shared_cache
 
 # Steps per chunk when a function materialises (windows x samples) arrays (quantile_over_time).
 _QUANTILE_CHUNK_CELLS = 4_000_000
@@ -262,14 +262,20 @@ def avg_over_time(args: CallArgs) -> VectorOverGrid:
 
 
 def _may_reach_infinity(matrix: MatrixOverGrid) -> bool:
-    """Could a running sum or mean over this matrix's samples become infinite?"""
+    """Could a running sum or mean over this matrix's samples become infinite? (True when some
+    sample is infinite or at least _NO_OVERFLOW_MAGNITUDE in size; NaNs cannot make it so.)"""
     cache = shared_cache(matrix)
     if "may_reach_infinity" not in cache:
-        values = flat_samples(matrix)[1]
-        finite = values[np.isfinite(values)]
-        cache["may_reach_infinity"] = bool(
-            np.isinf(values).any() or (len(finite) and np.abs(finite).max() >= _NO_OVERFLOW_MAGNITUDE)
-        )
+        checked: set[int] = set()
+        large = False
+        for series in matrix.series:
+            if large or id(series.v) in checked or len(series.v) == 0:
+                continue
+            checked.add(id(series.v))  # the series keep their arrays alive, so ids stay unique
+            # fmax/fmin skip NaN; an all-NaN series gives NaN, which compares False.
+            large = bool(np.fmax.reduce(series.v) >= _NO_OVERFLOW_MAGNITUDE
+                         or np.fmin.reduce(series.v) <= -_NO_OVERFLOW_MAGNITUDE)
+        cache["may_reach_infinity"] = large
     return cache["may_reach_infinity"]
 
 

@@ -55,21 +55,54 @@ def select_instant(
     values = np.zeros((n, steps))
     present = np.zeros((n, steps), dtype=bool)
     sample_ms = np.zeros((n, steps), dtype=np.int64) if with_sample_times else None
+    newest = _SharedTimeLookups(
+        lambda series: _newest_sample_index(series, ref_ms, lookback_delta_ms, hidden_cutoff_ms)
+    )
     for row, series in enumerate(series_list):
         if len(series.t) == 0:
             continue
-        idx = visible_end_index(series, ref_ms, hidden_cutoff_ms) - 1
-        has_sample = idx >= 0
-        safe = np.maximum(idx, 0)
-        t = series.t[safe]
+        safe, in_lookback = newest(series)
         v = series.v[safe]
-        row_present = has_sample & (t >= ref_ms - lookback_delta_ms) & ~is_stale(v)
+        row_present = in_lookback & ~is_stale(v)
         present[row] = row_present
         values[row] = np.where(row_present, v, 0.0)
         if sample_ms is not None:
-            sample_ms[row] = np.where(row_present, t, 0)
+            sample_ms[row] = np.where(row_present, series.t[safe], 0)
     labels = [s.labels for s in series_list]
     return VectorOverGrid(labels, values, present, sample_ms)
+
+
+def _newest_sample_index(series: Series, ref_ms: np.ndarray, lookback_delta_ms: int,
+                         hidden_cutoff_ms: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per step: the index of the newest visible sample (0 when there is none) and whether it
+    lies inside the closed lookback window [ref - lookbackDelta, ref] (trap 1)."""
+    idx = visible_end_index(series, ref_ms, hidden_cutoff_ms) - 1
+    safe = np.maximum(idx, 0)
+    return safe, (idx >= 0) & (series.t[safe] >= ref_ms - lookback_delta_ms)
+
+
+class _SharedTimeLookups:
+    """Memoizes a per-series computation that depends only on the series' timestamp array and
+    its hidden_at_eval_time flag.
+
+    Generated scenarios store every series on one shared timestamp array (and rule outputs of
+    one rule share theirs), so a selector over 1,000 such series does its searchsorted work once
+    instead of 1,000 times. Identity, not equality, is the key: it costs nothing to check, and
+    the memo holds a reference to each array so an id cannot be reused while it lives.
+    """
+
+    def __init__(self, compute, by_hidden: bool = True) -> None:
+        self._compute = compute
+        self._by_hidden = by_hidden
+        self._memo: dict[tuple[int, bool], tuple[np.ndarray, object]] = {}
+
+    def __call__(self, series: Series):
+        key = (id(series.t), series.hidden_at_eval_time and self._by_hidden)
+        hit = self._memo.get(key)
+        if hit is None or hit[0] is not series.t:
+            hit = (series.t, self._compute(series))
+            self._memo[key] = hit
+        return hit[1]
 
 
 def without_stale_markers(series: Series) -> Series:
@@ -90,32 +123,42 @@ def select_range(
     """A range vector selector: windows [end - range, end] per step (closed in 2.42, trap 1).
 
     Each series is first cut to the span the windows can reach (views, no copy), so a short
-    grid over a long history does not carry the whole history into the range functions."""
+    grid over a long history does not carry the whole history into the range functions.
+    Series sharing one timestamp array keep sharing one (cut) array."""
     window_end_ms = np.asarray(window_end_ms, dtype=np.int64)
     if len(window_end_ms):
         earliest, latest = int(window_end_ms.min()) - range_ms, int(window_end_ms.max())
-        series_list = [_within(s, earliest, latest) for s in series_list]
+        reach = _SharedTimeLookups(lambda series: _reach_indices(series, earliest, latest), by_hidden=False)
+        series_list = [_within(s, *reach(s)) for s in series_list]
     cleaned = [without_stale_markers(s) for s in series_list]
     extra = {HIDDEN_CUTOFF_KEY: hidden_cutoff_ms}
     return MatrixOverGrid(cleaned, range_ms, window_end_ms, extra)
 
 
-def _within(series: Series, earliest_ms: int, latest_ms: int) -> Series:
-    """The samples with earliest <= t <= latest, as views of the stored arrays."""
+def _reach_indices(series: Series, earliest_ms: int, latest_ms: int) -> tuple[int, int, np.ndarray]:
+    """Where the samples with earliest <= t <= latest begin and end, and their timestamps."""
     lo = int(np.searchsorted(series.t, earliest_ms, side="left"))
     hi = int(np.searchsorted(series.t, latest_ms, side="right"))
+    return lo, hi, series.t[lo:hi]
+
+
+def _within(series: Series, lo: int, hi: int, t_view: np.ndarray) -> Series:
+    """The samples lo:hi of a series, as views of the stored arrays (t_view is t[lo:hi])."""
     if lo == 0 and hi == len(series.t):
         return series
-    return Series(series.labels, series.t[lo:hi], series.v[lo:hi], series.hidden_at_eval_time)
+    return Series(series.labels, t_view, series.v[lo:hi], series.hidden_at_eval_time)
 
 
 @dataclass
 class Windows:
     """Every (series, step) window of a matrix as index ranges into one flat sample array.
 
-    flat_t/flat_v hold the samples of all series back to back; the window of series s at step
+    flat_t/flat_v hold samples of all series back to back; the window of series s at step
     j is flat[lo[s, j]:hi[s, j]] (empty when lo == hi). series_start[s] is where series s begins,
-    so reductions that look at a previous sample never cross into another series.
+    so reductions that look at a previous sample never cross into another series. For a step
+    slice the flat arrays may hold only the part of each series that the slice's windows reach
+    (a `Segment`); a series' first flat sample is then not its first stored sample, but it is
+    never inside a window after the window's own first sample.
     """
 
     flat_t: np.ndarray  # int64
@@ -123,7 +166,8 @@ class Windows:
     lo: np.ndarray  # (n_series, n_steps) int64
     hi: np.ndarray  # (n_series, n_steps) int64
     series_start: np.ndarray  # (n_series,) int64
-    # Per-matrix cache shared by all step blocks (see shared_cache).
+    # Derived data valid for these flat arrays (flagged positions, ...), shared by the step
+    # blocks that read the same flat arrays.
     cache: dict = field(default_factory=dict)
 
     @property
@@ -135,26 +179,60 @@ class Windows:
         return int(self.count.max()) if self.count.size else 0
 
 
+# The most samples a flat segment of a large matrix holds beyond what one step block needs
+# (t and v together: 16 bytes a sample, so 64 MB). A matrix with at most this many samples is
+# laid out once, whole; a larger one segment by segment as its step blocks advance, so memory
+# stays bounded at any span and series count (90 days x 1,000 series is 130 M samples, 2 GB).
+SEGMENT_MAX_SAMPLES = 1 << 22
+
+# A segment may grow past SEGMENT_MAX_SAMPLES up to this many times the samples of its first
+# step block, so long windows (a day of samples per window) are not copied once per block.
+_SEGMENT_MIN_BLOCKS_OF_REACH = 4
+
+
+@dataclass
+class Segment:
+    """The samples that the windows of steps col_start..col_stop-1 reach, laid out flat:
+    series s contributes its stored samples first[s]:first[s] + (starts[s+1] - starts[s])."""
+
+    col_start: int
+    col_stop: int
+    first: np.ndarray  # (n_series,) int64: index in the series of its first flat sample
+    flat_t: np.ndarray
+    flat_v: np.ndarray
+    starts: np.ndarray  # (n_series,) int64: where each series begins in the flat arrays
+    cache: dict = field(default_factory=dict)
+
+    def covers(self, start: int, stop: int) -> bool:
+        return self.col_start <= start and stop <= self.col_stop
+
+
 def flat_samples(matrix: MatrixOverGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All samples of the matrix back to back (t, v) and where each series starts; cached in
-    matrix.extra so step chunks of one matrix share them."""
+    the matrix's shared cache."""
     cache = shared_cache(matrix)
     cached = cache.get("flat_samples")
-    if cached is not None:
-        return cached
-    lengths = np.array([len(s.t) for s in matrix.series], dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if len(lengths) else lengths
-    if matrix.series:
-        flat_t = np.concatenate([s.t for s in matrix.series]).astype(np.int64, copy=False)
-        flat_v = np.concatenate([s.v for s in matrix.series]).astype(np.float64, copy=False)
-    else:
-        flat_t, flat_v = np.zeros(0, dtype=np.int64), np.zeros(0)
-    cache["flat_samples"] = (flat_t, flat_v, starts)
+    if cached is None:
+        everything = [(0, len(s.t)) for s in matrix.series]
+        cached = _concatenated(matrix.series, everything)
+        cache["flat_samples"] = cached
+    return cached
+
+
+def _concatenated(series_list: list[Series], spans: list[tuple[int, int]]):
+    """(flat_t, flat_v, starts) of the samples lo:hi of each series, back to back."""
+    lengths = np.array([hi - lo for lo, hi in spans], dtype=np.int64)
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    if not series_list:
+        return np.zeros(0, dtype=np.int64), np.zeros(0), starts
+    flat_t = np.concatenate([s.t[lo:hi] for s, (lo, hi) in zip(series_list, spans)]).astype(np.int64, copy=False)
+    flat_v = np.concatenate([s.v[lo:hi] for s, (lo, hi) in zip(series_list, spans)]).astype(np.float64, copy=False)
     return flat_t, flat_v, starts
 
 
 def shared_cache(matrix: MatrixOverGrid) -> dict:
-    """The matrix's cache of derived data, created on first use."""
+    """The matrix's cache of derived data, created on first use (shared by its step slices)."""
     return matrix.extra.setdefault(SHARED_CACHE_KEY, {})
 
 
@@ -163,41 +241,100 @@ def matrix_windows(matrix: MatrixOverGrid) -> Windows:
 
     Both ends are inclusive in 2.42 (count_over_time(x[5m]) at 5m over 1m data is 6). A step
     slice of a larger matrix (matrix_step_slice) reads its columns of the bounds computed once
-    for the whole grid.
+    for the whole grid, over the flat segment that holds its windows.
     """
-    flat_t, flat_v, starts = flat_samples(matrix)
     cols = matrix.extra.get(STEP_SLICE_KEY)
-    if cols is not None:
-        full_lo, full_hi = shared_cache(matrix)["bounds"]
-        lo, hi = full_lo[:, cols].astype(np.int64), full_hi[:, cols].astype(np.int64)
-    else:
+    if cols is None:
+        flat_t, flat_v, starts = flat_samples(matrix)
         lo, hi = _window_bounds(matrix)
-    return Windows(flat_t, flat_v, lo, hi, starts, shared_cache(matrix))
+        return Windows(flat_t, flat_v, lo + starts[:, None], hi + starts[:, None], starts, shared_cache(matrix))
+    local_lo, local_hi = _shared_bounds(matrix)
+    steps = local_lo.shape[1]
+    start, stop, _ = cols.indices(steps)
+    segment = _segment_for(matrix, start, stop)
+    shift = (segment.starts - segment.first)[:, None]
+    lo = local_lo[:, start:stop] + shift
+    hi = local_hi[:, start:stop] + shift
+    return Windows(segment.flat_t, segment.flat_v, lo, hi, segment.starts, segment.cache)
+
+
+def _shared_bounds(matrix: MatrixOverGrid) -> tuple[np.ndarray, np.ndarray]:
+    """Per-series window bounds for every step of the whole grid, computed once per matrix
+    (int32 when every series is shorter than 2^31 samples)."""
+    cache = shared_cache(matrix)
+    if "bounds" not in cache:
+        small = all(len(s.t) < 2**31 for s in matrix.series)
+        cache["bounds"] = _window_bounds(matrix, np.int32 if small else np.int64)
+    return cache["bounds"]
+
+
+def _segment_for(matrix: MatrixOverGrid, start: int, stop: int) -> Segment:
+    """The flat segment holding the windows of steps start..stop-1: the cached one if it
+    covers them, else a new one from `start` on (the old one is released first)."""
+    cache = shared_cache(matrix)
+    segment = cache.get("segment")
+    if segment is not None and segment.covers(start, stop):
+        return segment
+    cache.pop("segment", None)
+    local_lo, local_hi = cache["bounds"]
+    stop = _segment_stop(local_lo, local_hi, start, stop)
+    first = local_lo[:, start:stop].min(axis=1).astype(np.int64)
+    last = local_hi[:, start:stop].max(axis=1).astype(np.int64)
+    spans = list(zip(first.tolist(), last.tolist()))
+    flat_t, flat_v, starts = _concatenated(matrix.series, spans)
+    segment = Segment(start, stop, first, flat_t, flat_v, starts)
+    cache["segment"] = segment
+    return segment
+
+
+def _segment_stop(local_lo: np.ndarray, local_hi: np.ndarray, start: int, stop: int) -> int:
+    """How far past `stop` a segment starting at `start` may extend: to the end of the grid if
+    that fits in SEGMENT_MAX_SAMPLES, else by doubling while it fits (or holds at most a few
+    times the samples the first block needs)."""
+    steps = local_lo.shape[1]
+
+    def reach(until: int) -> int:
+        if local_lo.shape[0] == 0:
+            return 0
+        first = local_lo[:, start:until].min(axis=1)
+        last = local_hi[:, start:until].max(axis=1)
+        return int(np.maximum(last - first.astype(np.int64), 0).sum())
+
+    limit = max(SEGMENT_MAX_SAMPLES, _SEGMENT_MIN_BLOCKS_OF_REACH * reach(stop))
+    if reach(steps) <= limit:
+        return steps
+    while stop < steps:
+        longer = min(steps, start + 2 * (stop - start))
+        if reach(longer) > limit:
+            break
+        stop = longer
+    return stop
 
 
 def _window_bounds(matrix: MatrixOverGrid, dtype=np.int64) -> tuple[np.ndarray, np.ndarray]:
-    """Flat (lo, hi) of every (series, step) window: two searchsorted calls per series, each
-    over that series' own samples (small and cache-resident) for all steps at once."""
-    _, _, starts = flat_samples(matrix)
+    """Per-series (lo, hi) of every (series, step) window, as indices into each series' own
+    samples: two searchsorted calls per distinct timestamp array (small and cache-resident)
+    for all steps at once."""
     cutoff = matrix.extra.get(HIDDEN_CUTOFF_KEY)
     shape = (len(matrix.series), len(matrix.window_end_ms))
     lo = np.zeros(shape, dtype=dtype)
     hi = np.zeros(shape, dtype=dtype)
     window_start = matrix.window_start_ms
-    for row, series in enumerate(matrix.series):
+
+    def bounds(series: Series) -> tuple[np.ndarray, np.ndarray]:
         row_hi = visible_end_index(series, matrix.window_end_ms, cutoff)
-        lo[row] = np.minimum(np.searchsorted(series.t, window_start, side="left"), row_hi) + starts[row]
-        hi[row] = row_hi + starts[row]
+        return np.minimum(np.searchsorted(series.t, window_start, side="left"), row_hi), row_hi
+
+    shared = _SharedTimeLookups(bounds)
+    for row, series in enumerate(matrix.series):
+        lo[row], hi[row] = shared(series)
     return lo, hi
 
 
 def matrix_step_slice(matrix: MatrixOverGrid, cols: slice) -> MatrixOverGrid:
-    """The same matrix at a subset of the steps, sharing the cached flat samples and the
-    window bounds computed once for all steps (int32 when the sample count allows)."""
-    cache = shared_cache(matrix)
-    if "bounds" not in cache:
-        small = len(flat_samples(matrix)[0]) < 2**31
-        cache["bounds"] = _window_bounds(matrix, np.int32 if small else np.int64)
+    """The same matrix at a subset of the steps, sharing the window bounds computed once for
+    all steps and the flat segment that holds the slice's windows."""
+    _shared_bounds(matrix)
     extra = dict(matrix.extra)
     extra[STEP_SLICE_KEY] = cols
     return MatrixOverGrid(matrix.series, matrix.range_ms, matrix.window_end_ms[cols], extra)
