@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-
 import numpy as np
 
-from .model import METRIC_NAME, Labels, Series, labels_get
+from simulator.regex import GoRegexpError, compile_anchored
+
+from .model import METRIC_NAME, Labels, PromQLError, Series, labels_get
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,17 @@ class Matcher:
         return matched if self.op == "=~" else not matched
 
 
-@lru_cache(maxsize=4096)
 def _anchored(pattern: str) -> re.Pattern:
-    # model/labels/regexp.go: regexes are fully anchored, "^(?:" + re + ")$". Go's RE2 lets
-    # '.' match newlines only with the s flag, as Python's re does by default.
-    return re.compile(f"(?:{pattern})")
+    """The matcher's regex for fullmatch: model/labels/regexp.go anchors it as ^(?:re)$.
+
+    Trap: the pattern is Go's RE2, not Python's: (?i) in mid-pattern, \\pL, ASCII-only \\d, ...
+    simulator/regex.py translates it. A pattern Go rejects is a query error, as Prometheus's
+    parser reports it.
+    """
+    try:
+        return compile_anchored(pattern)
+    except GoRegexpError as error:
+        raise PromQLError(f"parse error: {error}") from None
 
 
 class Storage:
