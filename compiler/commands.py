@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from compiler.config import load_config
+from compiler.naming import PROMETHEUS_OUTPUT_DIR
 from compiler.output import write_build
 from compiler.pipeline import compile_project
 from compiler.problems import render_problem, sorted_problems
@@ -24,10 +25,10 @@ DEFAULT_CONFIG = "alertkit.yaml"
 @click.option("--config", "config_file", default=None, type=click.Path(path_type=Path),
               help=f"Configuration file [default: {DEFAULT_CONFIG} if present].")
 def compile_command(alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_file: Path | None) -> None:
-    """Compile alert definitions into Prometheus rule files with runbook links."""
+    """Compile alert definitions into Prometheus rule files with runbook links, and an Alertmanager config."""
     config, problems = load_config(config_file or Path(DEFAULT_CONFIG), required=config_file is not None)
     if not problems:
-        result = compile_project(alerts_dir, runbooks_dir, config.runbook_base_url)
+        result = compile_project(alerts_dir, runbooks_dir, config.runbook_base_url, config.alertmanager)
         problems = result.problems
     for problem in sorted_problems(problems):
         click.echo(render_problem(problem), err=True)
@@ -40,5 +41,5 @@ def compile_command(alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_
     except OSError as error:
         click.echo(f"{out_dir}: cannot write the build: {error}", err=True)
         raise SystemExit(1)
-    rule_files = sum(1 for path in result.files if path.endswith(".yml"))
-    click.echo(f"compiled {rule_files} rule file(s) into {out_dir}/")
+    rule_files = sum(1 for path in result.files if path.startswith(f"{PROMETHEUS_OUTPUT_DIR}/"))
+    click.echo(f"compiled {rule_files} rule file(s) and the Alertmanager configuration into {out_dir}/")

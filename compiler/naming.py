@@ -8,6 +8,8 @@
   level is the labels kept by the aggregation.
 - Groups: one per source file and kind, `<file stem>.<kind>`; output file `<file stem>.yml`.
 - Runbooks: `<AlertName>.md`, in the runbooks directory and in the build.
+- Alertmanager receivers: `<team>-pager`, `<team>-ticket`, `null` (notifies no one), `unrouted` (the root
+  route's fallback for alerts without a known team and severity); file `alertmanager/alertmanager.yml`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ RULE_FILE_SUFFIX = ".yml"
 RUNBOOK_SUFFIX = ".md"
 PROMETHEUS_OUTPUT_DIR = "prometheus"
 RUNBOOK_OUTPUT_DIR = "runbooks"
+ALERTMANAGER_OUTPUT_DIR = "alertmanager"
+ALERTMANAGER_CONFIG_FILE = f"{ALERTMANAGER_OUTPUT_DIR}/alertmanager.yml"
+
+NULL_RECEIVER = "null"  # a receiver without integrations: the alert is routed, nobody is notified
+FALLBACK_RECEIVER = "unrouted"  # the root route's receiver: alerts no team route matched
 
 
 def label_name_problem(name: str) -> str | None:
@@ -77,3 +84,13 @@ def rule_file_name(file_stem: str) -> str:
 def runbook_file_name(alert_name: str) -> str:
     """The runbook of an alert, in runbooks/ and in the build."""
     return f"{alert_name}{RUNBOOK_SUFFIX}"
+
+
+def pager_receiver_name(team: str) -> str:
+    """The Alertmanager receiver of a team's pages."""
+    return f"{team}-pager"
+
+
+def ticket_receiver_name(team: str) -> str:
+    """The Alertmanager receiver of a team's tickets."""
+    return f"{team}-ticket"

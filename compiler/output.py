@@ -1,7 +1,7 @@
 """Writing the build atomically: everything is staged next to the output directory, then swapped in.
 
 On any error before the swap nothing under the output directory changes. The compiler owns the
-subdirectories it writes (prometheus/, runbooks/) and replaces them whole, so files of deleted alerts vanish;
+subdirectories it writes (prometheus/, runbooks/, alertmanager/) and replaces them whole, so files of deleted alerts vanish;
 anything else under the output directory is left alone.
 """
 
@@ -11,9 +11,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from compiler.naming import PROMETHEUS_OUTPUT_DIR, RUNBOOK_OUTPUT_DIR
+from compiler.naming import ALERTMANAGER_OUTPUT_DIR, PROMETHEUS_OUTPUT_DIR, RUNBOOK_OUTPUT_DIR
 
-OWNED_SUBDIRECTORIES = (PROMETHEUS_OUTPUT_DIR, RUNBOOK_OUTPUT_DIR)
+OWNED_SUBDIRECTORIES = (PROMETHEUS_OUTPUT_DIR, RUNBOOK_OUTPUT_DIR, ALERTMANAGER_OUTPUT_DIR)
 
 
 def write_build(out_dir: Path, files: dict[str, bytes]) -> None:

@@ -1,7 +1,7 @@
 """The compile, as an ordered list of small steps over one shared result (sloth's habit).
 
     validate files -> reject duplicate names -> generate rules (kind) -> labels & annotations -> parse PromQL
-    -> recording-rule conflicts -> runbooks -> render rule files
+    -> recording-rule conflicts -> runbooks -> render rule files -> Alertmanager config (teams of the alerts)
 
 Pure: reads the source directories, returns file contents and problems, writes nothing (compiler.output does).
 """
@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.alertmanager import alertmanager_config, render_alertmanager_file
 from compiler.gotemplates import go_template_problem
 from compiler.kinds import KINDS
 from compiler.model import CompiledAlert
 from compiler.naming import (
+    ALERTMANAGER_CONFIG_FILE,
     MANDATORY_ANNOTATIONS,
     MANDATORY_LABELS,
     PROMETHEUS_OUTPUT_DIR,
@@ -27,6 +29,7 @@ from compiler.problems import Problem, Severity, SourcePosition, sorted_problems
 from compiler.promql import syntax_problem
 from compiler.render import RuleGroupOutput, alerting_rule_entry, recording_rule_entry, render_rule_file
 from compiler.runbooks import RunbookRenderer, missing_runbook, orphan_runbook, read_runbooks
+from compiler.spec import AlertmanagerConfigV1
 from compiler.validation import ValidatedAlert, validate_file
 
 ALERT_FILE_GLOB = "*.yaml"
@@ -47,8 +50,11 @@ class CompileResult:
         return any(problem.is_error for problem in self.problems)
 
 
-def compile_project(alerts_dir: Path, runbooks_dir: Path, runbook_base_url: str) -> CompileResult:
-    """Compile every `alerts_dir/*.yaml` with the runbooks of `runbooks_dir` into rule files and runbooks."""
+def compile_project(
+    alerts_dir: Path, runbooks_dir: Path, runbook_base_url: str, alertmanager: AlertmanagerConfigV1 | None = None
+) -> CompileResult:
+    """Compile every `alerts_dir/*.yaml` with the runbooks of `runbooks_dir` into rule files and runbooks,
+    and the Alertmanager configuration routing their teams (`alertmanager`: the settings, default if None)."""
     result = CompileResult()
     if not alerts_dir.is_dir():
         result.problems.append(Problem(SourcePosition(str(alerts_dir)), "alerts directory not found"))
@@ -59,6 +65,7 @@ def compile_project(alerts_dir: Path, runbooks_dir: Path, runbook_base_url: str)
     compiled = [alert for alert in compiled if alert is not None]
     _render_runbooks(compiled, runbooks_dir, result)
     _render_rule_files(compiled, alerts_dir, result)
+    _render_alertmanager_config(compiled, alerts_dir, alertmanager or AlertmanagerConfigV1(), result)
     result.problems = sorted_problems(result.problems)
     if result.failed:
         result.files = {}
@@ -178,3 +185,11 @@ def _render_rule_files(compiled: list[CompiledAlert], alerts_dir: Path, result: 
     for stem, groups in sorted(files.items()):
         text = render_rule_file([f"{alerts_dir.name}/{stem}.yaml"], list(groups.values()))
         result.files[f"{PROMETHEUS_OUTPUT_DIR}/{rule_file_name(stem)}"] = text.encode("utf-8")
+
+
+def _render_alertmanager_config(
+    compiled: list[CompiledAlert], alerts_dir: Path, settings: AlertmanagerConfigV1, result: CompileResult
+) -> None:
+    config = alertmanager_config((alert.alert.team for alert in compiled), settings)
+    text = render_alertmanager_file(config, f"{alerts_dir.name}/{ALERT_FILE_GLOB}")
+    result.files[ALERTMANAGER_CONFIG_FILE] = text.encode("utf-8")

@@ -127,3 +127,40 @@ def _escape(char: str) -> str:
     if code <= 0xFFFF:
         return f"\\u{code:04X}"
     return f"\\U{code:08X}"
+
+
+def block_yaml_lines(value: dict | list, indent: str = "") -> list[str]:
+    """Block-style YAML lines of nested mappings and lists of strings and booleans (other generated files).
+
+    Lists under a key are written without extra indentation, as in the rule files (`rules:` / `- record:`).
+    """
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _is_block(item):
+                lines.append(f"{indent}{yaml_string(key)}:")
+                lines += block_yaml_lines(item, indent if isinstance(item, list) else indent + "  ")
+            else:
+                lines.append(f"{indent}{yaml_string(key)}: {_scalar(item)}")
+        return lines
+    for item in value:
+        if _is_block(item):
+            nested = block_yaml_lines(item, indent + "  ")
+            lines += [f"{indent}- {nested[0][len(indent) + 2:]}", *nested[1:]]
+        else:
+            lines.append(f"{indent}- {_scalar(item)}")
+    return lines
+
+
+def _is_block(value: object) -> bool:
+    return isinstance(value, (dict, list)) and bool(value)
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return yaml_string(value)

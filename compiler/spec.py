@@ -27,6 +27,7 @@ alerts:
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -56,6 +57,31 @@ def _valid_label_names(mapping: dict[str, str]) -> dict[str, str]:
     return mapping
 
 
+def _valid_label_name_list(names: list[str]) -> list[str]:
+    for name in names:
+        problem = label_name_problem(name)
+        if problem:
+            raise ValueError(problem)
+    if len(set(names)) != len(names):
+        raise ValueError("a label name is listed twice")
+    return names
+
+
+def _valid_webhook_url(url: str) -> str:
+    """What Alertmanager's config loader accepts for a webhook url (config/config.go URL: http(s), a host)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(char.isspace() for char in url):
+        raise ValueError(f"invalid webhook URL {url!r}: expected http:// or https:// and a host")
+    return url
+
+
+def _positive_duration(text: str) -> str:
+    """Alertmanager rejects a zero group_interval or repeat_interval (config/config.go Route.UnmarshalYAML)."""
+    if parse_duration(text) <= 0:
+        raise ValueError(f"must be longer than 0, got {text!r}")
+    return text
+
+
 def _non_blank(text: str) -> str:
     if not text.strip():
         raise ValueError("must not be empty")
@@ -66,6 +92,9 @@ AlertName = Annotated[str, AfterValidator(_valid_alert_name)]
 DurationText = Annotated[str, BeforeValidator(valid_duration_text)]
 NonBlank = Annotated[str, AfterValidator(_non_blank)]
 LabelMap = Annotated[dict[str, str], AfterValidator(_valid_label_names)]
+LabelNameList = Annotated[list[str], AfterValidator(_valid_label_name_list)]
+WebhookUrl = Annotated[str, AfterValidator(_valid_webhook_url)]
+PositiveDurationText = Annotated[DurationText, AfterValidator(_positive_duration)]
 Severity = Literal["page", "ticket", "info"]
 
 
@@ -98,13 +127,41 @@ class AlertFileV1(StrictModel):
     alerts: list[Any]
 
 
+class TeamReceiversV1(StrictModel):
+    """Where one team's notifications go, instead of the placeholder webhooks under `webhook_base_url`."""
+
+    page_url: WebhookUrl | None = None  # the team's pager (severity=page), e.g. a PagerDuty/Opsgenie relay
+    ticket_url: WebhookUrl | None = None  # the team's ticket queue (severity=ticket)
+
+
+class AlertmanagerConfigV1(StrictModel):
+    """The `alertmanager:` section of `alertkit.yaml`: how `build/alertmanager/alertmanager.yml` routes alerts.
+
+    Every team of the definitions gets a pager receiver (severity=page) and a ticket receiver (severity=ticket);
+    severity=info goes to a receiver that notifies no one. Receivers are webhooks: by default placeholders under
+    `webhook_base_url` (`<base>/<team>/page`, `<base>/<team>/ticket`), which Alertmanager accepts offline;
+    `teams` sets real URLs per team. Grouping and timing defaults are Alertmanager's own (30s, 5m, 4h).
+    `inhibit_equal`: a firing page mutes tickets whose values of these labels are the same.
+    """
+
+    webhook_base_url: WebhookUrl = "http://127.0.0.1:9095/alertkit"
+    group_by: LabelNameList = Field(default_factory=lambda: ["alertname", "team"])
+    group_wait: DurationText = "30s"
+    group_interval: PositiveDurationText = "5m"
+    repeat_interval: PositiveDurationText = "4h"
+    inhibit_equal: LabelNameList = Field(default_factory=lambda: ["alertname", "service"])
+    teams: dict[NonBlank, TeamReceiversV1] = Field(default_factory=dict)
+
+
 class ConfigV1(StrictModel):
     """`alertkit.yaml` at the repository root.
 
     runbook_base_url: prefix of every alert's runbook_url; the path `<AlertName>.md` is appended. The default
     `build/runbooks/` is relative to the repository root, where the compile writes the rendered runbooks, so the
     links work offline; set an https URL where the runbooks are published.
+    alertmanager: routing of the generated Alertmanager configuration (AlertmanagerConfigV1).
     """
 
     runbook_base_url: str = "build/runbooks/"
+    alertmanager: AlertmanagerConfigV1 = Field(default_factory=AlertmanagerConfigV1)
 

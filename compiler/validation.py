@@ -6,6 +6,8 @@ offending key or value and name the alert and the field.
 
 from __future__ import annotations
 
+import typing
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,10 +172,11 @@ def _message(detail: dict[str, Any], model: type[BaseModel], location: tuple) ->
     if kind == "missing":
         return "missing required field"
     if kind == "extra_forbidden":
-        if len(location) == 1:
-            allowed = sorted(field.alias or name for name, field in model.model_fields.items())
-            return f"unknown field (allowed: {', '.join(allowed)})"
-        return "unknown field"
+        owner = _model_at(model, location[:-1])
+        if owner is None:
+            return "unknown field"
+        allowed = sorted(field.alias or name for name, field in owner.model_fields.items())
+        return f"unknown field (allowed: {', '.join(allowed)})"
     if kind == "value_error":
         return str(detail["ctx"]["error"])
     if kind == "literal_error" and location == ("apiVersion",):
@@ -182,6 +185,22 @@ def _message(detail: dict[str, Any], model: type[BaseModel], location: tuple) ->
     if kind.endswith("_type") or kind == "literal_error":
         message += f", got {_describe(detail.get('input'))}"
     return message
+
+
+def _model_at(model: type[BaseModel], path: tuple) -> type[BaseModel] | None:
+    """The model that holds the mapping at `path` (through nested models and dicts of models), if any."""
+    current: Any = model
+    for part in path:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = next((f for name, f in current.model_fields.items() if part in (name, f.alias)), None)
+            if field is None:
+                return None
+            current = field.annotation
+        elif typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]  # `part` is a key of the dict: its value's type
+        else:
+            return None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
 def _describe(value: Any) -> str:

@@ -7,6 +7,8 @@ directory's conftest.
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,3 +140,17 @@ def alerts_file(*alerts: str) -> str:
 
 
 RAW_PARAMS = "      expr: up == 0\n"
+
+
+def run_amtool(*args: str) -> subprocess.CompletedProcess:
+    """Run the real amtool; missing is a failure, not a skip."""
+    amtool = shutil.which("amtool")
+    assert amtool, "amtool is required (make test installs it from Debian's prometheus-alertmanager package)"
+    return subprocess.run([amtool, *args], capture_output=True, text=True)
+
+
+def amtool_route(config_file: Path, *labels: str) -> str:
+    """The receiver Alertmanager picks for an alert with these labels, as `amtool config routes test` says."""
+    completed = run_amtool("config", "routes", "test", f"--config.file={config_file}", *labels)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stdout.strip()

@@ -55,7 +55,7 @@ def test_unknown_config_key_is_an_error(project):
     result = project.compile("--config", "custom.yaml")
 
     assert result.exit_code == 1
-    assert "custom.yaml:1:1: runbook_base: unknown field (allowed: runbook_base_url)" in result.stderr.splitlines()
+    assert "custom.yaml:1:1: runbook_base: unknown field (allowed: alertmanager, runbook_base_url)" in result.stderr.splitlines()
 
 
 def test_comment_lines_in_code_blocks_are_not_headings():

@@ -1,4 +1,4 @@
-"""Golden files of the compiled output, one per kind (`make golden` regenerates them; review the diff).
+"""Golden files of the compiled output, one per kind and the Alertmanager config (`make golden` regenerates them).
 
 Each snapshot also asserts something independent of it, so an accepted wrong snapshot still fails.
 """
@@ -12,13 +12,16 @@ import promql_parser
 import pytest
 import yaml
 
+from compiler.config import load_config
 from compiler.kinds import KINDS
 from compiler.pipeline import compile_project
-from compiler_testkit import GENERIC_RUNBOOK
+from compiler_testkit import GENERIC_RUNBOOK, amtool_route, run_amtool
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kinds"
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ALERTKIT_UPDATE_GOLDEN") == "1"
+ALERTMANAGER_FIXTURE = Path(__file__).parent / "fixtures" / "alertmanager"
+ALERTMANAGER_GOLDEN = GOLDEN / "alertmanager" / "alertmanager.yml"
 
 
 def compile_fixture(kind: str, tmp_path: Path) -> str:
@@ -66,3 +69,48 @@ def test_compiled_kind_matches_its_golden_file(kind, tmp_path):
 def test_there_is_one_fixture_and_one_golden_file_per_kind():
     assert sorted(path.stem for path in FIXTURES.glob("*.yaml")) == sorted(KINDS)
     assert sorted(path.stem for path in GOLDEN.glob("*.yml")) == sorted(KINDS)
+
+
+def _compile_alertmanager_fixture(tmp_path: Path) -> bytes:
+    (tmp_path / "alerts").mkdir()
+    (tmp_path / "runbooks").mkdir()
+    source = (ALERTMANAGER_FIXTURE / "alerts.yaml").read_text()
+    (tmp_path / "alerts" / "alerts.yaml").write_text(source)
+    for alert in yaml.safe_load(source)["alerts"]:
+        (tmp_path / "runbooks" / f"{alert['name']}.md").write_text(GENERIC_RUNBOOK)
+    config, problems = load_config(ALERTMANAGER_FIXTURE / "alertkit.yaml", required=True)
+    assert not problems
+    result = compile_project(tmp_path / "alerts", tmp_path / "runbooks", config.runbook_base_url, config.alertmanager)
+    assert not result.failed, result.problems
+    return result.files["alertmanager/alertmanager.yml"]
+
+
+def test_alertmanager_config_matches_its_golden_file(tmp_path):
+    text = _compile_alertmanager_fixture(tmp_path)
+    if UPDATE:
+        ALERTMANAGER_GOLDEN.write_bytes(text)
+
+    assert text == ALERTMANAGER_GOLDEN.read_bytes(), f"run `make golden` and review the diff of {ALERTMANAGER_GOLDEN}"
+
+    # Independent of the snapshot: the configured settings and overrides are what Alertmanager reads.
+    config = yaml.safe_load(text)
+    route = config["route"]
+    assert route["group_by"] == ["alertname", "team", "service"]
+    assert (route["group_wait"], route["group_interval"], route["repeat_interval"]) == ("1m", "5m", "3h")
+    urls = {receiver["name"]: receiver.get("webhook_configs", [{}])[0].get("url") for receiver in config["receivers"]}
+    assert urls == {
+        "unrouted": "http://relay.example:9095/hooks/unrouted",
+        "null": None,
+        "oncall-only-pager": "http://relay.example:9095/hooks/oncall-only/page",  # a team only in the config
+        "oncall-only-ticket": "https://tickets.example/oncall",
+        "search quality-pager": "http://relay.example:9095/hooks/search%20quality/page",
+        "search quality-ticket": "http://relay.example:9095/hooks/search%20quality/ticket",
+        "serving-pager": "https://pager.example/v1/serving",
+        "serving-ticket": "http://relay.example:9095/hooks/serving/ticket",
+    }
+    assert config["inhibit_rules"] == [
+        {"source_matchers": ['severity="page"'], "target_matchers": ['severity="ticket"'], "equal": ["alertname", "service"]}
+    ]
+    (tmp_path / "alertmanager.yml").write_bytes(text)
+    assert run_amtool("check-config", str(tmp_path / "alertmanager.yml")).returncode == 0
+    assert amtool_route(tmp_path / "alertmanager.yml", "team=search quality", "severity=ticket") == "search quality-ticket"

@@ -59,7 +59,7 @@ def test_two_compiles_give_byte_identical_output(tmp_path):
 
     first, second = _tree_digest(tmp_path / "first"), _tree_digest(tmp_path / "second")
     assert first == second
-    assert len(first) == 4 + 7  # 4 rule files, 7 runbooks
+    assert len(first) == 4 + 7 + 1  # 4 rule files, 7 runbooks, alertmanager.yml
 
 
 def test_recompiling_replaces_the_build_and_drops_files_of_deleted_alerts(project):
@@ -79,5 +79,6 @@ def test_recompiling_replaces_the_build_and_drops_files_of_deleted_alerts(projec
 
     assert sorted(p.name for p in (project.build / "prometheus").iterdir()) == ["a.yml"]
     assert sorted(p.name for p in (project.build / "runbooks").iterdir()) == ["AlertA.md"]
+    assert (project.build / "alertmanager" / "alertmanager.yml").is_file()
     assert (project.build / "other" / "keep.txt").read_text() == "not the compiler's"
     assert not [p for p in project.root.iterdir() if p.name.startswith(".build.staging")]

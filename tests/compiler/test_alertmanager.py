@@ -1,0 +1,78 @@
+"""build/alertmanager/alertmanager.yml, judged by the real `amtool` (check-config, routes test); golden in test_golden.py.
+
+amtool missing is a failure, not a skip (make test installs it from Debian's prometheus-alertmanager package).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.config import load_config
+from compiler.output import write_build
+from compiler.pipeline import compile_project
+from compiler_testkit import REPO_ROOT, alert_yaml, alerts_file, amtool_route, run_amtool
+
+
+@pytest.fixture(scope="module")
+def reference_config(tmp_path_factory) -> Path:
+    """The reference alerts compiled with the repository's alertkit.yaml; the path of alertmanager.yml."""
+    config, problems = load_config(REPO_ROOT / "alertkit.yaml", required=True)
+    assert not problems
+    result = compile_project(REPO_ROOT / "alerts", REPO_ROOT / "runbooks", config.runbook_base_url, config.alertmanager)
+    assert not result.failed, result.problems
+    out = tmp_path_factory.mktemp("reference") / "build"
+    write_build(out, result.files)
+    return out / "alertmanager" / "alertmanager.yml"
+
+
+def test_amtool_check_config_accepts_the_reference_config(reference_config):
+    completed = run_amtool("check-config", str(reference_config))
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "SUCCESS" in completed.stdout
+    # 4 teams in alerts/ (experimentation, ml-platform, ranking, ranking-quality) × pager and ticket, + null, unrouted
+    assert " - 10 receivers" in completed.stdout and " - 1 inhibit rules" in completed.stdout
+
+
+@pytest.mark.parametrize(
+    ("labels", "receiver"),
+    [
+        (["alertname=RankerNoTraffic", "team=ranking", "severity=page", "service=ranker"], "ranking-pager"),
+        (["alertname=ClickThroughRateDrop", "team=ranking-quality", "severity=ticket"], "ranking-quality-ticket"),
+        (["team=ml-platform", "severity=page"], "ml-platform-pager"),
+        (["team=ranking", "severity=info"], "null"),  # info notifies no one, whatever the team
+        (["team=unknown-team", "severity=page"], "unrouted"),  # another rule file's alert is not lost
+        (["alertname=Watchdog"], "unrouted"),
+    ],
+)
+def test_alerts_are_routed_by_team_and_severity(reference_config, labels, receiver):
+    assert amtool_route(reference_config, *labels) == receiver
+
+
+@pytest.mark.parametrize(
+    ("config_text", "expected"),
+    [
+        ("alertmanager:\n  webhook_base_url: relay:9095\n",
+         "custom.yaml:2:21: alertmanager.webhook_base_url: invalid webhook URL 'relay:9095': expected http:// or "
+         "https:// and a host"),
+        ("alertmanager:\n  repeat_interval: 0s\n",
+         "custom.yaml:2:20: alertmanager.repeat_interval: must be longer than 0, got '0s'"),
+        ("alertmanager:\n  group_by: [alertname, bad-label]\n",
+         "custom.yaml:2:13: alertmanager.group_by: invalid label name 'bad-label': must match [a-zA-Z_][a-zA-Z0-9_]*"),
+        ("alertmanager:\n  teams: {serving: {pager_url: x}}\n",
+         "custom.yaml:2:21: alertmanager.teams.serving.pager_url: unknown field (allowed: page_url, ticket_url)"),
+    ],
+)
+def test_bad_alertmanager_settings_are_errors_with_positions(project, config_text, expected):
+    project.write_alerts("a.yaml", alerts_file(alert_yaml("Down", "raw", "      expr: up == 0\n")))
+    project.write_runbook("Down")
+    (project.root / "custom.yaml").write_text(config_text)
+    before = project.build_digest()
+
+    result = project.compile("--config", "custom.yaml")
+
+    assert result.exit_code == 1
+    assert expected in result.stderr.splitlines(), result.stderr
+    assert project.build_digest() == before
