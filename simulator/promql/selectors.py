@@ -180,10 +180,10 @@ class Windows:
 
 
 # The most samples a flat segment of a large matrix holds beyond what one step block needs
-# (t and v together: 16 bytes a sample, so 64 MB). A matrix with at most this many samples is
+# (t and v together: 16 bytes a sample, so 16 MB). A matrix with at most this many samples is
 # laid out once, whole; a larger one segment by segment as its step blocks advance, so memory
 # stays bounded at any span and series count (90 days x 1,000 series is 130 M samples, 2 GB).
-SEGMENT_MAX_SAMPLES = 1 << 22
+SEGMENT_MAX_SAMPLES = 1 << 20
 
 # A segment may grow past SEGMENT_MAX_SAMPLES up to this many times the samples of its first
 # step block, so long windows (a day of samples per window) are not copied once per block.
@@ -276,36 +276,52 @@ def _segment_for(matrix: MatrixOverGrid, start: int, stop: int) -> Segment:
     if segment is not None and segment.covers(start, stop):
         return segment
     cache.pop("segment", None)
-    local_lo, local_hi = cache["bounds"]
-    stop = _segment_stop(local_lo, local_hi, start, stop)
-    first = local_lo[:, start:stop].min(axis=1).astype(np.int64)
-    last = local_hi[:, start:stop].max(axis=1).astype(np.int64)
-    spans = list(zip(first.tolist(), last.tolist()))
-    flat_t, flat_v, starts = _concatenated(matrix.series, spans)
+    reach = _Reach(matrix)
+    stop = _segment_stop(reach, start, stop)
+    first, last = reach.spans(start, stop)
+    flat_t, flat_v, starts = _concatenated(matrix.series, list(zip(first.tolist(), last.tolist())))
     segment = Segment(start, stop, first, flat_t, flat_v, starts)
     cache["segment"] = segment
     return segment
 
 
-def _segment_stop(local_lo: np.ndarray, local_hi: np.ndarray, start: int, stop: int) -> int:
+class _Reach:
+    """Which stored samples the windows of a run of steps reach, per series."""
+
+    def __init__(self, matrix: MatrixOverGrid) -> None:
+        self.lo, self.hi = _shared_bounds(matrix)
+        self.steps = self.lo.shape[1]
+        cutoff = matrix.extra.get(HIDDEN_CUTOFF_KEY)
+        # Windows that only move forward (no @, ascending hidden cutoffs) have nondecreasing
+        # bounds, so a run of steps reaches from its first step's lo to its last step's hi.
+        self.monotone = bool(np.all(np.diff(matrix.window_end_ms) >= 0)) and (
+            cutoff is None or bool(np.all(np.diff(cutoff) >= 0))
+        )
+
+    def spans(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per series: the first and one-past-last sample index of steps start..stop-1."""
+        if self.monotone:
+            first, last = self.lo[:, start], self.hi[:, stop - 1]
+        else:
+            first, last = self.lo[:, start:stop].min(axis=1), self.hi[:, start:stop].max(axis=1)
+        first, last = first.astype(np.int64), last.astype(np.int64)
+        return np.minimum(first, last), last
+
+    def samples(self, start: int, stop: int) -> int:
+        first, last = self.spans(start, stop)
+        return int((last - first).sum())
+
+
+def _segment_stop(reach: _Reach, start: int, stop: int) -> int:
     """How far past `stop` a segment starting at `start` may extend: to the end of the grid if
     that fits in SEGMENT_MAX_SAMPLES, else by doubling while it fits (or holds at most a few
     times the samples the first block needs)."""
-    steps = local_lo.shape[1]
-
-    def reach(until: int) -> int:
-        if local_lo.shape[0] == 0:
-            return 0
-        first = local_lo[:, start:until].min(axis=1)
-        last = local_hi[:, start:until].max(axis=1)
-        return int(np.maximum(last - first.astype(np.int64), 0).sum())
-
-    limit = max(SEGMENT_MAX_SAMPLES, _SEGMENT_MIN_BLOCKS_OF_REACH * reach(stop))
-    if reach(steps) <= limit:
-        return steps
-    while stop < steps:
-        longer = min(steps, start + 2 * (stop - start))
-        if reach(longer) > limit:
+    limit = max(SEGMENT_MAX_SAMPLES, _SEGMENT_MIN_BLOCKS_OF_REACH * reach.samples(start, stop))
+    if reach.monotone and reach.samples(start, reach.steps) <= limit:
+        return reach.steps
+    while stop < reach.steps:
+        longer = min(reach.steps, start + 2 * (stop - start))
+        if reach.samples(start, longer) > limit:
             break
         stop = longer
     return stop

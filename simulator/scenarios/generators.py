@@ -29,6 +29,9 @@ from .model import Fault, Scenario
 # exactly. Exact draws cost ~200 ns each, which dominates a 90-day, 1,000-series run.
 NORMAL_APPROXIMATION_MIN_MEAN = 10.0
 
+# Integers up to 2^53 are exact in float64, so integer and float running sums agree below it.
+_EXACT_INTEGER_LIMIT = 2**53
+
 # z such that Φ(z) = 0.99: the log-normal's sigma is (ln p99 - ln p50) / Z_99.
 Z_99 = 2.3263478740408408
 
@@ -101,8 +104,11 @@ def _counters(scenario: Scenario, curves: dict, interval_s: float, streams: _Str
     out[_service_labels("ranker_feature_cache_requests_total", result="hit")] = _cumulative(hits)
     out[_service_labels("ranker_feature_cache_requests_total", result="miss")] = _cumulative(requests - hits)
 
+    # Features share one request count and mostly one null-rate curve: plan each distinct
+    # (trials, p) pair once.
+    plans = _BinomialPlans()
     for feature in baseline.features:
-        nulls = _binomial(streams(f"nulls/{feature}"), requests, curves[f"null_rate.{feature}"])
+        nulls = _binomial(streams(f"nulls/{feature}"), requests, curves[f"null_rate.{feature}"], plans)
         out[_service_labels("ranker_feature_lookups_total", feature=feature)] = requests_total
         out[_service_labels("ranker_feature_nulls_total", feature=feature)] = _cumulative(nulls)
 
@@ -177,17 +183,60 @@ def _poisson(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
     return counts
 
 
-def _binomial(rng: np.random.Generator, trials: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Binomial(trials, p) counts: exact when the rarer outcome is expected fewer than
-    NORMAL_APPROXIMATION_MIN_MEAN times, else the normal approximation (rounded, within [0, trials])."""
+@dataclass
+class _BinomialPlan:
+    """What a Binomial(trials, p) draw needs besides its random numbers."""
+
+    trials: np.ndarray  # int64
+    p: np.ndarray  # float64, broadcast to trials' shape
+    mean: np.ndarray  # trials * p
+    spread: np.ndarray  # sqrt(mean * (1 - p)): the normal approximation's standard deviation
+    exact: np.ndarray | None  # where the rarer outcome is too rare to approximate (None: nowhere)
+
+
+def _binomial_plan(trials, p) -> _BinomialPlan:
     trials = np.asarray(trials, dtype=np.int64)
     p = np.broadcast_to(np.asarray(p, dtype=np.float64), trials.shape)
     mean = trials * p
-    z = rng.standard_normal(trials.shape)
-    counts = np.clip(np.rint(mean + np.sqrt(mean * (1.0 - p)) * z), 0, trials).astype(np.int64)
-    small = np.minimum(mean, trials - mean) < NORMAL_APPROXIMATION_MIN_MEAN
-    if small.any():
-        counts[small] = rng.binomial(trials[small], p[small])
+    exact = np.minimum(mean, trials - mean) < NORMAL_APPROXIMATION_MIN_MEAN
+    return _BinomialPlan(trials, p, mean, np.sqrt(mean * (1.0 - p)), exact if exact.any() else None)
+
+
+class _BinomialPlans:
+    """Plans keyed by the trials array's identity and the probabilities' values, so hundreds of
+    features with one null rate over one request count compute mean and spread once."""
+
+    def __init__(self) -> None:
+        self._plans: dict[tuple, list[tuple[np.ndarray, np.ndarray, _BinomialPlan]]] = {}
+
+    def get(self, trials: np.ndarray, p: np.ndarray) -> _BinomialPlan:
+        p = np.asarray(p, dtype=np.float64)
+        key = (id(trials), p.shape, float(p.flat[0]) if p.size else 0.0, float(p.sum()))
+        bucket = self._plans.setdefault(key, [])
+        for known_trials, known_p, plan in bucket:  # holding the arrays keeps their ids unique
+            if known_trials is trials and np.array_equal(known_p, p):
+                return plan
+        plan = _binomial_plan(trials, p)
+        bucket.append((trials, p, plan))
+        return plan
+
+
+def _binomial(rng: np.random.Generator, trials: np.ndarray, p: np.ndarray,
+              plans: _BinomialPlans | None = None) -> np.ndarray:
+    """Binomial(trials, p) counts: exact when the rarer outcome is expected fewer than
+    NORMAL_APPROXIMATION_MIN_MEAN times, else the normal approximation (rounded, within [0, trials]).
+
+    The approximation is computed in place in the normal draws' buffer; every operation is the
+    same (commuted) float operation as mean + spread * z, so the counts do not depend on it."""
+    plan = plans.get(trials, p) if plans is not None else _binomial_plan(trials, p)
+    approx = rng.standard_normal(plan.trials.shape)
+    np.multiply(approx, plan.spread, out=approx)
+    np.add(approx, plan.mean, out=approx)
+    np.rint(approx, out=approx)
+    np.clip(approx, 0, plan.trials, out=approx)
+    counts = approx.astype(np.int64)
+    if plan.exact is not None:
+        counts[plan.exact] = rng.binomial(plan.trials[plan.exact], plan.p[plan.exact])
     return counts
 
 
@@ -199,9 +248,18 @@ def _format_le(bound: float) -> str:
 
 
 def _cumulative(increments: np.ndarray) -> np.ndarray:
-    """A counter's samples: 0 at the first scrape, then the running total."""
+    """A counter's samples: 0 at the first scrape, then the running total.
+
+    Integer increments are summed in int64 and converted once (a third of the time of a
+    float64 running sum); while the totals stay below 2^53 both are exact, so the values are
+    the same."""
     out = np.empty(len(increments) + 1, dtype=np.float64)
     out[0] = 0.0
+    if np.issubdtype(increments.dtype, np.integer) and len(increments):
+        totals = np.cumsum(increments, dtype=np.int64)
+        if max(abs(int(totals.max())), abs(int(totals.min()))) <= _EXACT_INTEGER_LIMIT:
+            out[1:] = totals
+            return out
     np.cumsum(increments, out=out[1:])
     return out
 

@@ -133,3 +133,21 @@ def test_cut_series_keep_sharing_one_timestamp_array():
     matrix = select_range(series, np.array([50 * MINUTE]), 10 * MINUTE, None)
     assert len(matrix.series[0].t) == 11
     assert matrix.series[0].t is matrix.series[1].t is matrix.series[2].t
+
+
+def test_windows_that_move_backwards_are_segmented_by_their_widest_reach(monkeypatch):
+    # No PromQL modifier makes windows move backwards today; the general (min/max) reach must
+    # still hold every window. Steps whose windows end at 50m, 20m, 40m, 10m, ...
+    monkeypatch.setattr(selectors, "SEGMENT_MAX_SAMPLES", 0)
+    monkeypatch.setattr(selectors, "_SEGMENT_MIN_BLOCKS_OF_REACH", 1)
+    t = np.arange(0, 60 * MINUTE + 1, MINUTE, dtype=np.int64)
+    series = [Series(labels_from_dict({"__name__": "x", "i": str(i)}), t, t / 1000.0 + i) for i in range(2)]
+    ends = np.array([50, 20, 40, 10, 60, 30], dtype=np.int64) * MINUTE
+    matrix = select_range(series, ends, 5 * MINUTE, None)
+    for start in range(0, len(ends), 2):
+        windows = selectors.matrix_windows(selectors.matrix_step_slice(matrix, slice(start, start + 2)))
+        for row in range(2):
+            for col in range(2):
+                end = ends[start + col]
+                inside = windows.flat_v[windows.lo[row, col]:windows.hi[row, col]]
+                assert inside.tolist() == [ms / 1000.0 + row for ms in range(end - 5 * MINUTE, end + 1, MINUTE)]
