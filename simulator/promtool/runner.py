@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -110,9 +111,24 @@ def run_test_file(path: str | Path, engines: Engines | None = None) -> FileResul
         result.file_errors.append(f"group name repeated in evaluation order: {repeated}")
         return result
     rules = _load_rules(rule_paths)
+    engines = _with_subquery_step(engines, test_file.evaluation_interval_ms)
     for index, group in enumerate(test_file.tests):
         result.groups.append(run_test_group(test_file, index, group, rules, engines))
     return result
+
+
+def _with_subquery_step(engines: Engines, evaluation_interval_ms: int) -> Engines:
+    """promtool's test engine steps a subquery written without a step (`x[5m:]`) by the file's
+    evaluation_interval, not the server's 1m default (cmd/promtool/unittest.go at 2.42 sets
+    NoStepSubqueryIntervalFn to it); rules, tests and template queries all use that engine.
+    Injected query functions are left as they are."""
+    step = {"subquery_step_ms": evaluation_interval_ms}
+    return Engines(
+        query=partial(default_query, **step) if engines.query is default_query else engines.query,
+        instant_query=(partial(default_instant_query, **step) if engines.instant_query is default_instant_query
+                       else engines.instant_query),
+        expander=engines.expander,
+    )
 
 
 def _resolve_rule_files(test_file: TestFile, warnings: list[str]) -> list[str]:

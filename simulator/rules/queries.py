@@ -24,21 +24,24 @@ QueryFunc = Callable[[str, Storage, Grid], Any]
 InstantQueryFunc = Callable[[str, Storage, int], Any]
 
 
-def default_query(expr: str, storage: Storage, grid: Grid):
-    """simulator.promql.engine.evaluate, imported late so this module loads without the engine."""
+def default_query(expr: str, storage: Storage, grid: Grid, **options):
+    """simulator.promql.engine.evaluate, imported late so this module loads without the engine.
+
+    options go to evaluate (e.g. subquery_step_ms, which promtool sets to evaluation_interval).
+    """
     from simulator.promql.engine import evaluate
 
     try:
         parsed = parse_expr(expr)
     except ValueError:
         parsed = expr  # let the engine report the syntax error in its own words
-    return evaluate(parsed, storage, grid)
+    return evaluate(parsed, storage, grid, **options)
 
 
-def default_instant_query(expr: str, storage: Storage, t_ms: int):
+def default_instant_query(expr: str, storage: Storage, t_ms: int, **options):
     from simulator.promql.engine import instant_query
 
-    return instant_query(expr, storage, t_ms)
+    return instant_query(expr, storage, t_ms, **options)
 
 
 _SELECTOR_MATCHERS = re.compile(

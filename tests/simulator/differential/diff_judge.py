@@ -24,7 +24,7 @@ import numpy as np
 
 from diff_strategies import CaseGroup
 from simulator.promql.engine import instant_query
-from simulator.promql.model import PromQLError, ScalarOverGrid, format_labels
+from simulator.promql.model import PromQLError, ScalarOverGrid
 from simulator.promql.storage import Storage
 from simulator.promtool.formatting import format_float_e, go_quote, labels_string
 from simulator.promtool.notation import parse_input_series, parse_values, samples_from_slots
@@ -117,7 +117,8 @@ def test_file_text(group: CaseGroup, answers: list[Answer]) -> str:
             continue
         lines.append("        exp_samples:")
         for labels, value in answer.samples:
-            lines += [f"          - labels: {_yaml_string(format_labels(labels) if labels else '{}')}",
+            # Every label inside the braces: __name__ may not be a valid metric name (label_replace).
+            lines += [f"          - labels: {_yaml_string(labels_string(labels))}",
                       f"            value: {_yaml_float(value)}"]
     lines += ["      - expr: vector(1)", f"        eval_time: {LOADING_SENTINEL_S}s", "        exp_samples:",
               "          - labels: '{}'", "            value: 1"]
