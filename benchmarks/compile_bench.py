@@ -2,9 +2,10 @@
 
 `run()` returns the numbers; the integrator records them in BENCHMARKS.md. Target: under 2 s on the 2-core
 machine. Wall time is measured around compile_project + write_build (validate, generate, parse, render runbooks,
-emit, write), not process start-up; CPU time is reported beside it because the machine is shared. The compiler
-keeps nothing between runs (no disk cache), so every run is a real compile; the first one in the process is the
-cold one (the in-memory memo tables of Go template parsing and rule rendering start empty). Run alone with `.venv/bin/python -m benchmarks.compile_bench`.
+emit, write); CPU time is reported beside it because the machine is shared. The compiler keeps nothing between
+runs (no disk cache), so every run is a real compile; the first one in the process is the cold one (the
+in-memory memo tables of Go template parsing and rule rendering start empty). `alertkit compile` is also timed
+in fresh processes, start-up and imports included. Run alone with `.venv/bin/python -m benchmarks.compile_bench`.
 """
 
 from __future__ import annotations

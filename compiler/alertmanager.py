@@ -42,7 +42,8 @@ def alertmanager_config(teams: Iterable[str], settings: AlertmanagerConfigV1) ->
     """The configuration as plain data, in Alertmanager's field order; teams sorted, so output is deterministic."""
     team_names = sorted(set(teams) | set(settings.teams))
     routes = [{"receiver": NULL_RECEIVER, "matchers": [matcher("severity", "info")]}]
-    receivers = [_webhook_receiver(FALLBACK_RECEIVER, _placeholder_url(settings, FALLBACK_RECEIVER)), {"name": NULL_RECEIVER}]
+    fallback = _webhook_receiver(FALLBACK_RECEIVER, _placeholder_url(settings, FALLBACK_RECEIVER))
+    receivers = [fallback, {"name": NULL_RECEIVER}]
     for team in team_names:
         overrides = settings.teams.get(team)
         for severity, receiver, url in (

@@ -7,11 +7,12 @@ the expression) come from the definition: write `[= expr =]`, `[= facts.threshol
 `[= facts_block =]` for a standard table. The compiler renders every runbook into the build next to the rules.
 
 Checks: a missing runbook, a missing section (REQUIRED_SECTIONS), a Diagnosis section that does not quote the
-alert's expression, a Mitigation section that never mentions rolling back, or a template error is an error; a runbook without an alert is a warning.
+alert's expression, a Mitigation section that never mentions rolling back, or a template error is an error; a
+runbook without an alert is a warning.
 
-Speed: compiling a jinja2 template (lex, parse, generate Python, `compile()`) costs about 2.5 ms for a 2 KB runbook,
-most of a large compile. Most runbooks only substitute values (`[= facts.window =]`) and use no statement or
-comment; `substitute_plain_values` renders those directly, with jinja2's exact semantics for that subset, and
+Speed: compiling a jinja2 template (lex, parse, generate Python, `compile()`) costs 1.5-2 ms for a 2 KB
+runbook, most of a large compile. Most runbooks only substitute values (`[= facts.window =]`) and use no
+statement or comment; `substitute_plain_values` renders those directly, with jinja2's exact semantics for that subset, and
 hands anything else (statements, filters, comments, unknown names, whitespace control) to jinja2.
 """
 

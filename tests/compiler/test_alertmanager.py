@@ -1,5 +1,6 @@
-"""build/alertmanager/alertmanager.yml, judged by the real `amtool` (check-config, routes test); golden in test_golden.py.
+"""build/alertmanager/alertmanager.yml, judged by the real `amtool` (check-config, routes test).
 
+Its golden file is checked in test_golden.py (so `make golden` regenerates it with the others).
 amtool missing is a failure, not a skip (make test installs it from Debian's prometheus-alertmanager package).
 """
 
