@@ -13,6 +13,10 @@ run, and aggregations fold floats in that order):
   avg/stddev/stdvar fold with divisions by the running count (engine.go aggregation, 2.42),
   exact for two values of this kind but not for three, so they only see groupings that leave
   at most two series per group.
+- `e0` … `e3` one series each, arbitrary floats (NaN and ±Inf too): aggregated only over
+  `(e2 or e0 or ...)`, whose output order is fixed by the expression (engine.go VectorOr keeps the
+  left side's order, then the right's), so every order-sensitive fold sees one order in promtool
+  too: sums of arbitrary floats, Welford's avg/stddev, and which of tied values topk keeps.
 - `h_bucket` classic histograms with small integer counts: non-monotone counts, two spellings
   of one bound ("1" and "1.0"), sometimes no +Inf bucket.
 """
@@ -27,6 +31,7 @@ from simulator.promtool.notation import parse_values
 
 COUNTER_SERIES = ['a{job="x", inst="1"}', 'a{job="x", inst="2"}', 'a{job="y", inst="1"}']
 GAUGE_SERIES = ['b{job="x"}', 'b{job="y"}']
+ORDERED_SERIES = ['e0{job="x", inst="1"}', 'e1{job="x", inst="2"}', 'e2{job="y", inst="1"}', 'e3{job="y", inst="2"}']
 EXACT_SERIES = ['d{job="x", inst="1"}', 'd{job="x", inst="2"}', 'd{job="y", inst="1"}', 'd{job="y", inst="2"}']
 BUCKET_BOUNDS = ["0.1", "0.5", "1", "1.0", "5", "+Inf"]
 
@@ -144,6 +149,7 @@ def input_series(draw) -> dict[str, str]:
     series = {selector: draw(counter_values(length)) for selector in COUNTER_SERIES}
     series.update({selector: draw(gauge_values(length)) for selector in GAUGE_SERIES})
     series.update({selector: draw(exact_values(length, i)) for i, selector in enumerate(EXACT_SERIES)})
+    series.update({selector: draw(gauge_values(length)) for selector in ORDERED_SERIES})
     series.update(draw(histogram_series("x", length)))
     if draw(st.booleans()):
         series.update(draw(histogram_series("y", length)))
@@ -212,6 +218,7 @@ class ExpressionDrawer:
         if depth > 2:
             return self.selector()
         kind = self.pick(["selector", "range", "range", "over_time", "math", "aggregate", "aggregate", "exact_agg",
+                          "ordered_agg",
                           "binary_scalar", "binary_vector", "set", "labels", "histogram", "absent", "misc"])
         return getattr(self, f"_{kind}")(depth)
 
@@ -277,6 +284,21 @@ class ExpressionDrawer:
         if kind in ("avg", "stddev", "stdvar"):
             return f"{kind}{self.pick(PAIR_GROUPINGS)} ({inner})"
         return f"sum{self.pick(ANY_GROUPINGS)} ({inner})"
+
+    def _ordered_agg(self, depth: int) -> str:
+        """Order-sensitive aggregations of arbitrary floats over an `or` chain fixing the order."""
+        names = self.draw(st.permutations(["e0", "e1", "e2", "e3"]))[:self.draw(st.integers(2, 4))]
+        form = self.pick(["{}", "{}", "abs({})", "{} offset 1m", "rate({}[2m])", "avg_over_time({}[90s])",
+                          "{} * 1.1", "deriv({}[3m])"])
+        chain = " or ".join(form.format(name) for name in names)
+        kind = self.pick(["sum", "avg", "stddev", "stdvar", "topk", "bottomk", "quantile", "max", "count_values"])
+        grouping = self.pick(ANY_GROUPINGS)
+        if kind in ("topk", "bottomk", "quantile"):
+            parameter = self.pick(QUANTILES if kind == "quantile" else ["1", "2", "3"])
+            return f"{kind}{grouping} ({parameter}, {chain})"
+        if kind == "count_values":
+            return f'count_values{grouping} ("v", {chain})'
+        return f"{kind}{grouping} ({chain})"
 
     def _binary_scalar(self, depth: int) -> str:
         vector, scalar = self.vector(depth + 1), self.scalar(depth + 1)
