@@ -25,19 +25,20 @@ _QUANTILE_CHUNK_CELLS = 4_000_000
 # Window helpers
 
 
-def _sample_at(windows: Windows, k: int | np.ndarray, with_time: bool = True, all_valid: bool = False):
-    """The k-th sample of every window: (value, time or None, valid). all_valid: the caller
-    knows every window holds more than k samples (skips the masking)."""
+def _sample_at(windows: Windows, k: int | np.ndarray, with_time: bool = True):
+    """The k-th sample of every window: (value, time or None, valid)."""
     index = windows.lo + k
     valid = index < windows.hi
-    return _take(windows, index, valid, with_time, all_valid)
+    return _take(windows, index, valid, with_time)
 
 
-def _take(windows: Windows, index: np.ndarray, valid: np.ndarray, with_time: bool = True, all_valid: bool = False):
+def _take(windows: Windows, index: np.ndarray, valid: np.ndarray, with_time: bool = True):
+    """Gather flat samples at index; where not valid the value is arbitrary (callers mask it).
+    mode="clip" keeps an index just past either end in bounds without a masking pass."""
     if len(windows.flat_v) == 0:  # no samples at all: every window is empty
         return np.zeros(index.shape), np.zeros(index.shape, dtype=np.int64), valid
-    safe = index if all_valid else np.where(valid, index, 0)
-    return windows.flat_v[safe], windows.flat_t[safe] if with_time else None, valid
+    times = np.take(windows.flat_t, index, mode="clip") if with_time else None
+    return np.take(windows.flat_v, index, mode="clip"), times, valid
 
 
 def _last_sample(windows: Windows, back: int = 1):
@@ -201,7 +202,7 @@ def _over_time_sequential(matrix: MatrixOverGrid, init, step, finish, with_time:
     # Offsets every window holds need no masking (the common case: equal-length windows).
     always_valid = int(windows.count.min()) if windows.count.size else 0
     for k in range(windows.max_count):
-        v, t, valid = _sample_at(windows, k, with_time, all_valid=k < always_valid)
+        v, t, valid = _sample_at(windows, k, with_time)
         updated = step(state, v, t, k)
         if k < always_valid:
             state = tuple(updated)
@@ -465,7 +466,7 @@ def linear_regression(windows: Windows, intercept_ms: np.ndarray):
     const_y = np.ones(shape, dtype=bool)
     always_valid = int(windows.count.min()) if windows.count.size else 0
     for k in range(windows.max_count):
-        v, t, valid = _sample_at(windows, k, all_valid=k < always_valid)
+        v, t, valid = _sample_at(windows, k)
         const_y &= ~valid | (v == init_y)
         x = ms_to_seconds(t - intercept_ms)
         updated = []
