@@ -151,3 +151,29 @@ def test_windows_that_move_backwards_are_segmented_by_their_widest_reach(monkeyp
                 end = ends[start + col]
                 inside = windows.flat_v[windows.lo[row, col]:windows.hi[row, col]]
                 assert inside.tolist() == [ms / 1000.0 + row for ms in range(end - 5 * MINUTE, end + 1, MINUTE)]
+
+
+def test_segments_stay_bounded_and_copy_each_sample_about_once(monkeypatch):
+    # 4 series x 10,001 samples at 1 m; rate(x[5m]) on a 5 m grid in blocks of 100 steps. One
+    # block's windows reach 4 x (500 + 6) = 2,024 samples, so a segment may hold up to
+    # max(SEGMENT_MAX_SAMPLES, 4 x 2,024) = 8,096 samples, never the whole 40,004.
+    monkeypatch.setattr(selectors, "SEGMENT_MAX_SAMPLES", 1_000)
+    monkeypatch.setattr(functions, "_RANGE_CHUNK_CELLS", 400)
+    sizes = []
+    original = selectors._concatenated
+
+    def recording(series_list, spans):
+        sizes.append(sum(hi - lo for lo, hi in spans))
+        return original(series_list, spans)
+
+    monkeypatch.setattr(selectors, "_concatenated", recording)
+    t = np.arange(0, 10_001 * MINUTE, MINUTE, dtype=np.int64)
+    storage = Storage()
+    for i in range(4):
+        storage.add_series(Series(labels_from_dict({"__name__": "x", "i": str(i)}), t, np.arange(10_001.0) * (i + 1)))
+    result = evaluate("rate(x[5m])", storage, Grid(5 * MINUTE, 10_000 * MINUTE, 5 * MINUTE))
+    assert max(sizes) <= 4 * 4 * (500 + 6)
+    assert 40_004 <= sum(sizes) <= 1.05 * 40_004
+    # A counter growing by (i + 1) per minute: rate (i + 1) / 60 at every step, as in Prometheus.
+    assert np.all(result.present)
+    assert np.array_equal(result.values, np.repeat([[(i + 1) / 60] for i in range(4)], result.values.shape[1], axis=1))
