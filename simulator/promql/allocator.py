@@ -24,11 +24,11 @@ _M_TOP_PAD = -2
 _M_MMAP_THRESHOLD = -3
 
 # Allocations above this size are mapped (and unmapped when freed); glibc's ceiling is 32 MB.
-MMAP_THRESHOLD_BYTES = 32 << 20
+MMAP_THRESHOLD_BYTES = 8 << 20
 # Free memory at the top of the heap beyond this is returned to the system.
-TRIM_THRESHOLD_BYTES = 128 << 20
+TRIM_THRESHOLD_BYTES = 32 << 20
 # Extra heap grown at each sbrk, so a run of same-sized allocations does not grow it each time.
-TOP_PAD_BYTES = 16 << 20
+TOP_PAD_BYTES = 1 << 20
 
 _tuned = False
 

@@ -41,6 +41,13 @@ def _take(windows: Windows, index: np.ndarray, valid: np.ndarray, with_time: boo
     return np.take(windows.flat_v, index, mode="clip"), times, valid
 
 
+def _gather(windows: Windows, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(value, time) at flat index for every window; arbitrary where the window has no such
+    sample (callers mask those cells)."""
+    values, times, _ = _take(windows, index, None)
+    return values, times
+
+
 def _last_sample(windows: Windows, back: int = 1):
     """The sample `back` places from the end of every window: (value, time, valid)."""
     index = windows.hi - back
@@ -126,9 +133,9 @@ def extrapolated_rate(matrix: MatrixOverGrid, is_counter: bool, is_rate: bool) -
     """functions.go extrapolatedRate (2.42) over every window at once."""
     windows = matrix_windows(matrix)
     count = windows.count
-    enough = count >= 2  # fewer than two samples: no output
-    v_first, t_first, _ = _sample_at(windows, 0)
-    v_last, t_last, _ = _last_sample(windows)
+    enough = count >= 2  # fewer than two samples: no output (other cells are masked below)
+    v_first, t_first = _gather(windows, windows.lo)
+    v_last, t_last = _gather(windows, windows.hi - 1)
     result = v_last - v_first
     if is_counter:
         result = _add_counter_resets(windows, result, enough)
@@ -145,11 +152,10 @@ def extrapolated_rate(matrix: MatrixOverGrid, is_counter: bool, is_rate: bool) -
         clamp = (result > 0) & (v_first >= 0) & (duration_to_zero < duration_to_start)
         duration_to_start = np.where(clamp, duration_to_zero, duration_to_start)
     threshold = average_between * 1.1
+    half_average = average_between / 2
     extrapolate_to = sampled_interval
-    extrapolate_to = extrapolate_to + np.where(
-        duration_to_start < threshold, duration_to_start, average_between / 2
-    )
-    extrapolate_to = extrapolate_to + np.where(duration_to_end < threshold, duration_to_end, average_between / 2)
+    extrapolate_to = extrapolate_to + np.where(duration_to_start < threshold, duration_to_start, half_average)
+    extrapolate_to = extrapolate_to + np.where(duration_to_end < threshold, duration_to_end, half_average)
     # Operation order matters to the last bit: factor = ext / sampled, then / range, then
     # result * factor (0+10x... over a full 5m window gives 0.16666666666666669, not 50/300).
     factor = extrapolate_to / sampled_interval
@@ -166,6 +172,8 @@ def _add_counter_resets(windows: Windows, result: np.ndarray, enough: np.ndarray
     add them in the same order (the loop runs over the most resets any window holds).
     """
     positions = _flagged_positions(windows, "reset", _is_reset)
+    if len(positions) == 0:  # the usual case: no counter reset anywhere in these samples
+        return result
     counts, first = _flag_counts(windows, positions)
     counts = np.where(enough, counts, 0)
     for m in range(int(counts.max()) if counts.size else 0):
