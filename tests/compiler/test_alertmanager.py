@@ -77,3 +77,20 @@ def test_bad_alertmanager_settings_are_errors_with_positions(project, config_tex
     assert result.exit_code == 1
     assert expected in result.stderr.splitlines(), result.stderr
     assert project.build_digest() == before
+
+
+def test_team_names_that_need_quoting_still_give_a_valid_config_that_routes_them(tmp_path):
+    from compiler.alertmanager import alertmanager_config, render_alertmanager_file
+    from compiler.spec import AlertmanagerConfigV1
+
+    teams = ["x: y #z", "- lead", "it's", 'say "hi"', "back\\slash", "line\nbreak"]
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(render_alertmanager_file(alertmanager_config(teams, AlertmanagerConfigV1()), "alerts/*.yaml"))
+
+    completed = run_amtool("check-config", str(path))
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert amtool_route(path, "team=x: y #z", "severity=page") == "x: y #z-pager"
+    assert amtool_route(path, "team=- lead", "severity=ticket") == "- lead-ticket"
+    assert amtool_route(path, "team=it's", "severity=page") == "it's-pager"
+    assert amtool_route(path, 'team="say \\"hi\\""', "severity=page") == 'say "hi"-pager'
