@@ -52,7 +52,8 @@ COUNTER_RANGE_FUNCTIONS = ["rate", "increase", "delta", "irate", "idelta", "rese
 OVER_TIME_FUNCTIONS = ["avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time",
                        "stddev_over_time", "stdvar_over_time", "last_over_time", "present_over_time"]
 MATH_FUNCTIONS = ["abs", "ceil", "floor", "round", "sqrt", "exp", "ln", "log2", "log10", "sgn", "sin",
-                  "atan", "tanh"]
+                  "atan", "tanh", "cos", "deg", "rad", "acosh", "asin", "minute", "hour", "day_of_week",
+                  "day_of_month", "day_of_year", "days_in_month", "month", "year"]
 ARITHMETIC = ["+", "-", "*", "/", "%", "^"]
 COMPARISONS = ["==", "!=", ">", "<", ">=", "<="]
 # A group modifier always gets its label list: `group_left (x)` would read (x) as the list.
