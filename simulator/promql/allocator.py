@@ -23,7 +23,7 @@ _M_TRIM_THRESHOLD = -1
 _M_TOP_PAD = -2
 _M_MMAP_THRESHOLD = -3
 
-# Allocations above this size are mapped (and unmapped when freed); glibc's ceiling is 32 MB.
+# Allocations above this size are mapped (and unmapped when freed); glibc allows up to 32 MB.
 MMAP_THRESHOLD_BYTES = 8 << 20
 # Free memory at the top of the heap beyond this is returned to the system.
 TRIM_THRESHOLD_BYTES = 32 << 20
