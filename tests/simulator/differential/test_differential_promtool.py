@@ -21,18 +21,22 @@ from diff_judge import PROMTOOL, disagreements, our_answers
 from diff_strategies import CaseGroup, case_groups
 
 CASES_PER_GROUP = 24
-CI_GROUPS = 100  # 2,400 cases
+CI_GROUPS = 130  # about 2,500 distinct cases (hypothesis repeats some draws; repeats are dropped)
 
 
 def draw_groups(count: int, cases_per_group: int, seed: int | None) -> list[CaseGroup]:
     """`count` test groups drawn by hypothesis: derandomized without a seed, else from the seed."""
     groups: list[CaseGroup] = []
+    seen: set = set()
 
     @settings(max_examples=count, derandomize=seed is None, database=None, deadline=None,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
     @given(case_groups(cases_per_group))
     def collect(group: CaseGroup) -> None:
-        groups.append(group)
+        key = (tuple(group.series.items()), tuple(group.cases), group.interval_s, group.evaluation_interval_s)
+        if key not in seen:  # hypothesis may draw one example twice
+            seen.add(key)
+            groups.append(group)
 
     if seed is not None:
         collect = hypothesis_seed(seed)(collect)
