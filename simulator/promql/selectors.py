@@ -14,11 +14,6 @@ import numpy as np
 from .allocator import keep_freed_memory_for_reuse
 from .model import MatrixOverGrid, Series, VectorOverGrid, is_stale
 
-# Every evaluation goes through the selectors: from here on the many same-sized block
-# temporaries of the range functions are reused from the heap instead of mapped afresh (1.8x
-# faster long windows; see allocator.py). Results do not depend on it.
-keep_freed_memory_for_reuse()
-
 # Key of MatrixOverGrid.extra holding a dict of per-matrix derived data (the flat sample
 # arrays, flagged positions, ...), shared by reference with every step slice of the matrix.
 SHARED_CACHE_KEY = "shared_cache"
@@ -131,6 +126,10 @@ def select_range(
     Each series is first cut to the span the windows can reach (views, no copy), so a short
     grid over a long history does not carry the whole history into the range functions.
     Series sharing one timestamp array keep sharing one (cut) array."""
+    # From the first range selector on, the range functions' many same-sized block temporaries
+    # are reused from the heap instead of mapped afresh (2x faster long windows; allocator.py).
+    # Not at import: a scenario's series are generated before, without the tuning.
+    keep_freed_memory_for_reuse()
     window_end_ms = np.asarray(window_end_ms, dtype=np.int64)
     if len(window_end_ms):
         earliest, latest = int(window_end_ms.min()) - range_ms, int(window_end_ms.max())
