@@ -32,7 +32,7 @@ from simulator.rules.templates import gotemplate_expander
 
 from .formatting import format_float_e, go_quote, labels_string
 from .notation import NotationError, parse_input_series, parse_series_labels, parse_values, samples_from_slots
-from .testfile import AlertTestCase, PromqlTestCase, TestFile, TestFileError, TestGroup, parse_test_file
+from .testfile import AlertTestCase, TestFile, TestFileError, TestGroup, parse_test_file
 
 PASSED, FAILED, ERROR, UNSUPPORTED = "passed", "failed", "error", "unsupported"
 
