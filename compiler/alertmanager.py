@@ -8,7 +8,7 @@ Routing follows the labels every compiled alert carries (`team`, `severity`):
     anything else                → `unrouted` (the root route: alerts of other rule files are not lost)
 
 Notifications are grouped by `group_by` (default alertname and team). One inhibit rule: a firing page mutes
-tickets with the same values of `inhibit_equal` (default alertname and service). Alertmanager compares a label
+tickets with the same values of `inhibit_equal` (default service: while the service pages, its tickets are noise). Alertmanager compares a label
 missing on both sides as equal (empty values; inhibit/inhibit.go), so tickets without a `service` label are
 muted only by pages without one too, of the same alert name.
 

@@ -149,7 +149,7 @@ class AlertmanagerConfigV1(StrictModel):
     group_wait: DurationText = "30s"
     group_interval: PositiveDurationText = "5m"
     repeat_interval: PositiveDurationText = "4h"
-    inhibit_equal: LabelNameList = Field(default_factory=lambda: ["alertname", "service"])
+    inhibit_equal: LabelNameList = Field(default_factory=lambda: ["service"])
     teams: dict[NonBlank, TeamReceiversV1] = Field(default_factory=dict)
 
 
