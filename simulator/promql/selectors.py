@@ -84,7 +84,7 @@ def _newest_sample_index(series: Series, ref_ms: np.ndarray, lookback_delta_ms: 
 
 class _SharedTimeLookups:
     """Memoizes a per-series computation that depends only on the series' timestamp array and
-    its hidden_at_eval_time flag.
+    (with by_hidden, the default) its hidden_at_eval_time flag.
 
     Generated scenarios store every series on one shared timestamp array (and rule outputs of
     one rule share theirs), so a selector over 1,000 such series does its searchsorted work once
