@@ -50,7 +50,10 @@ class RuleOutputs:
 
     def __init__(self, storage: Storage):
         self.storage = storage
-        self.preexisting = {series.labels: (series.t.copy(), series.v.copy()) for series in storage.all_series()}
+        # The arrays are shared, not copied (a copy doubled peak memory on large simulations): nothing
+        # in simulator/ writes into a series' arrays in place; Storage.add and replace() below swap in
+        # new arrays instead.
+        self.preexisting = {series.labels: (series.t, series.v) for series in storage.all_series()}
         self.by_position: dict[int, dict[Labels, Series]] = {}
         self.last_written: dict[int, dict[Labels, tuple[np.ndarray, np.ndarray]]] = {}
 
