@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+from contextlib import contextmanager
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -21,7 +22,7 @@ from diff_judge import PROMTOOL, disagreements, our_answers
 from diff_strategies import CaseGroup, case_groups
 
 CASES_PER_GROUP = 24
-CI_GROUPS = 130  # about 2,500 distinct cases (hypothesis repeats some draws; repeats are dropped)
+CI_GROUPS = 130  # 114 distinct groups, 2,736 cases (hypothesis repeats some draws; repeats are dropped)
 
 
 def draw_groups(count: int, cases_per_group: int, seed: int | None) -> list[CaseGroup]:
@@ -40,8 +41,31 @@ def draw_groups(count: int, cases_per_group: int, seed: int | None) -> list[Case
 
     if seed is not None:
         collect = hypothesis_seed(seed)(collect)
-    collect()
+    with _without_local_constants():
+        collect()
     return groups
+
+
+@contextmanager
+def _without_local_constants():
+    """Hypothesis (6.13x+) sometimes draws "local constants" harvested from every project module
+    loaded so far, so one seed draws other examples in a full test run than in this file alone.
+    Drawing without them keeps CI's examples the same however the suite is run. Internal API:
+    if a Hypothesis version lacks it, draws are merely less reproducible."""
+    from hypothesis.internal.conjecture import providers
+
+    original = getattr(providers, "_get_local_constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    if original is None or cache is None or not hasattr(providers, "Constants"):
+        yield
+        return
+    providers._get_local_constants = providers.Constants
+    cache.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.cache.clear()
 
 
 def _seed_from_environment() -> int | None:
