@@ -50,6 +50,8 @@ from .gomath import (
     go_tan,
     go_tanh,
 )
+from simulator.regex import GoRegexpError, compile_anchored
+
 from .vectors import drop_absent_rows, drop_metric_name, merge_same_labelsets, with_labels
 
 # Range functions run over blocks of steps of about this many (series x step) cells: their
@@ -289,15 +291,17 @@ def label_replace(args: CallArgs) -> VectorOverGrid:
     vec = args.vector(0)
     dst, replacement, src, regex = (args.string(i) for i in range(1, 5))
     try:
-        pattern = re.compile(f"^(?:{regex})$")
-    except re.error:
+        # RE2 syntax translated as for label matchers (simulator/regex.py); fullmatch below is
+        # Go's ^(?:re)$ anchoring, where Python's $ would also match before a final newline.
+        pattern = compile_anchored(regex)
+    except GoRegexpError:
         raise PromQLError(f"invalid regular expression in label_replace(): {regex}") from None
     if not _LABEL_NAME_RE.match(dst):
         raise PromQLError(f"invalid destination label name in label_replace(): {dst}")
     new_labels = []
     for labels in vec.labels:
         source = dict(labels).get(src, "")
-        match = pattern.match(source)
+        match = pattern.fullmatch(source)
         if match is None:
             new_labels.append(labels)
         else:

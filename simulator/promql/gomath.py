@@ -567,17 +567,21 @@ def go_atanh(values: np.ndarray) -> np.ndarray:
 
 
 def go_max(x, y) -> np.ndarray:
-    """Go math.Max: NaN if either is NaN, and Max(+0, -0) = +0 in either order."""
+    """Go math.Max: +Inf if either is +Inf (checked before NaN: Max(NaN, +Inf) = +Inf), else NaN if
+    either is NaN, and Max(+0, -0) = +0 in either order."""
     x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
     both_zero = (x == 0) & (y == 0)
-    return np.where(both_zero, np.where(np.signbit(x) & np.signbit(y), -0.0, 0.0), np.maximum(x, y))
+    result = np.where(both_zero, np.where(np.signbit(x) & np.signbit(y), -0.0, 0.0), np.maximum(x, y))
+    return np.where((x == np.inf) | (y == np.inf), np.inf, result)
 
 
 def go_min(x, y) -> np.ndarray:
-    """Go math.Min: NaN if either is NaN, and Min(+0, -0) = -0 in either order."""
+    """Go math.Min: -Inf if either is -Inf (checked before NaN: Min(NaN, -Inf) = -Inf), else NaN if
+    either is NaN, and Min(+0, -0) = -0 in either order."""
     x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
     both_zero = (x == 0) & (y == 0)
-    return np.where(both_zero, np.where(np.signbit(x) | np.signbit(y), -0.0, 0.0), np.minimum(x, y))
+    result = np.where(both_zero, np.where(np.signbit(x) | np.signbit(y), -0.0, 0.0), np.minimum(x, y))
+    return np.where((x == -np.inf) | (y == -np.inf), -np.inf, result)
 
 
 # --- formatting --------------------------------------------------------------------------------

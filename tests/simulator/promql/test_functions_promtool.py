@@ -267,3 +267,25 @@ def test_inverse_hyperbolic_functions_follow_go_math(tmp_path):
     series = {"u": " ".join(repr(v) for v in values)}
     cases = [(f"{fn}(u)", f"{minute}m") for fn in ["asinh", "acosh", "atanh"] for minute in range(len(values))]
     _assert_promtool_agrees(series, "1m", cases, tmp_path)
+
+
+def test_clamp_lets_an_infinite_side_win_over_a_nan_bound(tmp_path):
+    # Go's math.Max/Min test ±Inf before NaN: clamp_max(-Inf, NaN) = -Inf, clamp_min(+Inf, NaN) = +Inf.
+    series = {"lo": "-Inf -Inf -Inf", "hi": "Inf Inf Inf", "mid": "1 NaN 2"}
+    cases = [(expr, "1m") for expr in [
+        "clamp_max(lo, NaN)", "clamp_min(hi, NaN)", "clamp_min(lo, NaN)", "clamp_max(hi, NaN)",
+        "clamp(lo, NaN, 0)", "clamp(hi, 0, NaN)", "clamp_max(mid, Inf)", "clamp_min(mid, -Inf)",
+    ]]
+    _assert_promtool_agrees(series, "1m", cases, tmp_path)
+
+
+def test_label_replace_speaks_re2(tmp_path):
+    # label_replace compiles its regex as RE2 (mid-pattern flags, Unicode classes), fully anchored.
+    series = {'up{job="ABCdef", x="é1"}': "1 1 1"}
+    cases = [(expr, "1m") for expr in [
+        'label_replace(up, "m", "$1", "job", "(?i)(abc)DEF")',
+        'label_replace(up, "m", "$1", "x", "(\\\\pL)\\\\d")',
+        'label_replace(up, "m", "$1", "job", "ABC(?i)(def)")',
+        'label_replace(up, "m", "$1", "job", "abc")',
+    ]]
+    _assert_promtool_agrees(series, "1m", cases, tmp_path)
