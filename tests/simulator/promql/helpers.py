@@ -7,6 +7,7 @@ copies), `a+bxN` / `a-bxN` (N+1 values by repeated float addition), `_`, `_xN` (
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -121,3 +122,87 @@ def run_promtool(test_yaml: str, tmp_path) -> tuple[int, str]:
     path.write_text(test_yaml)
     done = subprocess.run([PROMTOOL, "test", "rules", str(path)], capture_output=True, text=True, timeout=60)
     return done.returncode, done.stdout + done.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-built operands for the operator tests (aggregations, binops, histogram_quantile).
+
+_SELECTOR_TEXT = re.compile(r"([A-Za-z_:][\w:]*)?(?:\{(.*)\})?")
+_LABEL_PAIR = re.compile(r'(\w+)="([^"]*)"')
+
+
+def labels_of(text: str) -> Labels:
+    """'x{a="1",b="2"}' -> Labels, kept exactly as written (empty values too); a bare name is allowed."""
+    match = _SELECTOR_TEXT.fullmatch(text)
+    name, inner = match.group(1), match.group(2) or ""
+    pairs = dict(_LABEL_PAIR.findall(inner))
+    if name:
+        pairs["__name__"] = name
+    return tuple(sorted(pairs.items()))
+
+
+def vector_of(rows: dict[str, list]) -> VectorOverGrid:
+    """Rows 'x{a="1"}' -> values per step; None marks a step where the series is absent."""
+    label_list = [labels_of(text) for text in rows]
+    values = np.array([[float("nan") if v is None else v for v in row] for row in rows.values()], dtype=float)
+    present = np.array([[v is not None for v in row] for row in rows.values()], dtype=bool)
+    return VectorOverGrid(label_list, values, present)
+
+
+def cells(result: VectorOverGrid) -> dict:
+    """{labels: [value or None per step]} for comparison (NaN kept as NaN)."""
+    return {
+        row: [float(result.values[i, j]) if result.present[i, j] else None for j in range(result.values.shape[1])]
+        for i, row in enumerate(result.labels)
+    }
+
+
+def same_value(a: float | None, b: float | None, *, signed_zero: bool = True) -> bool:
+    """Equal as Prometheus would print them: None only matches None, NaN matches NaN, and with
+    signed_zero -0 differs from +0."""
+    if a is None or b is None:
+        return a is b
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b and (not signed_zero or math.copysign(1, a) == math.copysign(1, b))
+
+
+def expect_cells(result: VectorOverGrid, rows: dict[str, list], *, signed_zero: bool = True) -> None:
+    """Assert the result has exactly these rows, each with these values per step."""
+    got = cells(result)
+    want = {labels_of(k): v for k, v in rows.items()}
+    assert set(got) == set(want), (list(got), list(want))
+    for key, values in want.items():
+        assert all(same_value(g, w, signed_zero=signed_zero) for g, w in zip(got[key], values)), (key, got[key], values)
+
+
+def promtool_instant_results(series: dict[str, str], exprs: list[str]) -> list[dict]:
+    """Evaluate instant queries at t=0 with promtool 2.42; returns {labels: value} per expression.
+
+    Each test expects an impossible sample, so promtool prints what it got ("nil" reads as {}).
+    """
+    import os
+    import subprocess
+    import tempfile
+
+    import yaml
+
+    tests = [{
+        "interval": "1m",
+        "input_series": [{"series": s, "values": v} for s, v in series.items()],
+        "promql_expr_test": [{"expr": e, "eval_time": "0m", "exp_samples": [{"labels": '{probe="x"}', "value": -1}]} for e in exprs],
+    }]
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "probe.yml")
+        with open(path, "w") as handle:
+            yaml.safe_dump({"tests": tests}, handle)
+        finished = subprocess.run([PROMTOOL, "test", "rules", path], capture_output=True, text=True)
+    output = finished.stdout + finished.stderr
+    results = []
+    for line in output.splitlines():
+        got = re.match(r"\s+got: (.*)$", line)
+        if got:
+            found = re.findall(r"(\{[^}]*\}) (\S+?)(?:,|$)", got.group(1))
+            results.append({labels_of(m[0]): float(m[1]) for m in found})
+    assert len(results) == len(exprs), output
+    return results

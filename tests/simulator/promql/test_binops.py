@@ -4,14 +4,9 @@
 from __future__ import annotations
 
 import math
-import os
-import re
-import subprocess
-import tempfile
 
 import numpy as np
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,49 +24,10 @@ from simulator.promql.binops import (
 )
 from simulator.promql.gomath import go_exp, go_log
 from simulator.promql.model import PromQLError, ScalarOverGrid, VectorOverGrid
+from helpers import cells, expect_cells as expect, labels_of as labels, promtool_instant_results as promtool_results, vector_of as vec
 
 NAN = float("nan")
 INF = float("inf")
-
-
-def labels(text: str):
-    """'x{a="1",b="2"}' -> Labels; a bare name is allowed."""
-    match = re.fullmatch(r"([A-Za-z_:][\w:]*)?(?:\{(.*)\})?", text)
-    name, inner = match.group(1), match.group(2) or ""
-    pairs = dict(re.findall(r'(\w+)="([^"]*)"', inner))
-    if name:
-        pairs["__name__"] = name
-    return tuple(sorted(pairs.items()))
-
-
-def vec(rows: dict[str, list]) -> VectorOverGrid:
-    """Rows 'x{a="1"}' -> values per step; None marks a step where the series is absent."""
-    label_list = [labels(text) for text in rows]
-    values = np.array([[NAN if v is None else v for v in row] for row in rows.values()], dtype=float)
-    present = np.array([[v is not None for v in row] for row in rows.values()], dtype=bool)
-    return VectorOverGrid(label_list, values, present)
-
-
-def as_dict(result: VectorOverGrid) -> dict:
-    """{labels: [value or None per step]} for comparison (NaN kept as NaN)."""
-    return {
-        row: [float(result.values[i, j]) if result.present[i, j] else None for j in range(result.values.shape[1])]
-        for i, row in enumerate(result.labels)
-    }
-
-
-def expect(result: VectorOverGrid, rows: dict[str, list]) -> None:
-    got = as_dict(result)
-    want = {labels(k): v for k, v in rows.items()}
-    assert set(got) == set(want), (got.keys(), want.keys())
-    for key, values in want.items():
-        for g, w in zip(got[key], values):
-            if w is None or g is None:
-                assert g is w, (key, got[key], values)
-            elif math.isnan(w):
-                assert math.isnan(g), (key, got[key], values)
-            else:
-                assert g == w and math.copysign(1, g) == math.copysign(1, w), (key, got[key], values)
 
 
 def on(*names, card="one-to-one", include=()):
@@ -294,33 +250,6 @@ def test_output_keeps_left_hand_side_order():
 # --- cross-check with the real promtool ------------------------------------------------------
 
 
-def promtool_results(series: dict[str, str], exprs: list[str]) -> list[dict]:
-    """Evaluate instant queries at t=0 with promtool 2.42; returns {labels: value} per expression.
-
-    Each test expects an impossible sample, so promtool prints what it got.
-    """
-    tests = [{
-        "interval": "1m",
-        "input_series": [{"series": s, "values": v} for s, v in series.items()],
-        "promql_expr_test": [{"expr": e, "eval_time": "0m", "exp_samples": [{"labels": '{probe="x"}', "value": -1}]} for e in exprs],
-    }]
-    with tempfile.TemporaryDirectory() as directory:
-        path = os.path.join(directory, "probe.yml")
-        with open(path, "w") as handle:
-            yaml.safe_dump({"tests": tests}, handle)
-        finished = subprocess.run(["promtool", "test", "rules", path], capture_output=True, text=True)
-        output = finished.stdout + finished.stderr
-    results = []
-    for line in output.splitlines():
-        got = re.match(r"\s+got: (.*)$", line)
-        if got and got.group(1) != "nil":
-            results.append({labels(m[0]): float(m[1]) for m in re.findall(r"(\{[^}]*\}) (\S+?)(?:,|$)", got.group(1))})
-        elif got:
-            results.append({})
-    assert len(results) == len(exprs), output
-    return results
-
-
 def test_matches_promtool():
     series = {'x{i="1",job="a"}': "5", 'x{i="2",job="a"}': "-7", 'y{job="a"}': "3", 'y{job="b"}': "0"}
     x = vec({'x{i="1",job="a"}': [5.0], 'x{i="2",job="a"}': [-7.0]})
@@ -441,7 +370,7 @@ def test_grid_equals_engine_go_step_by_step(left, right, op, return_bool, card, 
             first_error = (step, str(error))
             break
     try:
-        got = as_dict(vector_binop(op, lhs, rhs, matching, return_bool))
+        got = cells(vector_binop(op, lhs, rhs, matching, return_bool))
     except PromQLError as error:
         assert first_error is not None, str(error)
         assert (error.step_index, str(error).startswith(first_error[1])) == (first_error[0], True)

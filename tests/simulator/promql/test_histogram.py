@@ -4,66 +4,31 @@ coalesceBuckets, ensureMonotonic); the ones marked "promtool" were printed by pr
 from __future__ import annotations
 
 import math
-import os
-import re
-import subprocess
-import tempfile
 
 import numpy as np
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.promql.histogram import bucket_quantile, histogram_quantile, parse_go_float
 from simulator.promql.model import PromQLError, ScalarOverGrid, VectorOverGrid
+from helpers import cells, expect_cells, labels_of as labels, promtool_instant_results as promtool_results, same_value, vector_of as vec
 
 NAN = float("nan")
 INF = float("inf")
 
 
-def labels(text: str):
-    match = re.fullmatch(r"([A-Za-z_:][\w:]*)?(?:\{(.*)\})?", text)
-    name, inner = match.group(1), match.group(2) or ""
-    pairs = dict(re.findall(r'(\w+)="([^"]*)"', inner))
-    if name:
-        pairs["__name__"] = name
-    return tuple(sorted(pairs.items()))
+def same(a, b) -> bool:
+    """histogram_quantile results are compared without telling -0 from +0."""
+    return same_value(a, b, signed_zero=False)
 
 
-def vec(rows: dict[str, list]) -> VectorOverGrid:
-    """Rows 'x{le="1"}' -> values per step; None marks a step where the series is absent."""
-    label_list = [labels(text) for text in rows]
-    values = np.array([[NAN if v is None else v for v in row] for row in rows.values()], dtype=float)
-    present = np.array([[v is not None for v in row] for row in rows.values()], dtype=bool)
-    return VectorOverGrid(label_list, values, present)
+def expect(result: VectorOverGrid, rows: dict[str, list]) -> None:
+    expect_cells(result, rows, signed_zero=False)
 
 
 def q(*values) -> ScalarOverGrid:
     return ScalarOverGrid(np.array(values, dtype=float))
-
-
-def cells(result: VectorOverGrid) -> dict:
-    return {
-        row: [float(result.values[i, j]) if result.present[i, j] else None for j in range(result.values.shape[1])]
-        for i, row in enumerate(result.labels)
-    }
-
-
-def same(a, b) -> bool:
-    if a is None or b is None:
-        return a is b
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    return a == b
-
-
-def expect(result: VectorOverGrid, rows: dict[str, list]) -> None:
-    got = cells(result)
-    want = {labels(k): v for k, v in rows.items()}
-    assert set(got) == set(want), (list(got), list(want))
-    for key, values in want.items():
-        assert all(same(g, w) for g, w in zip(got[key], values)), (key, got[key], values)
 
 
 def test_interpolates_inside_the_bucket_and_drops_le_and_the_name():
@@ -211,28 +176,6 @@ def test_grid_equals_bucket_quantile_step_by_step(bounds, data):
 
 
 # --- cross-check with the real promtool ------------------------------------------------------
-
-
-def promtool_results(series: dict[str, str], exprs: list[str]) -> list[dict]:
-    """Instant queries at t=0 with promtool 2.42: {labels: value} per expression."""
-    tests = [{
-        "interval": "1m",
-        "input_series": [{"series": s, "values": v} for s, v in series.items()],
-        "promql_expr_test": [{"expr": e, "eval_time": "0m", "exp_samples": [{"labels": '{probe="x"}', "value": -1}]} for e in exprs],
-    }]
-    with tempfile.TemporaryDirectory() as directory:
-        path = os.path.join(directory, "probe.yml")
-        with open(path, "w") as handle:
-            yaml.safe_dump({"tests": tests}, handle)
-        finished = subprocess.run(["promtool", "test", "rules", path], capture_output=True, text=True)
-    results = []
-    for line in (finished.stdout + finished.stderr).splitlines():
-        got = re.match(r"\s+got: (.*)$", line)
-        if got:
-            found = re.findall(r"(\{[^}]*\}) (\S+?)(?:,|$)", got.group(1))
-            results.append({labels(m[0]): float(m[1]) for m in found})
-    assert len(results) == len(exprs), finished.stdout + finished.stderr
-    return results
 
 
 def test_matches_promtool():
