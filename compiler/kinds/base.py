@@ -155,3 +155,38 @@ def number(value: float) -> str:
 def window_ms(text: str) -> int:
     """A validated window in milliseconds."""
     return parse_duration(text)
+
+
+def summed_over_window(function: str, by: list[str], series: str, window: str, offset: str = "") -> str:
+    """`sum by (by) (function(series[window]))`, the window shifted back by `offset` when given.
+
+    `offset` goes on the range selector itself, so the earlier window is read from raw samples at the same
+    evaluation (promql/engine.go, the selector's OriginalOffset).
+    """
+    shift = f" offset {offset}" if offset else ""
+    return sum_by(by, f"{function}({series}[{window}]{shift})")
+
+
+def summed_rate(by: list[str], series: str, window: str, offset: str = "") -> str:
+    """`sum by (by) (rate(series[window]))`, optionally `offset`: the per-second rate summed per group."""
+    return summed_over_window("rate", by, series, window, offset)
+
+
+def ratio_of_summed_rates(by: list[str], numerator: str, denominator: str, window: str, offset: str = "") -> str:
+    """`sum by (by) (rate(numerator[window])) / sum by (by) (rate(denominator[window]))`.
+
+    Both sides are summed before dividing, so the ratio is traffic-weighted across the summed series rather than
+    an average of per-series ratios.
+    """
+    return f"{summed_rate(by, numerator, window, offset)} / {summed_rate(by, denominator, window, offset)}"
+
+
+def with_traffic_guard(alert_expr: str, by: list[str], minimum: float, *traffic_exprs: str) -> str:
+    """`(alert_expr) and on (by) (traffic >= minimum)` for each traffic expression, in order.
+
+    `and` keeps the alert's own samples (see on_clause), so the guard silences low-traffic groups without
+    changing `$value`.
+    """
+    on = on_clause(by)
+    guards = "".join(f" and {on} ({traffic} >= {number(minimum)})" for traffic in traffic_exprs)
+    return f"({alert_expr}){guards}"

@@ -30,13 +30,14 @@ from compiler.kinds.base import (
     NonNegativeFloat,
     Ratio,
     Window,
-    sum_by,
     number,
-    on_clause,
     quote_label_value,
+    ratio_of_summed_rates,
     regex_alternatives,
     selector,
+    summed_rate,
     window_ms,
+    with_traffic_guard,
 )
 from compiler.model import Alert, KindRules, RecordingRule
 from compiler.naming import metric_base, recording_rule_name, window_suffix
@@ -63,13 +64,13 @@ def build(alert: Alert, params: Params) -> KindRules:
     all_selector = selector(
         params.metric, params.selector, f"{params.result_label}=~{regex_alternatives([params.hit_value, params.miss_value])}"
     )
-    requests_expr = sum_by(params.by, f"rate({all_selector}[{window}])")
+    requests_expr = summed_rate(params.by, all_selector, window)
     ratio_name = recording_rule_name(params.by, metric_base(params.metric), f"hit_ratio_rate{window}")
     requests_name = recording_rule_name(params.by, metric_base(params.metric), f"rate{window}")
-    ratio_expr = f"{sum_by(params.by, f'rate({hits_selector}[{window}])')} / {requests_expr}"
+    ratio_expr = ratio_of_summed_rates(params.by, hits_selector, all_selector, window)
     alert_expr = f"{ratio_name} < {number(params.threshold)}"
     if params.min_request_rate > 0:
-        alert_expr = f"({alert_expr}) and {on_clause(params.by)} ({requests_name} >= {number(params.min_request_rate)})"
+        alert_expr = with_traffic_guard(alert_expr, params.by, params.min_request_rate, requests_name)
     return KindRules(
         recording_rules=[RecordingRule(requests_name, requests_expr), RecordingRule(ratio_name, ratio_expr)],
         alert_expr=alert_expr,

@@ -33,11 +33,12 @@ from compiler.kinds.base import (
     NonNegativeFloat,
     Ratio,
     Window,
-    sum_by,
     number,
-    on_clause,
+    ratio_of_summed_rates,
     selector,
+    summed_over_window,
     window_ms,
+    with_traffic_guard,
 )
 from compiler.model import Alert, KindRules, RecordingRule
 from compiler.naming import metric_base, recording_rule_name, window_suffix
@@ -65,16 +66,13 @@ def build(alert: Alert, params: Params) -> KindRules:
     ctr_base = f"{metric_base(params.clicks_metric)}_per_impression"
     now_name = recording_rule_name(params.by, ctr_base, f"ratio_rate{window}")
     then_name = recording_rule_name(params.by, ctr_base, f"ratio_rate{window}_offset{offset}")
-    now_expr = f"{sum_by(params.by, f'rate({clicks}[{window}])')} / {sum_by(params.by, f'rate({impressions}[{window}])')}"
-    clicks_then = sum_by(params.by, f"rate({clicks}[{window}] offset {offset})")
-    then_expr = f"{clicks_then} / {sum_by(params.by, f'rate({impressions}[{window}] offset {offset})')}"
+    now_expr = ratio_of_summed_rates(params.by, clicks, impressions, window)
+    then_expr = ratio_of_summed_rates(params.by, clicks, impressions, window, offset)
     alert_expr = f"{now_name} / {then_name} < {number(params.ratio)}"
     if params.min_impressions > 0:
-        guard = number(params.min_impressions)
-        impressions_now = sum_by(params.by, f"increase({impressions}[{window}])")
-        impressions_then = sum_by(params.by, f"increase({impressions}[{window}] offset {offset})")
-        on = on_clause(params.by)
-        alert_expr = f"({alert_expr}) and {on} ({impressions_now} >= {guard}) and {on} ({impressions_then} >= {guard})"
+        impressions_now = summed_over_window("increase", params.by, impressions, window)
+        impressions_then = summed_over_window("increase", params.by, impressions, window, offset)
+        alert_expr = with_traffic_guard(alert_expr, params.by, params.min_impressions, impressions_now, impressions_then)
     return KindRules(
         recording_rules=[RecordingRule(now_name, now_expr), RecordingRule(then_name, then_expr)],
         alert_expr=alert_expr,

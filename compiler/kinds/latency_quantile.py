@@ -32,11 +32,11 @@ from compiler.kinds.base import (
     OpenUnitInterval,
     PositiveFloat,
     Window,
-    sum_by,
     number,
-    on_clause,
     selector,
+    summed_rate,
     window_ms,
+    with_traffic_guard,
 )
 from compiler.model import Alert, KindRules, RecordingRule
 from compiler.naming import recording_rule_name, window_suffix
@@ -71,14 +71,12 @@ def build(alert: Alert, params: Params) -> KindRules:
     window = window_suffix(window_ms(params.window))
     buckets_name = recording_rule_name(params.by + ["le"], f"{params.metric}_bucket", f"rate{window}")
     quantile_name = recording_rule_name(params.by, params.metric, f"{quantile_label(params.quantile)}_rate{window}")
-    buckets_expr = (
-        sum_by(params.by + ['le'], f"rate({selector(params.metric + '_bucket', params.selector)}[{window}])")
-    )
+    buckets_expr = summed_rate(params.by + ["le"], selector(params.metric + "_bucket", params.selector), window)
     quantile_expr = f"histogram_quantile({number(params.quantile)}, {buckets_name})"
     alert_expr = f"{quantile_name} > {number(params.threshold)}"
     if params.min_request_rate > 0:
-        requests = sum_by(params.by, f"rate({selector(params.metric + '_count', params.selector)}[{window}])")
-        alert_expr = f"({alert_expr}) and {on_clause(params.by)} ({requests} >= {number(params.min_request_rate)})"
+        requests = summed_rate(params.by, selector(params.metric + "_count", params.selector), window)
+        alert_expr = with_traffic_guard(alert_expr, params.by, params.min_request_rate, requests)
     return KindRules(
         recording_rules=[RecordingRule(buckets_name, buckets_expr), RecordingRule(quantile_name, quantile_expr)],
         alert_expr=alert_expr,

@@ -25,11 +25,12 @@ from compiler.kinds.base import (
     NonNegativeFloat,
     Ratio,
     Window,
-    sum_by,
     number,
-    on_clause,
+    ratio_of_summed_rates,
     selector,
+    summed_rate,
     window_ms,
+    with_traffic_guard,
 )
 from compiler.model import Alert, KindRules, RecordingRule
 from compiler.naming import metric_base, recording_rule_name, window_suffix
@@ -50,16 +51,18 @@ class Params(KindParams):
 def build(alert: Alert, params: Params) -> KindRules:
     """One recording rule for the null ratio, and the alert comparing it with the threshold."""
     window = window_suffix(window_ms(params.window))
-    nulls = sum_by(params.by, f"rate({selector(params.nulls_metric, params.selector)}[{window}])")
-    lookups = sum_by(params.by, f"rate({selector(params.lookups_metric, params.selector)}[{window}])")
+    nulls = selector(params.nulls_metric, params.selector)
+    lookups = selector(params.lookups_metric, params.selector)
     ratio_name = recording_rule_name(
         params.by, f"{metric_base(params.nulls_metric)}_per_lookup", f"ratio_rate{window}"
     )
     alert_expr = f"{ratio_name} > {number(params.threshold)}"
     if params.min_lookup_rate > 0:
-        alert_expr = f"({alert_expr}) and {on_clause(params.by)} ({lookups} >= {number(params.min_lookup_rate)})"
+        alert_expr = with_traffic_guard(
+            alert_expr, params.by, params.min_lookup_rate, summed_rate(params.by, lookups, window)
+        )
     return KindRules(
-        recording_rules=[RecordingRule(ratio_name, f"{nulls} / {lookups}")],
+        recording_rules=[RecordingRule(ratio_name, ratio_of_summed_rates(params.by, nulls, lookups, window))],
         alert_expr=alert_expr,
         facts={
             "threshold": number(params.threshold),
