@@ -15,6 +15,8 @@ import promql_parser
 
 from simulator.promql.model import METRIC_NAME, STALE_NAN, Labels
 
+from .series_syntax import series_values_error, starts_with_bare_metric_name
+
 
 class NotationError(ValueError):
     """An input series or expected-sample string promtool would reject."""
@@ -30,7 +32,7 @@ class ValueSlot:
 _NUMBER = r"[+-]?(?:inf|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)"
 _UNSIGNED = r"(?:inf|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)"
 _EXPANDING = re.compile(
-    rf"^(?P<start>{_NUMBER})(?:(?P<sign>[+-])(?P<step>{_UNSIGNED}))?x(?P<times>\d+)$", re.IGNORECASE
+    rf"^(?P<start>{_NUMBER}|stale)(?:(?P<sign>[+-])(?P<step>{_UNSIGNED}))?x(?P<times>\d+)$", re.IGNORECASE
 )
 _SINGLE = re.compile(rf"^{_NUMBER}$", re.IGNORECASE)
 _BLANKS = re.compile(r"^_(?:x(?P<times>\d+))?$")
@@ -78,6 +80,10 @@ def _expand(match: re.Match) -> list[float]:
 
 
 def _go_float(token: str) -> float:
+    # `stale+1x2` is valid Go grammar (series_value may be `stale`): StaleNaN plus a step is an
+    # ordinary NaN, no longer a stale marker (value.IsStaleNaN compares bits).
+    if token == "stale":
+        return float(STALE_NAN)
     # No hexadecimal: "0x10" is eleven zeros (the lexer reads x as the repetition mark).
     lowered = token.lower().lstrip("+")
     if lowered in ("inf", "-inf"):
@@ -117,8 +123,10 @@ def parse_input_series(series: str, values: str) -> Labels:
     is reported at the first character of the values: "1:48: parse error: unexpected
     character inside braces: '0'".
     """
+    if starts_with_bare_metric_name(series):
+        _raise_values_error(series, values)
     try:
-        return parse_series_labels(series)
+        labels = parse_series_labels(series)
     except NotationError:
         line = f"{series} {values}"
         try:
@@ -130,6 +138,20 @@ def parse_input_series(series: str, values: str) -> Labels:
             if column > 0:
                 raise NotationError(f"1:{column}: parse error: {message}") from None
         raise
+    _raise_values_error(series, values)
+    if not labels and re.fullmatch(r"\s*\{\s*\}\s*", series):
+        # promql/test.go appends the series: storage rejects a series without labels.
+        raise NotationError("empty labelset: invalid sample")
+    return labels
+
+
+def _raise_values_error(series: str, values: str) -> None:
+    if "{{" in values:
+        # Native-histogram values stay with parse_values, which names them unsupported.
+        return
+    message = series_values_error(series, values)
+    if message:
+        raise NotationError(message)
 
 
 def samples_from_slots(slots: list[float | None], interval_ms: int) -> tuple[np.ndarray, np.ndarray]:
