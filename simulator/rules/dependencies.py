@@ -21,25 +21,32 @@ NameSet = frozenset[str] | None
 def metric_names_read(expr: str) -> NameSet:
     """Metric names the expression selects; None when some selector matches any name."""
     names: set[str] = set()
-    stack = [parse_expr(expr)]
-    while stack:
-        node = stack.pop()
-        kind = type(node).__name__
-        if kind == "MatrixSelector":
-            node = node.vector_selector
-            kind = "VectorSelector"
-        if kind == "VectorSelector":
+    for node in _expression_nodes(expr):
+        if type(node).__name__ == "VectorSelector":
             name = _selector_name(node)
             if name is None:
                 return None
             names.add(name)
-            continue
+    return frozenset(names)
+
+
+def _expression_nodes(expr: str):
+    """Every node of the parsed expression, depth first; a MatrixSelector is given as its VectorSelector.
+
+    Selectors are leaves (promql_parser's VectorSelector has no child expressions), so unwrapping the
+    MatrixSelector loses nothing and lets callers treat `x` and `x[5m]` alike.
+    """
+    stack = [parse_expr(expr)]
+    while stack:
+        node = stack.pop()
+        if type(node).__name__ == "MatrixSelector":
+            node = node.vector_selector
+        yield node
         for attribute in ("expr", "lhs", "rhs", "param"):
             child = getattr(node, attribute, None)
             if child is not None and not isinstance(child, (str, int, float)):
                 stack.append(child)
         stack.extend(getattr(node, "args", None) or [])
-    return frozenset(names)
 
 
 def _selector_name(selector) -> str | None:
@@ -66,38 +73,17 @@ def may_read_ahead(expr: str) -> bool:
     and promtool loads input samples only up to each evaluation timestamp
     (promql/test.go LazyLoader.WithSamplesTill). Only these modifiers can reach them.
     """
-    stack = [parse_expr(expr)]
-    while stack:
-        node = stack.pop()
-        kind = type(node).__name__
-        if kind == "MatrixSelector":
-            node = node.vector_selector
-            kind = "VectorSelector"
-        if kind in ("VectorSelector", "SubqueryExpr"):
+    for node in _expression_nodes(expr):
+        if type(node).__name__ in ("VectorSelector", "SubqueryExpr"):
             if getattr(node, "at", None) is not None:
                 return True
             offset = getattr(node, "offset", None)
             if offset is not None and offset.total_seconds() < 0:
                 return True
-        for attribute in ("expr", "lhs", "rhs", "param"):
-            child = getattr(node, attribute, None)
-            if child is not None and not isinstance(child, (str, int, float)):
-                stack.append(child)
-        stack.extend(getattr(node, "args", None) or [])
     return False
 
 
 @lru_cache(maxsize=16384)
 def has_subquery(expr: str) -> bool:
     """Whether the expression contains a subquery (expr[range:step])."""
-    stack = [parse_expr(expr)]
-    while stack:
-        node = stack.pop()
-        if type(node).__name__ == "SubqueryExpr":
-            return True
-        for attribute in ("expr", "lhs", "rhs", "param"):
-            child = getattr(node, attribute, None)
-            if child is not None and not isinstance(child, (str, int, float)):
-                stack.append(child)
-        stack.extend(getattr(node, "args", None) or [])
-    return False
+    return any(type(node).__name__ == "SubqueryExpr" for node in _expression_nodes(expr))
