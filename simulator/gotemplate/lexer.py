@@ -372,18 +372,25 @@ class _Lexer:
         return self.lex_inside_action
 
     def lex_char(self):
+        return self._lex_escaped_until("'", ItemType.CHAR_CONSTANT, "unterminated character constant")
+
+    def _lex_escaped_until(self, closing: str, typ: ItemType, unterminated: str):
+        """Scan to `closing`, skipping backslash escapes; a newline or the end of input first is an error.
+
+        text/template/parse/lex.go lexChar and lexQuote are this same loop with their own quote and message.
+        """
         while True:
             ch = self.next()
             if ch == "\\":
                 follower = self.next()
                 if follower not in ("", "\n"):
                     continue
-                return self.errorf("unterminated character constant")
+                return self.errorf(unterminated)
             if ch in ("", "\n"):
-                return self.errorf("unterminated character constant")
-            if ch == "'":
+                return self.errorf(unterminated)
+            if ch == closing:
                 break
-        self.emit(ItemType.CHAR_CONSTANT)
+        self.emit(typ)
         return self.lex_inside_action
 
     def lex_number(self):
@@ -425,19 +432,7 @@ class _Lexer:
         return True
 
     def lex_quote(self):
-        while True:
-            ch = self.next()
-            if ch == "\\":
-                follower = self.next()
-                if follower not in ("", "\n"):
-                    continue
-                return self.errorf("unterminated quoted string")
-            if ch in ("", "\n"):
-                return self.errorf("unterminated quoted string")
-            if ch == '"':
-                break
-        self.emit(ItemType.STRING)
-        return self.lex_inside_action
+        return self._lex_escaped_until('"', ItemType.STRING, "unterminated quoted string")
 
     def lex_raw_quote(self):
         while True:
