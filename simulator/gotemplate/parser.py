@@ -140,6 +140,13 @@ class _Parser:
             self.unexpected(token, context)
         name = self.unquote(token)
         self.expect(ItemType.RIGHT_DELIM, context)
+        self.parse_definition_body(name, context)
+
+    def parse_definition_body(self, name: str, context: str) -> None:
+        """The body of `define` or `block` up to its `end`, parsed with only `$` in scope, then defined.
+
+        parse.go parseDefinition and blockControl share this: a template body starts a fresh variable scope.
+        """
         saved_vars, self.vars = self.vars, ["$"]
         body, end = self.item_list()
         self.vars = saved_vars
@@ -264,12 +271,7 @@ class _Parser:
         token = self.next_non_space()
         name = self.parse_template_name(token, context)
         pipe = self.pipeline(context, ItemType.RIGHT_DELIM)
-        saved_vars, self.vars = self.vars, ["$"]
-        body, end = self.item_list()
-        self.vars = saved_vars
-        if not isinstance(end, n.EndNode):
-            self.errorf(f"unexpected {end} in {context}")
-        self.add_definition(name, body)
+        self.parse_definition_body(name, context)
         return n.TemplateNode(token.pos, name, pipe)
 
     def parse_template_name(self, token: Item, context: str) -> str:
