@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import re
 import urllib.parse
 from collections.abc import Callable
+
+from simulator.rules.durations import duration_terms
 
 from . import gofmt
 from .errors import GoCallError
@@ -295,27 +296,20 @@ def template_args(*values) -> GoMap:
     return GoMap({f"arg{i}": value for i, value in enumerate(values)}, elem_type="interface {}")
 
 
-_DURATION = re.compile(
-    r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
-)
-_DURATION_UNIT_MS = (365 * 86400_000, 7 * 86400_000, 86400_000, 3600_000, 60_000, 1000, 1)
-
-
 def parse_duration(text: str) -> float:
     """model.ParseDuration (Prometheus duration syntax), in seconds."""
     if text == "":
         raise GoCallError("empty duration string")
     if text == "0":
         return 0.0
-    found = _DURATION.match(text)
-    if found is None:
+    terms = duration_terms(text)
+    if terms is None:
         raise GoCallError(f"not a valid duration string: {go_quote(text)}")
     total_ms = 0
-    for amount, unit_ms in zip(found.groups(), _DURATION_UNIT_MS):
-        if amount is not None:
-            total_ms += int(amount) * unit_ms
-            if total_ms > 2**63 - 1:
-                raise GoCallError("duration out of range")
+    for amount, unit_ms in terms:
+        total_ms += amount * unit_ms
+        if total_ms > 2**63 - 1:
+            raise GoCallError("duration out of range")
     return total_ms * 1_000_000 / 1e9
 
 

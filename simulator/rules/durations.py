@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 # prometheus/common model/time.go ParseDuration: units from largest to smallest, each at most once.
-_UNIT_MS = {
+UNIT_MS = {
     "y": 365 * 24 * 3600 * 1000,
     "w": 7 * 24 * 3600 * 1000,
     "d": 24 * 3600 * 1000,
@@ -23,6 +23,15 @@ _DURATION = re.compile(
 )
 
 
+def duration_terms(text: str) -> list[tuple[int, int]] | None:
+    """The (amount, unit in ms) of each unit a model.Duration spells, largest first; None when the text
+    is not in that syntax. "0" and "" are left to the caller (Prometheus accepts "0", rejects "")."""
+    match = _DURATION.match(text)
+    if match is None:
+        return None
+    return [(int(amount), unit) for amount, unit in zip(match.groups(), UNIT_MS.values()) if amount is not None]
+
+
 class DurationError(ValueError):
     """A string that is not a Prometheus duration."""
 
@@ -32,10 +41,10 @@ def parse_duration(text: str) -> int:
     text = str(text)
     if text == "0":
         return 0
-    match = _DURATION.match(text)
-    if not text or match is None or not any(match.groups()):
+    terms = duration_terms(text)
+    if not terms:
         raise DurationError(f'not a valid duration string: "{text}"')
-    return sum(int(n) * unit for n, unit in zip(match.groups(), _UNIT_MS.values()) if n)
+    return sum(amount * unit for amount, unit in terms)
 
 
 def format_model_duration(ms: int) -> str:
@@ -43,7 +52,7 @@ def format_model_duration(ms: int) -> str:
     if ms == 0:
         return "0s"
     parts = []
-    for unit, size in _UNIT_MS.items():
+    for unit, size in UNIT_MS.items():
         amount, ms = divmod(ms, size)
         if amount:
             parts.append(f"{amount}{unit}")
