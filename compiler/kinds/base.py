@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from compiler.durations import parse_duration
 from compiler.model import Alert, KindRules
 from compiler.naming import METRIC_NAME_PATTERN, label_name_problem
+from compiler.promql import instant_vector_problem
 from compiler.spec import valid_duration_text
 
 
@@ -94,6 +95,13 @@ def _label_name(name: str) -> str:
     return _label_names([name])[0]
 
 
+def _instant_vector_expr(expr: str) -> str:
+    problem = instant_vector_problem(expr)
+    if problem:
+        raise ValueError(problem)
+    return expr.strip()
+
+
 def _selector(text: str) -> str:
     if text.strip():
         try:
@@ -112,6 +120,7 @@ MetricName = Annotated[str, AfterValidator(_metric_name)]
 LabelNames = Annotated[list[str], AfterValidator(_label_names)]
 LabelName = Annotated[str, AfterValidator(_label_name)]
 Matchers = Annotated[str, AfterValidator(_selector)]
+InstantVectorExpr = Annotated[str, AfterValidator(_instant_vector_expr)]
 
 
 def quote_label_value(value: str) -> str:

@@ -7,25 +7,14 @@ Parameters:
 
 from __future__ import annotations
 
-from pydantic import field_validator
-
-from compiler.kinds.base import Kind, KindParams
+from compiler.kinds.base import InstantVectorExpr, Kind, KindParams
 from compiler.model import Alert, KindRules
-from compiler.promql import instant_vector_problem
 
 
 class Params(KindParams):
     """Parameters of `raw`."""
 
-    expr: str
-
-    @field_validator("expr")
-    @classmethod
-    def _parses(cls, expr: str) -> str:
-        problem = instant_vector_problem(expr)
-        if problem:
-            raise ValueError(problem)
-        return expr.strip()
+    expr: InstantVectorExpr
 
 
 def build(alert: Alert, params: Params) -> KindRules:

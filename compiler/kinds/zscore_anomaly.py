@@ -34,12 +34,11 @@ from __future__ import annotations
 from typing import Literal
 
 import promql_parser
-from pydantic import field_validator, model_validator
+from pydantic import model_validator
 
-from compiler.kinds.base import Kind, KindParams, MetricName, PositiveFloat, Window, number, window_ms
+from compiler.kinds.base import InstantVectorExpr, Kind, KindParams, MetricName, PositiveFloat, Window, number, window_ms
 from compiler.model import Alert, KindRules, RecordingRule
 from compiler.naming import window_suffix
-from compiler.promql import instant_vector_problem
 
 
 # Keeps the finite samples of an instant vector: NaN compares false with everything, ±Inf fails one side.
@@ -49,19 +48,11 @@ FINITE_SAMPLES_ONLY = "> -Inf < +Inf"
 class Params(KindParams):
     """Parameters of `zscore_anomaly` (see the module docstring for the defaults' reasons)."""
 
-    expr: str
+    expr: InstantVectorExpr
     record: MetricName | None = None
     window: Window = "48h"
     threshold: PositiveFloat = 5.0
     direction: Literal["both", "above", "below"] = "both"
-
-    @field_validator("expr")
-    @classmethod
-    def _parses(cls, expr: str) -> str:
-        problem = instant_vector_problem(expr)
-        if problem:
-            raise ValueError(problem)
-        return expr.strip()
 
     @model_validator(mode="after")
     def _recorded_unless_selector(self) -> "Params":
