@@ -6,21 +6,9 @@ once, largest first; a year is 365 days, no fractions, and "0" alone is allowed.
 
 from __future__ import annotations
 
-import re
-
-UNIT_MILLISECONDS = {
-    "y": 365 * 24 * 3600 * 1000,
-    "w": 7 * 24 * 3600 * 1000,
-    "d": 24 * 3600 * 1000,
-    "h": 3600 * 1000,
-    "m": 60 * 1000,
-    "s": 1000,
-    "ms": 1,
-}
-
-_DURATION_PATTERN = re.compile(
-    r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
-)
+# The unit table and the syntax reader are the simulator's (one model.Duration grammar for the project).
+from simulator.rules.durations import UNIT_MS as UNIT_MILLISECONDS
+from simulator.rules.durations import duration_terms
 
 
 class InvalidDuration(ValueError):
@@ -31,11 +19,10 @@ def parse_duration(text: str) -> int:
     """Return the duration in milliseconds; raise InvalidDuration with a readable reason."""
     if text == "0":
         return 0
-    match = _DURATION_PATTERN.match(text)
-    if not text or match is None:
+    terms = duration_terms(text)
+    if not terms:
         raise InvalidDuration(f"invalid duration {text!r}: expected a Prometheus duration like 30s, 5m, 1h30m, 1d")
-    amounts = [int(group) if group else 0 for group in match.groups()]
-    return sum(amount * UNIT_MILLISECONDS[unit] for amount, unit in zip(amounts, UNIT_MILLISECONDS))
+    return sum(amount * unit for amount, unit in terms)
 
 
 def format_duration(milliseconds: int) -> str:
