@@ -6,9 +6,8 @@ once, largest first; a year is 365 days, no fractions, and "0" alone is allowed.
 
 from __future__ import annotations
 
-# The unit table and the syntax reader are the simulator's (one model.Duration grammar for the project).
-from simulator.rules.durations import UNIT_MS as UNIT_MILLISECONDS
-from simulator.rules.durations import duration_terms
+# The grammar reader and the printer are the simulator's: one model.Duration for the whole project.
+from simulator.rules.durations import duration_terms, format_model_duration
 
 
 class InvalidDuration(ValueError):
@@ -27,12 +26,4 @@ def parse_duration(text: str) -> int:
 
 def format_duration(milliseconds: int) -> str:
     """Print a duration the way Prometheus's Duration.String does (`90m` -> `1h30m`, 0 -> `0s`)."""
-    if milliseconds == 0:
-        return "0s"
-    parts = []
-    remaining = milliseconds
-    for unit, size in UNIT_MILLISECONDS.items():
-        amount, remaining = divmod(remaining, size)
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return "".join(parts)
+    return format_model_duration(milliseconds)
