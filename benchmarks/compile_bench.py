@@ -79,14 +79,25 @@ def _params(kind: str, index: int) -> dict:
     """Parameters of generated alert `index`; metric names differ per alert so recording rules never clash."""
     metric = f"bench_{index}"
     return {
-        "null_rate": {"nulls_metric": f"{metric}_nulls_total", "lookups_metric": f"{metric}_lookups_total",
-                      "selector": 'service="bench"', "min_lookup_rate": 1},
-        "latency_quantile": {"metric": f"{metric}_seconds", "threshold": 0.25, "by": ["service"], "min_request_rate": 1},
+        "null_rate": {
+            "nulls_metric": f"{metric}_nulls_total",
+            "lookups_metric": f"{metric}_lookups_total",
+            "selector": 'service="bench"',
+            "min_lookup_rate": 1,
+        },
+        "latency_quantile": {
+            "metric": f"{metric}_seconds",
+            "threshold": 0.25,
+            "by": ["service"],
+            "min_request_rate": 1,
+        },
         "cache_hit_ratio": {"metric": f"{metric}_cache_requests_total", "threshold": 0.8},
         "ctr_drop": {"clicks_metric": f"{metric}_clicks_total", "impressions_metric": f"{metric}_impressions_total"},
         "srm": {"metric": f"{metric}_assignments_total", "expected_splits": {"exp": {"a": 1, "b": 1}}},
-        "zscore_anomaly": {"expr": f"sum(rate({metric}_sum[5m])) / sum(rate({metric}_count[5m]))",
-                           "record": f"global:{metric}:mean_rate5m"},
+        "zscore_anomaly": {
+            "expr": f"sum(rate({metric}_sum[5m])) / sum(rate({metric}_count[5m]))",
+            "record": f"global:{metric}:mean_rate5m",
+        },
         "raw": {"expr": f'sum(rate({metric}_requests_total{{service="bench"}}[5m])) < 1'},
     }[kind]
 
@@ -103,12 +114,19 @@ def generate_project(root: Path, definitions: int = DEFINITIONS, files: int = FI
             index = file_index * per_file + offset
             kind = kinds[index % len(kinds)]
             name = f"BenchAlert{index:04d}"
-            alerts.append({
-                "name": name, "kind": kind, "team": "bench", "severity": "ticket",
-                "summary": f"{name} on {{{{ $labels.service }}}} at {{{{ $value | humanize }}}}",
-                "description": "Generated for the compile benchmark.", "for": "5m",
-                "labels": {"tier": "bench"}, "params": _params(kind, index),
-            })
+            alerts.append(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "team": "bench",
+                    "severity": "ticket",
+                    "summary": f"{name} on {{{{ $labels.service }}}} at {{{{ $value | humanize }}}}",
+                    "description": "Generated for the compile benchmark.",
+                    "for": "5m",
+                    "labels": {"tier": "bench"},
+                    "params": _params(kind, index),
+                }
+            )
             (root / "runbooks" / f"{name}.md").write_text(RUNBOOK)
         text = yaml.safe_dump({"apiVersion": "alertkit/v1", "alerts": alerts}, sort_keys=False)
         (root / "alerts" / f"bench_{file_index:02d}.yaml").write_text(text)

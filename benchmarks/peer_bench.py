@@ -34,8 +34,13 @@ def test_files(folder: Path, pattern: str) -> list[str]:
     if folder.name == "openshift__cluster-monitoring-operator":
         files = [f for f in files if f != "rules.yaml"]
     if folder.name == "prometheus__prometheus":
-        rule_files = {"rules.yml", "at-modifier.yml", "negative-offset.yml",
-                      "bad-rules-syntax.yml", "bad-rules-error.yml"}
+        rule_files = {
+            "rules.yml",
+            "at-modifier.yml",
+            "negative-offset.yml",
+            "bad-rules-syntax.yml",
+            "bad-rules-error.yml",
+        }
         files = [f for f in files if f not in rule_files]
     return files
 

@@ -34,7 +34,7 @@ def machine_notes() -> dict:
         ["promtool", "--version"], capture_output=True, text=True, check=False
     ).stdout.splitlines()
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "python": platform.python_version(),

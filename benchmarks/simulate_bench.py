@@ -35,10 +35,20 @@ def _compiled_rules(out: Path) -> Path:
 
     from compiler.cli import main
 
-    result = CliRunner().invoke(main, [
-        "compile", "--alerts", str(ROOT / "alerts"), "--runbooks", str(ROOT / "runbooks"),
-        "--config", str(ROOT / "alertkit.yaml"), "--out", str(out),
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "compile",
+            "--alerts",
+            str(ROOT / "alerts"),
+            "--runbooks",
+            str(ROOT / "runbooks"),
+            "--config",
+            str(ROOT / "alertkit.yaml"),
+            "--out",
+            str(out),
+        ],
+    )
     if result.exit_code != 0:
         raise RuntimeError(f"compile failed: {result.output}")
     return out / "prometheus"
@@ -87,31 +97,42 @@ def _promtool_run(scenario, groups, run: dict, rules_dir: Path, workdir: Path) -
     last_step = grid.steps - 1
     alertname = "FeatureNullRateHigh"
     expected = [
-        {"exp_labels": {k: v for k, v in sorted(a.labels.items()) if k != "alertname"},
-         "exp_annotations": dict(sorted(a.annotations.items()))}
+        {
+            "exp_labels": {k: v for k, v in sorted(a.labels.items()) if k != "alertname"},
+            "exp_annotations": dict(sorted(a.annotations.items())),
+        }
         for a in evaluation.firing_alerts(last_step, alertname)
     ]
     document = {
         "rule_files": [str(p) for p in sorted(rules_dir.glob("*.yml"))],
         "evaluation_interval": format_duration(scenario.evaluation_interval_ms),
         "group_eval_order": [g.name for g in groups],
-        "tests": [{
-            "interval": format_duration(scenario.scrape_interval_ms),
-            "input_series": [
-                {"series": series_selector(s), "values": format_values(s, scenario.scrape_interval_ms,
-                                                                        scenario.duration_ms)}
-                for s in run["series"]
-            ],
-            "alert_rule_test": [{
-                "eval_time": format_duration(grid.end_ms), "alertname": alertname, "exp_alerts": expected,
-            }],
-        }],
+        "tests": [
+            {
+                "interval": format_duration(scenario.scrape_interval_ms),
+                "input_series": [
+                    {
+                        "series": series_selector(s),
+                        "values": format_values(s, scenario.scrape_interval_ms, scenario.duration_ms),
+                    }
+                    for s in run["series"]
+                ],
+                "alert_rule_test": [
+                    {
+                        "eval_time": format_duration(grid.end_ms),
+                        "alertname": alertname,
+                        "exp_alerts": expected,
+                    }
+                ],
+            }
+        ],
     }
     test_file = workdir / "oncall_full_span_test.yml"
     test_file.write_text(yaml.safe_dump(document, sort_keys=False, width=1_000_000))
     start = time.perf_counter()
-    proc = subprocess.run(["promtool", "test", "rules", test_file.name], cwd=workdir,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["promtool", "test", "rules", test_file.name], cwd=workdir, capture_output=True, text=True, check=False
+    )
     elapsed = time.perf_counter() - start
     return {
         "promtool_s": round(elapsed, 2),
@@ -136,8 +157,11 @@ def large_run() -> dict:
     features["item_embedding"] = 0.002  # the incident's feature
     baseline = scenario.baseline.model_copy(update={"features": features})
     scenario = dataclasses.replace(
-        scenario, duration_ms=90 * DAY_MS, baseline=baseline,
-        scrape_interval_ms=LARGE_SCRAPE_MS, evaluation_interval_ms=LARGE_EVALUATION_MS,
+        scenario,
+        duration_ms=90 * DAY_MS,
+        baseline=baseline,
+        scrape_interval_ms=LARGE_SCRAPE_MS,
+        evaluation_interval_ms=LARGE_EVALUATION_MS,
     )
     run = _timed_simulation(scenario, groups)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -191,15 +215,23 @@ def run() -> dict:
         growth = {}
         for days in (14, 30, 90):
             timed = _timed_simulation(_with_duration(scenario, days), groups)
-            growth[f"{days}d"] = {"samples": timed["samples"], "total_s": round(timed["total_s"], 2),
-                                  "cpu_s": round(timed["cpu_s"], 2),
-                                  "seconds_per_day": round(timed["total_s"] / days, 3),
-                                  "cpu_seconds_per_day": round(timed["cpu_s"] / days, 3)}
+            growth[f"{days}d"] = {
+                "samples": timed["samples"],
+                "total_s": round(timed["total_s"], 2),
+                "cpu_s": round(timed["cpu_s"], 2),
+                "seconds_per_day": round(timed["total_s"] / days, 3),
+                "cpu_seconds_per_day": round(timed["cpu_s"] / days, 3),
+            }
             del timed
         results["span_growth"] = growth
 
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.simulate_bench", "--large"], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.simulate_bench", "--large"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     results["large_90d_1000_series"] = (
         json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr.strip()[-500:]}
     )
@@ -210,26 +242,37 @@ def markdown(result: dict) -> list[str]:
     """The BENCHMARKS.md section."""
     a, b, g, d = (result.get(k, {}) for k in ("oncall_14d", "promtool_14d", "span_growth", "large_90d_1000_series"))
     lines = [
-        "## simulate", "",
+        "## simulate",
+        "",
         "The 14-day on-call scenario (15 s scrape, 1 m evaluation) with every reference rule, through the "
         "simulator and through `promtool test rules` (one alert test at the last evaluation, so promtool "
-        "evaluates the whole span), in the same run.", "",
-        "| measure | value |", "|---|---|",
+        "evaluates the whole span), in the same run.",
+        "",
+        "| measure | value |",
+        "|---|---|",
         f"| rules / series / samples | {a.get('rules')} / {a.get('series')} / {a.get('samples')} |",
         f"| simulator: generate | {a.get('generate_s')} s |",
         f"| simulator: load + evaluate | {a.get('evaluate_s')} s |",
         f"| promtool test rules | {b.get('promtool_s')} s (exit {b.get('promtool_exit')}, input {b.get('input_file_mb')} MB) |",
         f"| speed-up (evaluation only / total) | {b.get('speedup_vs_simulator_evaluate')}x / "
         f"{b.get('speedup_vs_simulator_total')}x |",
-        "", "Span growth (same scenario, same rules):", "",
-        "| span | samples | total | per day | CPU per day |", "|---|---|---|---|---|",
+        "",
+        "Span growth (same scenario, same rules):",
+        "",
+        "| span | samples | total | per day | CPU per day |",
+        "|---|---|---|---|---|",
     ]
     lines += [
         f"| {span} | {v['samples']} | {v['total_s']} s | {v['seconds_per_day']} s | {v.get('cpu_seconds_per_day')} s |"
         for span, v in g.items()
     ]
-    lines += ["", "90 days x 1,000 series (1 m scrape, 5 m evaluation; separate process for peak memory):", "",
-              "| measure | value |", "|---|---|"]
+    lines += [
+        "",
+        "90 days x 1,000 series (1 m scrape, 5 m evaluation; separate process for peak memory):",
+        "",
+        "| measure | value |",
+        "|---|---|",
+    ]
     lines += [f"| {k} | {v} |" for k, v in d.items()]
     return lines
 

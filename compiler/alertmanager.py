@@ -61,11 +61,13 @@ def alertmanager_config(teams: Iterable[str], settings: AlertmanagerConfigV1) ->
             "repeat_interval": _duration(settings.repeat_interval),
             "routes": routes,
         },
-        "inhibit_rules": [{
-            "source_matchers": [matcher("severity", "page")],
-            "target_matchers": [matcher("severity", "ticket")],
-            "equal": list(settings.inhibit_equal),
-        }],
+        "inhibit_rules": [
+            {
+                "source_matchers": [matcher("severity", "page")],
+                "target_matchers": [matcher("severity", "ticket")],
+                "equal": list(settings.inhibit_equal),
+            }
+        ],
         "receivers": receivers,
     }
 

@@ -16,14 +16,37 @@ DEFAULT_CONFIG = "alertkit.yaml"
 
 
 @click.command("compile")
-@click.option("--alerts", "alerts_dir", default="alerts", show_default=True, type=click.Path(path_type=Path),
-              help="Directory of alert definitions (*.yaml).")
-@click.option("--runbooks", "runbooks_dir", default="runbooks", show_default=True, type=click.Path(path_type=Path),
-              help="Directory of runbook templates (<AlertName>.md).")
-@click.option("--out", "out_dir", default="build", show_default=True, type=click.Path(path_type=Path),
-              help="Output directory: rule files in prometheus/, rendered runbooks in runbooks/.")
-@click.option("--config", "config_file", default=None, type=click.Path(path_type=Path),
-              help=f"Configuration file [default: {DEFAULT_CONFIG} if present].")
+@click.option(
+    "--alerts",
+    "alerts_dir",
+    default="alerts",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Directory of alert definitions (*.yaml).",
+)
+@click.option(
+    "--runbooks",
+    "runbooks_dir",
+    default="runbooks",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Directory of runbook templates (<AlertName>.md).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="build",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Output directory: rule files in prometheus/, rendered runbooks in runbooks/.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    default=None,
+    type=click.Path(path_type=Path),
+    help=f"Configuration file [default: {DEFAULT_CONFIG} if present].",
+)
 def compile_command(alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_file: Path | None) -> None:
     """Compile alert definitions into Prometheus rule files with runbook links, and an Alertmanager config."""
     config, problems = load_config(config_file or Path(DEFAULT_CONFIG), required=config_file is not None)
@@ -40,6 +63,6 @@ def compile_command(alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_
         write_build(out_dir, result.files)
     except OSError as error:
         click.echo(f"{out_dir}: cannot write the build: {error}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     rule_files = sum(1 for path in result.files if path.startswith(f"{PROMETHEUS_OUTPUT_DIR}/"))
     click.echo(f"compiled {rule_files} rule file(s) and the Alertmanager configuration into {out_dir}/")

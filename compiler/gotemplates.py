@@ -1,12 +1,12 @@
 """Checks that label and annotation values are Go templates Prometheus can parse (template/template.go).
 
-Uses the project's Go text/template parser (simulator.gotemplate), which follows Go 1.19's parser and knows
+Uses the project's Go text/template parser (common.gotemplate), which follows Go 1.19's parser and knows
 Prometheus's template functions, so an unknown function is caught here as promtool would catch it.
 """
 
 from __future__ import annotations
 
-from simulator.gotemplate import GoTemplateError, parse_template
+from common.gotemplate import GoTemplateError, parse_template
 
 ACTION_START = "{{"  # Go text/template's default left delimiter; Prometheus does not change it
 

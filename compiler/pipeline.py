@@ -170,7 +170,9 @@ def _render_rule_files(compiled: list[CompiledAlert], alerts_dir: Path, result: 
     files: dict[str, dict[str, RuleGroupOutput]] = {}
     for alert in compiled:
         groups = files.setdefault(alert.alert.source_stem, {})
-        group = groups.setdefault(alert.alert.kind, RuleGroupOutput(group_name(alert.alert.source_stem, alert.alert.kind)))
+        group = groups.setdefault(
+            alert.alert.kind, RuleGroupOutput(group_name(alert.alert.source_stem, alert.alert.kind))
+        )
         for rule in alert.rules.recording_rules:
             previous = emitted.setdefault(rule.record, (rule.expr, alert.alert.name))
             if previous[1] == alert.alert.name and previous[0] == rule.expr:

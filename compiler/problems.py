@@ -62,4 +62,3 @@ def render_problem(problem: Problem) -> str:
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
     """Problems in a stable order, errors and warnings interleaved by position; exact repeats dropped."""
     return sorted(set(problems), key=Problem.sort_key)
-

@@ -146,7 +146,7 @@ def block_yaml_lines(value: dict | list, indent: str = "") -> list[str]:
     for item in value:
         if _is_block(item):
             nested = block_yaml_lines(item, indent + "  ")
-            lines += [f"{indent}- {nested[0][len(indent) + 2:]}", *nested[1:]]
+            lines += [f"{indent}- {nested[0][len(indent) + 2 :]}", *nested[1:]]
         else:
             lines.append(f"{indent}- {_scalar(item)}")
     return lines

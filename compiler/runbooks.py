@@ -233,7 +233,9 @@ def check_sections(rendered: str, source: RunbookSource, compiled: CompiledAlert
     diagnosis = sections.get("Diagnosis")
     if diagnosis is not None and compiled.rules.alert_expr not in diagnosis:
         problems.append(
-            Problem(where, "section 'Diagnosis' must quote the alert's expression: write [= expr =] there", name, "runbook")
+            Problem(
+                where, "section 'Diagnosis' must quote the alert's expression: write [= expr =] there", name, "runbook"
+            )
         )
     mitigation = sections.get("Mitigation")
     if mitigation is not None and not _ROLLBACK.search(mitigation):

@@ -164,4 +164,3 @@ class ConfigV1(StrictModel):
 
     runbook_base_url: str = "build/runbooks/"
     alertmanager: AlertmanagerConfigV1 = Field(default_factory=AlertmanagerConfigV1)
-

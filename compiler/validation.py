@@ -7,7 +7,6 @@ offending key or value and name the alert and the field.
 from __future__ import annotations
 
 import typing
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -96,7 +96,11 @@ def _mark_position(file: str, node: yaml.Node) -> SourcePosition:
 
 def _record_positions(node: yaml.Node, path: YamlPath, positions: PositionMap) -> None:
     positions.values[path] = _mark_position(positions.file, node)
-    if isinstance(node, yaml.ScalarNode) and node.start_mark.line == node.end_mark.line and node.style in (None, "'", '"'):
+    if (
+        isinstance(node, yaml.ScalarNode)
+        and node.start_mark.line == node.end_mark.line
+        and node.style in (None, "'", '"')
+    ):
         positions.single_line_styles[path] = node.style or ""
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()

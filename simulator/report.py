@@ -59,11 +59,13 @@ def _scenario_json(result: ScenarioResult) -> dict:
                         "time_to_detect_s": _seconds(d.time_to_detect_ms),
                         "passed": d.passed,
                     }
-                    for d in result.detections if d.incident == incident.name
+                    for d in result.detections
+                    if d.incident == incident.name
                 ],
                 "silent": [
                     {"alertname": s.alertname, "fired_at_s": _seconds(s.fired_at_ms), "passed": s.passed}
-                    for s in result.silences if s.incident == incident.name
+                    for s in result.silences
+                    if s.incident == incident.name
                 ],
             }
             for incident in scenario.incidents
@@ -89,8 +91,11 @@ def _scenario_json(result: ScenarioResult) -> dict:
             "max_allowed": result.max_false_positives,
             "passed": result.false_positives_passed,
             "activations": [
-                {"alertname": fp.alertname, "labels": dict(sorted(fp.labels.items())),
-                 "firing_at_s": _seconds(fp.firing_at_ms)}
+                {
+                    "alertname": fp.alertname,
+                    "labels": dict(sorted(fp.labels.items())),
+                    "firing_at_s": _seconds(fp.firing_at_ms),
+                }
                 for fp in result.false_positives
             ],
         },
@@ -124,15 +129,28 @@ def _scenario_text(result: ScenarioResult) -> str:
     for incident in s.incidents:
         starts = _at(incident.start_ms)
         checks += [
-            (incident.name, starts, f"expect {d.alertname}", format_duration(d.budget_ms),
-             _at(d.time_to_detect_ms) if d.detected_at_ms is not None else "never", "ok" if d.passed else "FAIL")
-            for d in result.detections if d.incident == incident.name
+            (
+                incident.name,
+                starts,
+                f"expect {d.alertname}",
+                format_duration(d.budget_ms),
+                _at(d.time_to_detect_ms) if d.detected_at_ms is not None else "never",
+                "ok" if d.passed else "FAIL",
+            )
+            for d in result.detections
+            if d.incident == incident.name
         ]
         checks += [
-            (incident.name, starts, f"silent {c.alertname}", "-",
-             "fired at " + _at(c.fired_at_ms) if c.fired_at_ms is not None else "silent",
-             "ok" if c.passed else "FAIL")
-            for c in result.silences if c.incident == incident.name
+            (
+                incident.name,
+                starts,
+                f"silent {c.alertname}",
+                "-",
+                "fired at " + _at(c.fired_at_ms) if c.fired_at_ms is not None else "silent",
+                "ok" if c.passed else "FAIL",
+            )
+            for c in result.silences
+            if c.incident == incident.name
         ]
     if checks:
         lines.append("")
@@ -151,8 +169,7 @@ def _scenario_text(result: ScenarioResult) -> str:
     lines.append("")
     lines.append(
         f"  false positives: {len(result.false_positives)} "
-        f"({result.false_positives_per_week:.2f}/week){limit}"
-        + ("" if result.false_positives_passed else " FAIL")
+        f"({result.false_positives_per_week:.2f}/week){limit}" + ("" if result.false_positives_passed else " FAIL")
     )
     for fp in result.false_positives:
         lines.append(f"    {fp.alertname} {_format_labels(fp.labels)} fired at {_at(fp.firing_at_ms)}")
@@ -170,6 +187,8 @@ def _format_labels(labels: dict[str, str]) -> str:
 
 def _table(header: tuple, rows: list[tuple]) -> list[str]:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+
     def line(cells):
         return "  " + "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+
     return [line(header)] + [line(row) for row in rows]

@@ -12,9 +12,9 @@ Judging, per incident (window = [start, end + settle]):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from simulator.promql.model import Grid
 from simulator.rules.model import AlertingRule, AlertInterval, AlertTimeline, RuleGroup
@@ -126,20 +126,33 @@ def check_alert_names(scenario: Scenario, groups: list[RuleGroup]) -> None:
     for incident in scenario.incidents:
         for expectation in incident.expect:
             if expectation.alertname not in known:
-                problems.append(Problem(scenario.source, expectation.line,
-                                        f"incident {incident.name!r} expects alert {expectation.alertname!r}, "
-                                        "which no rule file defines"))
+                problems.append(
+                    Problem(
+                        scenario.source,
+                        expectation.line,
+                        f"incident {incident.name!r} expects alert {expectation.alertname!r}, "
+                        "which no rule file defines",
+                    )
+                )
         for alertname, line in incident.silent:
             if alertname not in known:
-                problems.append(Problem(scenario.source, line,
-                                        f"incident {incident.name!r} silences alert {alertname!r}, "
-                                        "which no rule file defines"))
+                problems.append(
+                    Problem(
+                        scenario.source,
+                        line,
+                        f"incident {incident.name!r} silences alert {alertname!r}, which no rule file defines",
+                    )
+                )
     if problems:
         raise ScenarioError(problems)
 
 
-def simulate(scenario: Scenario, groups: list[RuleGroup], on_stage: StageCallback | None = None,
-             max_false_positives: int | None = None) -> ScenarioResult:
+def simulate(
+    scenario: Scenario,
+    groups: list[RuleGroup],
+    on_stage: StageCallback | None = None,
+    max_false_positives: int | None = None,
+) -> ScenarioResult:
     """Generate the scenario's series, evaluate the rule groups over them, and judge the alerts."""
     from simulator.rules.group import evaluate_rule_groups  # the evaluator lands separately (engineer C1)
 
@@ -167,14 +180,22 @@ def judge(scenario: Scenario, timelines: list[AlertTimeline]) -> ScenarioResult:
     for timeline in timelines:
         by_name.setdefault(timeline.alertname, []).extend(timeline.intervals)
     detections = [
-        Detection(incident.name, e.alertname, e.budget_ms, incident.start_ms,
-                  _first_firing_in_window(by_name.get(e.alertname, []), incident, scenario.duration_ms))
+        Detection(
+            incident.name,
+            e.alertname,
+            e.budget_ms,
+            incident.start_ms,
+            _first_firing_in_window(by_name.get(e.alertname, []), incident, scenario.duration_ms),
+        )
         for incident in scenario.incidents
         for e in incident.expect
     ]
     silences = [
-        SilenceCheck(incident.name, alertname,
-                     _first_firing_in_window(by_name.get(alertname, []), incident, scenario.duration_ms))
+        SilenceCheck(
+            incident.name,
+            alertname,
+            _first_firing_in_window(by_name.get(alertname, []), incident, scenario.duration_ms),
+        )
         for incident in scenario.incidents
         for alertname, _line in incident.silent
     ]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Callable
+from typing import Annotated
 
 import promql_parser
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict

@@ -60,9 +60,13 @@ class Params(KindParams):
 def build(alert: Alert, params: Params) -> KindRules:
     """Record the hit ratio and the request rate; alert when the ratio is low under real traffic."""
     window = window_suffix(window_ms(params.window))
-    hits_selector = selector(params.metric, params.selector, f"{params.result_label}={quote_label_value(params.hit_value)}")
+    hits_selector = selector(
+        params.metric, params.selector, f"{params.result_label}={quote_label_value(params.hit_value)}"
+    )
     all_selector = selector(
-        params.metric, params.selector, f"{params.result_label}=~{regex_alternatives([params.hit_value, params.miss_value])}"
+        params.metric,
+        params.selector,
+        f"{params.result_label}=~{regex_alternatives([params.hit_value, params.miss_value])}",
     )
     requests_expr = summed_rate(params.by, all_selector, window)
     ratio_name = recording_rule_name(params.by, metric_base(params.metric), f"hit_ratio_rate{window}")

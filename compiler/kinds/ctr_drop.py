@@ -72,7 +72,9 @@ def build(alert: Alert, params: Params) -> KindRules:
     if params.min_impressions > 0:
         impressions_now = summed_over_window("increase", params.by, impressions, window)
         impressions_then = summed_over_window("increase", params.by, impressions, window, offset)
-        alert_expr = with_traffic_guard(alert_expr, params.by, params.min_impressions, impressions_now, impressions_then)
+        alert_expr = with_traffic_guard(
+            alert_expr, params.by, params.min_impressions, impressions_now, impressions_then
+        )
     return KindRules(
         recording_rules=[RecordingRule(now_name, now_expr), RecordingRule(then_name, then_expr)],
         alert_expr=alert_expr,

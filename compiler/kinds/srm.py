@@ -74,7 +74,7 @@ class Params(KindParams):
     selector: Matchers = ""
 
     @model_validator(mode="after")
-    def _splits_fit(self) -> "Params":
+    def _splits_fit(self) -> Params:
         if self.experiment_label == self.variant_label:
             raise ValueError("experiment_label and variant_label must differ")
         for experiment, weights in self.expected_splits.items():
@@ -144,9 +144,7 @@ def build(alert: Alert, params: Params) -> KindRules:
         ),
         RecordingRule(critical_name, critical_expr),
     ]
-    alert_expr = (
-        f"({chi2_name} > {critical_name}) and on ({experiment}) ({total} >= {number(params.min_assignments)})"
-    )
+    alert_expr = f"({chi2_name} > {critical_name}) and on ({experiment}) ({total} >= {number(params.min_assignments)})"
     return KindRules(
         recording_rules=rules,
         alert_expr=alert_expr,

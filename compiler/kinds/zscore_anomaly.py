@@ -36,10 +36,18 @@ from typing import Literal
 import promql_parser
 from pydantic import model_validator
 
-from compiler.kinds.base import InstantVectorExpr, Kind, KindParams, MetricName, PositiveFloat, Window, number, window_ms
+from compiler.kinds.base import (
+    InstantVectorExpr,
+    Kind,
+    KindParams,
+    MetricName,
+    PositiveFloat,
+    Window,
+    number,
+    window_ms,
+)
 from compiler.model import Alert, KindRules, RecordingRule
 from compiler.naming import window_suffix
-
 
 # Keeps the finite samples of an instant vector: NaN compares false with everything, ±Inf fails one side.
 FINITE_SAMPLES_ONLY = "> -Inf < +Inf"
@@ -55,7 +63,7 @@ class Params(KindParams):
     direction: Literal["both", "above", "below"] = "both"
 
     @model_validator(mode="after")
-    def _recorded_unless_selector(self) -> "Params":
+    def _recorded_unless_selector(self) -> Params:
         if self.record is None and not _is_plain_selector(self.expr):
             raise ValueError("expr is not a plain series selector: name its recording rule with `record`")
         return self

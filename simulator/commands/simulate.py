@@ -22,7 +22,10 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
 
 _rules_option = click.option(
-    "--rules", "rules_dir", default="build/prometheus", show_default=True,
+    "--rules",
+    "rules_dir",
+    default="build/prometheus",
+    show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory of compiled rule files (*.yml), as Prometheus loads them.",
 )
@@ -48,7 +51,7 @@ class _NoProgress:
 
     label = ""
 
-    def __enter__(self) -> "_NoProgress":
+    def __enter__(self) -> _NoProgress:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -71,8 +74,11 @@ def _fail(message: str) -> None:
 
 
 def _internal_error(source: str, error: Exception) -> None:
-    click.echo(f"{source}: internal error in the simulator ({type(error).__name__}: {error}); "
-               "please report it with this scenario file", err=True)
+    click.echo(
+        f"{source}: internal error in the simulator ({type(error).__name__}: {error}); "
+        "please report it with this scenario file",
+        err=True,
+    )
     sys.exit(EXIT_INTERNAL_ERROR)
 
 
@@ -89,8 +95,13 @@ def _load_scenarios(paths: tuple[Path, ...]):
 
 
 @click.command("simulate")
-@click.argument("scenario_paths", metavar="SCENARIO...", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "scenario_paths",
+    metavar="SCENARIO...",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
 @_rules_option
 @click.option("--json", "as_json", is_flag=True, help="Write the versioned JSON report (schema in docs/scenarios.md).")
 def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json: bool) -> None:
@@ -103,9 +114,11 @@ def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json:
     results = []
     with _progress(len(scenarios) * 3) as bar:
         for scenario in scenarios:
+
             def on_stage(stage: str, name: str = scenario.name) -> None:
                 bar.label = f"{name}: {stage}"
                 bar.update(1)
+
             try:
                 results.append(simulate(scenario, groups, on_stage=on_stage))
             except (ScenarioError, PromQLError, RuleEvaluationError) as error:
@@ -118,16 +131,24 @@ def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json:
 
 
 @click.command("export-promtool")
-@click.argument("scenario_path", metavar="SCENARIO",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_rules_option
-@click.option("--from", "from_", default="0s", show_default=True,
-              help="Start of the exported window, as a duration from the scenario start.")
+@click.option(
+    "--from",
+    "from_",
+    default="0s",
+    show_default=True,
+    help="Start of the exported window, as a duration from the scenario start.",
+)
 @click.option("--span", default=None, help="Length of the exported window (default: to the scenario end).")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The promtool test file to write; a copy of the rules it needs is written beside it.")
-def export_promtool_command(scenario_path: Path, rules_dir: Path, from_: str, span: str | None,
-                            out_path: Path) -> None:
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The promtool test file to write; a copy of the rules it needs is written beside it.",
+)
+def export_promtool_command(scenario_path: Path, rules_dir: Path, from_: str, span: str | None, out_path: Path) -> None:
     """Write a promtool test file that checks the simulated alert timeline of SCENARIO."""
     from simulator.scenarios.durations import parse_duration
     from simulator.scenarios.promtool_export import export_promtool_test

@@ -39,6 +39,8 @@ def _timeline_text(report: dict) -> str:
         for alert in test["alerts"]:
             labels = ", ".join(f'{k}="{v}"' for k, v in alert["labels"].items())
             for interval in alert["intervals"]:
-                lines.append(f"  {alert['alertname']}{{{labels}}} pending_at={interval['pending_at']}s "
-                             f"firing_at={interval['firing_at']}s resolved_at={interval['resolved_at']}s")
+                lines.append(
+                    f"  {alert['alertname']}{{{labels}}} pending_at={interval['pending_at']}s "
+                    f"firing_at={interval['firing_at']}s resolved_at={interval['resolved_at']}s"
+                )
     return "\n".join(lines)

@@ -31,10 +31,22 @@ from .model import (
     labels_without,
 )
 
-AGGREGATION_OPS = frozenset({
-    "sum", "avg", "min", "max", "count", "group", "stddev", "stdvar",
-    "quantile", "topk", "bottomk", "count_values",
-})
+AGGREGATION_OPS = frozenset(
+    {
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "count",
+        "group",
+        "stddev",
+        "stdvar",
+        "quantile",
+        "topk",
+        "bottomk",
+        "count_values",
+    }
+)
 
 # engine.go convertibleToInt64 compares with float64(math.MaxInt64), which rounds up to 2**63.
 _MAX_INT64_AS_FLOAT = float(2**63)
@@ -251,7 +263,9 @@ def _quantile(vec: VectorOverGrid, groups: list[Group], phi: np.ndarray) -> Vect
         out_present.append(present.any(axis=0))
     if not groups:
         return VectorOverGrid.empty(steps)
-    return _present_rows(VectorOverGrid([group.labels for group in groups], np.vstack(out_values), np.vstack(out_present)))
+    return _present_rows(
+        VectorOverGrid([group.labels for group in groups], np.vstack(out_values), np.vstack(out_present))
+    )
 
 
 def _quantile_of_columns(values: np.ndarray, present: np.ndarray, phi: np.ndarray) -> np.ndarray:
@@ -332,7 +346,9 @@ def _group_chunks(groups: list[Group], steps: int, k_max: int, cell_budget: int 
         yield chunk
 
 
-def _select_in_chunk(vec: VectorOverGrid, groups: list[Group], k: np.ndarray, largest: bool, selected: np.ndarray) -> None:
+def _select_in_chunk(
+    vec: VectorOverGrid, groups: list[Group], k: np.ndarray, largest: bool, selected: np.ndarray
+) -> None:
     steps = vec.values.shape[1]
     longest = max(len(group.rows) for group in groups)
     heap = _GroupHeap(min(longest, int(k.max(initial=1))), np.tile(k, len(groups)), len(groups) * steps, largest)

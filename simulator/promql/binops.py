@@ -91,14 +91,22 @@ def go_pow(x, y) -> np.ndarray:
     with np.errstate(all="ignore"):
         fraction, integral = np.modf(np.abs(y))
         special = (
-            (y == 0) | (x == 1) | np.isnan(x) | np.isnan(y) | (x == 0) | np.isinf(x) | np.isinf(y)
-            | (np.abs(y) == 0.5) | ((fraction != 0) & (x < 0)) | (integral >= 2.0**63)
+            (y == 0)
+            | (x == 1)
+            | np.isnan(x)
+            | np.isnan(y)
+            | (x == 0)
+            | np.isinf(x)
+            | np.isinf(y)
+            | (np.abs(y) == 0.5)
+            | ((fraction != 0) & (x < 0))
+            | (integral >= 2.0**63)
         )
         out = np.empty(x.shape)
         general = np.flatnonzero(~special)
         # Blocks small enough for the CPU cache: the squaring loop makes many passes.
         for start in range(0, len(general), _POW_BLOCK):
-            block = general[start:start + _POW_BLOCK]
+            block = general[start : start + _POW_BLOCK]
             out[block] = _pow_by_squaring(x[block], y[block], integral[block], fraction[block])
         if special.any():
             out[special] = _pow_special_cases(x[special], y[special])
@@ -193,12 +201,20 @@ def _multiply_in_squarings(a1, x1, xe, ae, bits: int):
 
 
 # math/atan.go: the Cephes rational approximation Go uses (pure Go on amd64).
-_ATAN_P = (-8.750608600031904122785e-01, -1.615753718733365076637e+01,
-           -7.500855792314704667340e+01, -1.228866684490136173410e+02,
-           -6.485021904942025371773e+01)
-_ATAN_Q = (+2.485846490142306297962e+01, +1.650270098316988542046e+02,
-           +4.328810604912902668951e+02, +4.853903996359136964868e+02,
-           +1.945506571482613964425e+02)
+_ATAN_P = (
+    -8.750608600031904122785e-01,
+    -1.615753718733365076637e01,
+    -7.500855792314704667340e01,
+    -1.228866684490136173410e02,
+    -6.485021904942025371773e01,
+)
+_ATAN_Q = (
+    +2.485846490142306297962e01,
+    +1.650270098316988542046e02,
+    +4.328810604912902668951e02,
+    +4.853903996359136964868e02,
+    +1.945506571482613964425e02,
+)
 _ATAN_MOREBITS = 6.123233995736765886130e-17  # pi/2 = PIO2 + Morebits
 _TAN_3PI_8 = 2.41421356237309504880
 
@@ -490,7 +506,9 @@ def _matched_binop(
             out_labels = labels_without(out_labels, {METRIC_NAME})
         pair_out[position] = out_index.setdefault(out_labels, len(out_index))
     emit = emit[emitting]
-    per_output = _add_conflicts(errors, matching, pairs.signature_ids[emitting], pairs.signature_count, pair_out, len(out_index), emit)
+    per_output = _add_conflicts(
+        errors, matching, pairs.signature_ids[emitting], pairs.signature_count, pair_out, len(out_index), emit
+    )
     errors.raise_if_any()
     if not out_index:
         return VectorOverGrid.empty(steps)
@@ -500,7 +518,9 @@ def _matched_binop(
     return VectorOverGrid(list(out_index), out_values, per_output > 0)
 
 
-def _matching_pairs(many: VectorOverGrid, one_rows_by_signature: dict[Labels, list[int]], matching: VectorMatching) -> _Pairs | None:
+def _matching_pairs(
+    many: VectorOverGrid, one_rows_by_signature: dict[Labels, list[int]], matching: VectorMatching
+) -> _Pairs | None:
     many_rows, one_rows, signature_ids = [], [], []
     ids: dict[Labels, int] = {}
     for i, labels in enumerate(many.labels):
@@ -515,7 +535,7 @@ def _matching_pairs(many: VectorOverGrid, one_rows_by_signature: dict[Labels, li
 
 
 def _add_conflicts(
-    errors: "FirstError",
+    errors: FirstError,
     matching: VectorMatching,
     pair_signature: np.ndarray,
     signature_count: int,
@@ -532,14 +552,20 @@ def _add_conflicts(
     emit_counts = emit.astype(np.int32)
     if matching.card == CARD_ONE_TO_ONE:
         per_signature = _sum_rows_by(pair_signature, emit_counts, signature_count)
-        errors.add((per_signature > 1).any(axis=0), 1,
-                   "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+        errors.add(
+            (per_signature > 1).any(axis=0),
+            1,
+            "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
+        )
     else:
         keys = pair_signature.astype(np.int64) * max(out_count, 1) + pair_out
         _, group_result = np.unique(keys, return_inverse=True)
         per_group_result = _sum_rows_by(group_result.ravel(), emit_counts, int(group_result.max(initial=-1)) + 1)
-        errors.add((per_group_result > 1).any(axis=0), 1,
-                   "multiple matches for labels: grouping labels must ensure unique matches")
+        errors.add(
+            (per_group_result > 1).any(axis=0),
+            1,
+            "multiple matches for labels: grouping labels must ensure unique matches",
+        )
     per_output = _sum_rows_by(pair_out, emit_counts, out_count)
     errors.add((per_output > 1).any(axis=0), 2, SAME_LABELSET_MESSAGE)
     return per_output
@@ -569,7 +595,7 @@ def _check_one_side_unique(
     matching: VectorMatching,
     swapped: bool,
     both_sides_present: np.ndarray,
-    errors: "FirstError",
+    errors: FirstError,
 ) -> None:
     """Two series of the "one" side sharing a signature at a step: many-to-many, an error.
 

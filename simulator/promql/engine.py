@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 import promql_parser
 
+from .functions import CallArgs, call_function
 from .model import (
     DEFAULT_LOOKBACK_DELTA_MS,
     Grid,
@@ -31,7 +32,6 @@ from .model import (
 )
 from .selectors import select_instant, select_range
 from .storage import Matcher, Storage
-from .functions import CallArgs, call_function
 from .vectors import drop_metric_name, merge_same_labelsets
 
 # cmd/promtool and the server default: a subquery without a step ([5m:]) uses the global
@@ -120,15 +120,11 @@ def evaluate(
     context = _Context(storage, step_ms, lookback_delta_ms, at_start, at_end, step_ms, subquery_step_ms)
     result = _eval(node, context)
     if isinstance(result, MatrixOverGrid):
-        raise PromQLError(
-            'invalid expression type "range vector" for query, must be Scalar or instant Vector'
-        )
+        raise PromQLError('invalid expression type "range vector" for query, must be Scalar or instant Vector')
     return result
 
 
-def instant_query(
-    expr, storage: Storage, t_ms: int, **options
-) -> VectorOverGrid | ScalarOverGrid | StringValue:
+def instant_query(expr, storage: Storage, t_ms: int, **options) -> VectorOverGrid | ScalarOverGrid | StringValue:
     """Prometheus's instant query at t_ms: evaluate on a one-step grid (options as evaluate's)."""
     return evaluate(expr, storage, Grid.at(t_ms), **options)
 
@@ -212,9 +208,7 @@ def _matchers(selector) -> list[Matcher]:
 def _eval_vector_selector(node, context: _Context, with_sample_times: bool = False) -> VectorOverGrid:
     reference = _reference_ms(node.at, node.offset, context)
     series = context.storage.select(_matchers(node))
-    return select_instant(
-        series, reference, context.lookback_delta_ms, context.hidden_cutoff_ms, with_sample_times
-    )
+    return select_instant(series, reference, context.lookback_delta_ms, context.hidden_cutoff_ms, with_sample_times)
 
 
 def _eval_matrix_selector(node, context: _Context) -> MatrixOverGrid:

@@ -11,23 +11,16 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import promql_parser
 
+from common.regex import GoRegexpError, compile_anchored
+
 from . import range_functions as ranged
 from .callargs import CallArgs, labels_for_absent, ms_to_seconds, one_row
-from .model import (
-    MatrixOverGrid,
-    PromQLError,
-    ScalarOverGrid,
-    Value,
-    VectorOverGrid,
-    labels_set,
-)
-from .selectors import matrix_step_slice
 from .gomath import (
     go_acos,
     go_acosh,
@@ -50,8 +43,15 @@ from .gomath import (
     go_tan,
     go_tanh,
 )
-from simulator.regex import GoRegexpError, compile_anchored
-
+from .model import (
+    MatrixOverGrid,
+    PromQLError,
+    ScalarOverGrid,
+    Value,
+    VectorOverGrid,
+    labels_set,
+)
+from .selectors import matrix_step_slice
 from .vectors import drop_absent_rows, drop_metric_name, merge_same_labelsets, with_labels
 
 # Range functions run over blocks of steps of about this many (series x step) cells: their
@@ -291,7 +291,7 @@ def label_replace(args: CallArgs) -> VectorOverGrid:
     vec = args.vector(0)
     dst, replacement, src, regex = (args.string(i) for i in range(1, 5))
     try:
-        # RE2 syntax translated as for label matchers (simulator/regex.py); fullmatch below is
+        # RE2 syntax translated as for label matchers (common/regex.py); fullmatch below is
         # Go's ^(?:re)$ anchoring, where Python's $ would also match before a final newline.
         pattern = compile_anchored(regex)
     except GoRegexpError:

@@ -80,8 +80,9 @@ def histogram_quantile(q: ScalarOverGrid, vec: VectorOverGrid) -> VectorOverGrid
     return rows.finish(check_collisions=False)
 
 
-def _quantiles_in_batches(q: np.ndarray, histograms: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-                          cell_budget: int = 4_000_000) -> list[np.ndarray]:
+def _quantiles_in_batches(
+    q: np.ndarray, histograms: list[tuple[np.ndarray, np.ndarray, np.ndarray]], cell_budget: int = 4_000_000
+) -> list[np.ndarray]:
     """bucketQuantile for coalesced histograms (bounds, counts, present), returning (steps,)
     per histogram. Histograms with the same number of buckets are computed together: every
     (histogram, step) pair is one column of a (buckets, columns) array, in batches that keep
@@ -94,13 +95,13 @@ def _quantiles_in_batches(q: np.ndarray, histograms: list[tuple[np.ndarray, np.n
     for size, same_size in by_size.items():
         per_batch = max(1, cell_budget // max(1, size * steps))
         for start in range(0, len(same_size), per_batch):
-            members = same_size[start:start + per_batch]
+            members = same_size[start : start + per_batch]
             bounds = np.hstack([np.repeat(histograms[m][0][:, None], steps, axis=1) for m in members])
             counts = np.hstack([histograms[m][1] for m in members])
             present = np.hstack([histograms[m][2] for m in members])
             columns = _bucket_quantile_columns(np.tile(q, len(members)), bounds, counts, present)
             for position, m in enumerate(members):
-                values[m] = columns[position * steps:(position + 1) * steps]
+                values[m] = columns[position * steps : (position + 1) * steps]
     return values
 
 
@@ -163,7 +164,7 @@ def coalesce_buckets(bounds: np.ndarray, counts: np.ndarray, present: np.ndarray
     """
     order = np.argsort(bounds, kind="stable")
     bounds, counts, present = bounds[order], counts[order], present[order]
-    unique_bounds, first_index = np.unique(bounds, return_index=True)
+    unique_bounds = np.unique(bounds)
     if len(unique_bounds) == len(bounds):
         return bounds, counts, present
     merged_counts = np.zeros((len(unique_bounds), counts.shape[1]))
@@ -171,7 +172,9 @@ def coalesce_buckets(bounds: np.ndarray, counts: np.ndarray, present: np.ndarray
     slot_of = np.searchsorted(unique_bounds, bounds)
     for row, slot in enumerate(slot_of):
         started = merged_present[slot]
-        merged_counts[slot] = np.where(present[row], np.where(started, merged_counts[slot] + counts[row], counts[row]), merged_counts[slot])
+        merged_counts[slot] = np.where(
+            present[row], np.where(started, merged_counts[slot] + counts[row], counts[row]), merged_counts[slot]
+        )
         merged_present[slot] |= present[row]
     return unique_bounds, merged_counts, merged_present
 

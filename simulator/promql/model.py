@@ -68,9 +68,7 @@ def labels_set(labels: Labels, name: str, value: str) -> Labels:
 def format_labels(labels: Labels) -> str:
     """Render like Prometheus's labels.String(): name{a="b"} with __name__ outside the braces."""
     name = labels_get(labels, METRIC_NAME)
-    inner = ", ".join(
-        f'{k}="{_escape(v)}"' for k, v in labels if k != METRIC_NAME
-    )
+    inner = ", ".join(f'{k}="{_escape(v)}"' for k, v in labels if k != METRIC_NAME)
     return f"{name}{{{inner}}}"
 
 
@@ -110,7 +108,7 @@ class Grid:
         return (self.end_ms - self.start_ms) // self.step_ms + 1
 
     @classmethod
-    def at(cls, t_ms: int) -> "Grid":
+    def at(cls, t_ms: int) -> Grid:
         """A one-step grid: an instant query at t_ms."""
         return cls(t_ms, t_ms, 1)
 
@@ -132,7 +130,7 @@ class VectorOverGrid:
     sample_ms: np.ndarray | None = None  # (n_series, n_steps) int64
 
     @classmethod
-    def empty(cls, steps: int) -> "VectorOverGrid":
+    def empty(cls, steps: int) -> VectorOverGrid:
         return cls([], np.zeros((0, steps)), np.zeros((0, steps), dtype=bool))
 
     def __len__(self) -> int:

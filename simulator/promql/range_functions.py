@@ -282,8 +282,10 @@ def _may_reach_infinity(matrix: MatrixOverGrid) -> bool:
                 continue
             checked.add(id(series.v))  # the series keep their arrays alive, so ids stay unique
             # fmax/fmin skip NaN; an all-NaN series gives NaN, which compares False.
-            large = bool(np.fmax.reduce(series.v) >= _NO_OVERFLOW_MAGNITUDE
-                         or np.fmin.reduce(series.v) <= -_NO_OVERFLOW_MAGNITUDE)
+            large = bool(
+                np.fmax.reduce(series.v) >= _NO_OVERFLOW_MAGNITUDE
+                or np.fmin.reduce(series.v) <= -_NO_OVERFLOW_MAGNITUDE
+            )
         cache["may_reach_infinity"] = large
     return cache["may_reach_infinity"]
 

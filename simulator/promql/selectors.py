@@ -73,8 +73,9 @@ def select_instant(
     return VectorOverGrid(labels, values, present, sample_ms)
 
 
-def _newest_sample_index(series: Series, ref_ms: np.ndarray, lookback_delta_ms: int,
-                         hidden_cutoff_ms: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _newest_sample_index(
+    series: Series, ref_ms: np.ndarray, lookback_delta_ms: int, hidden_cutoff_ms: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per step: the index of the newest visible sample (0 when there is none) and whether it
     lies inside the closed lookback window [ref - lookbackDelta, ref] (trap 1)."""
     idx = visible_end_index(series, ref_ms, hidden_cutoff_ms) - 1

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
 import numpy as np
 
-from simulator.regex import GoRegexpError, compile_anchored
+from common.regex import GoRegexpError, compile_anchored
 
 from .model import METRIC_NAME, Labels, PromQLError, Series, labels_get
 
@@ -35,7 +36,7 @@ def _anchored(pattern: str) -> re.Pattern:
     """The matcher's regex for fullmatch: model/labels/regexp.go anchors it as ^(?:re)$.
 
     Trap: the pattern is Go's RE2, not Python's: (?i) in mid-pattern, \\pL, ASCII-only \\d, ...
-    simulator/regex.py translates it. A pattern Go rejects is a query error, as Prometheus's
+    common/regex.py translates it. A pattern Go rejects is a query error, as Prometheus's
     parser reports it.
     """
     try:
@@ -102,10 +103,7 @@ class Storage:
             if m.name == METRIC_NAME and m.op == "=":
                 candidates = self._by_name.get(m.value, [])
                 break
-        return [
-            s for s in candidates
-            if all(m.matches(labels_get(s.labels, m.name)) for m in matchers)
-        ]
+        return [s for s in candidates if all(m.matches(labels_get(s.labels, m.name)) for m in matchers)]
 
     def __len__(self) -> int:
         return len(self._series)

@@ -6,7 +6,7 @@ import math
 from decimal import Decimal
 
 # strconv.Quote, with Go's notion of printable characters (engineer C2's implementation).
-from simulator.gotemplate.goquote import go_quote
+from common.gotemplate.goquote import go_quote
 
 
 def labels_string(labels) -> str:

@@ -49,7 +49,8 @@ def parse_values(text: str) -> list[float | None]:
         if token.startswith("{{"):
             raise NotationError(
                 "native histogram samples ({{...}}) are unsupported: promtool 2.42 and this "
-                "simulator only know classic float samples")
+                "simulator only know classic float samples"
+            )
         blanks = _BLANKS.match(token)
         if blanks:
             slots.extend([None] * (int(blanks["times"]) if blanks["times"] else 1))
@@ -105,7 +106,7 @@ def parse_series_labels(text: str) -> Labels:
     except ValueError as error:
         raise NotationError(f"parse error in series {text!r}: {error}") from None
     if type(node).__name__ != "VectorSelector":
-        raise NotationError(f"expected a series like metric{{label=\"value\"}}, got {text!r}")
+        raise NotationError(f'expected a series like metric{{label="value"}}, got {text!r}')
     pairs = {}
     if node.name:
         pairs[METRIC_NAME] = node.name

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.promql.model import Grid, PromQLError, ScalarOverGrid, VectorOverGrid, Labels
+from simulator.promql.model import Grid, Labels, PromQLError, ScalarOverGrid, VectorOverGrid
 from simulator.promql.storage import Storage
 from simulator.rules.durations import format_go_duration, format_model_duration
 from simulator.rules.group import (
@@ -98,7 +98,7 @@ def run_test_file(path: str | Path, engines: Engines | None = None) -> FileResul
         test_file = parse_test_file(Path(path).read_text(encoding="utf-8"), path)
     except OSError as error:
         # ioutil.ReadFile's *PathError text, e.g. "open t.yml: no such file or directory".
-        reason = (error.strerror or str(error))
+        reason = error.strerror or str(error)
         result.file_errors.append(f"open {path}: {reason[:1].lower()}{reason[1:]}")
         return result
     except TestFileError as error:
@@ -125,8 +125,11 @@ def _with_subquery_step(engines: Engines, evaluation_interval_ms: int) -> Engine
     step = {"subquery_step_ms": evaluation_interval_ms}
     return Engines(
         query=partial(default_query, **step) if engines.query is default_query else engines.query,
-        instant_query=(partial(default_instant_query, **step) if engines.instant_query is default_instant_query
-                       else engines.instant_query),
+        instant_query=(
+            partial(default_instant_query, **step)
+            if engines.instant_query is default_instant_query
+            else engines.instant_query
+        ),
         expander=engines.expander,
     )
 
@@ -167,15 +170,20 @@ def _repeated(names: list[str]) -> str | None:
 
 
 def _cases(index: int, group: TestGroup) -> list[CaseResult]:
-    cases = [CaseResult(index, "alert", i, f"{t.alertname} @{format_model_duration(t.eval_time_ms)}")
-             for i, t in enumerate(group.alert_rule_tests)]
-    cases += [CaseResult(index, "promql", i, f"expr {t.expr} @{format_model_duration(t.eval_time_ms)}")
-              for i, t in enumerate(group.promql_expr_tests)]
+    cases = [
+        CaseResult(index, "alert", i, f"{t.alertname} @{format_model_duration(t.eval_time_ms)}")
+        for i, t in enumerate(group.alert_rule_tests)
+    ]
+    cases += [
+        CaseResult(index, "promql", i, f"expr {t.expr} @{format_model_duration(t.eval_time_ms)}")
+        for i, t in enumerate(group.promql_expr_tests)
+    ]
     return cases
 
 
-def run_test_group(test_file: TestFile, index: int, group: TestGroup, rules: list[RuleGroup] | RuleFileError,
-                   engines: Engines) -> GroupResult:
+def run_test_group(
+    test_file: TestFile, index: int, group: TestGroup, rules: list[RuleGroup] | RuleFileError, engines: Engines
+) -> GroupResult:
     """Load the group's input, evaluate the rules over the grid, and judge every test case."""
     result = GroupResult(index, group.name, _cases(index, group))
 
@@ -195,25 +203,38 @@ def run_test_group(test_file: TestFile, index: int, group: TestGroup, rules: lis
         return abort(str(error), status=status)
     if isinstance(rules, RuleFileError):
         # rules.Manager.LoadGroups: "<file>: <line>:<col>: <message>" per problem.
-        return abort("\n".join(f"{p.file}: {p.position.line}:{p.position.column}: {p.message}"
-                               if p.position else f"{p.file}: {p.message}" for p in rules.problems))
+        return abort(
+            "\n".join(
+                f"{p.file}: {p.position.line}:{p.position.column}: {p.message}"
+                if p.position
+                else f"{p.file}: {p.message}"
+                for p in rules.problems
+            )
+        )
     rule_groups: list[RuleGroup] = rules
     for case in group.alert_rule_tests:
         if case.alertname == "":
             in_group = f" (in TestGroup {group.name})" if group.name else ""
-            return abort("an item under alert_rule_test misses required attribute alertname at "
-                         f"eval_time {format_model_duration(case.eval_time_ms)}{in_group}")
+            return abort(
+                "an item under alert_rule_test misses required attribute alertname at "
+                f"eval_time {format_model_duration(case.eval_time_ms)}{in_group}"
+            )
     try:
         evaluation, rule_error = _evaluate(rule_groups, storage, grid, test_file, group, engines)
         result.evaluation = evaluation
         _judge_alerts(result, group, evaluation, rule_error, interval)
         if rule_error is not None:
-            errors = rule_errors_at(rule_groups, storage, rule_error.t_ms,
-                                    group_order=test_file.group_eval_order, query=engines.query)
-            return abort(*[f"    rule: {e.rule_name}, time: {format_go_duration(e.t_ms)}, err: {e.message}"
-                           for e in errors or [rule_error]])
+            errors = rule_errors_at(
+                rule_groups, storage, rule_error.t_ms, group_order=test_file.group_eval_order, query=engines.query
+            )
+            return abort(
+                *[
+                    f"    rule: {e.rule_name}, time: {format_go_duration(e.t_ms)}, err: {e.message}"
+                    for e in errors or [rule_error]
+                ]
+            )
         _judge_promql(result, group, storage, engines)
-    except Exception as error:  # noqa: BLE001 - a bug of ours must not end the run with a traceback
+    except Exception as error:
         return abort(f"internal error while evaluating the test group: {type(error).__name__}: {error}")
     return result
 
@@ -248,10 +269,16 @@ def _evaluate(rule_groups, storage, grid, test_file, group, engines):
     while True:
         try:
             evaluation = evaluate_rule_groups(
-                rule_groups, storage, Grid(grid.start_ms, end_ms, grid.step_ms),
-                external_labels=group.external_labels, external_url=group.external_url,
-                group_order=test_file.group_eval_order, query=engines.query,
-                instant_query=engines.instant_query, expander=engines.expander)
+                rule_groups,
+                storage,
+                Grid(grid.start_ms, end_ms, grid.step_ms),
+                external_labels=group.external_labels,
+                external_url=group.external_url,
+                group_order=test_file.group_eval_order,
+                query=engines.query,
+                instant_query=engines.instant_query,
+                expander=engines.expander,
+            )
             return evaluation, rule_error
         except RuleEvaluationError as error:
             rule_error = error
@@ -266,8 +293,13 @@ def _restore(storage: Storage, base) -> None:
         series.t, series.v = base.get(series.labels, (np.zeros(0, np.int64), np.zeros(0)))
 
 
-def _judge_alerts(result: GroupResult, group: TestGroup, evaluation: RulesEvaluation | None,
-                  rule_error: RuleEvaluationError | None, interval: int) -> None:
+def _judge_alerts(
+    result: GroupResult,
+    group: TestGroup,
+    evaluation: RulesEvaluation | None,
+    rule_error: RuleEvaluationError | None,
+    interval: int,
+) -> None:
     cases = [c for c in result.cases if c.kind == "alert"]
     order = sorted(range(len(group.alert_rule_tests)), key=lambda i: group.alert_rule_tests[i].eval_time_ms)
     for i in order:
@@ -276,10 +308,14 @@ def _judge_alerts(result: GroupResult, group: TestGroup, evaluation: RulesEvalua
         if evaluation is None or (rule_error is not None and step_ms >= rule_error.t_ms):
             continue  # never checked: the test group ended at the rule error
         step = step_ms // interval
-        got = sorted((_sorted_items(a.labels), _sorted_items(a.annotations))
-                     for a in evaluation.firing_alerts(step, test.alertname))
-        expected = sorted((_sorted_items({**a.labels, "alertname": test.alertname}), _sorted_items(a.annotations))
-                          for a in test.exp_alerts)
+        got = sorted(
+            (_sorted_items(a.labels), _sorted_items(a.annotations))
+            for a in evaluation.firing_alerts(step, test.alertname)
+        )
+        expected = sorted(
+            (_sorted_items({**a.labels, "alertname": test.alertname}), _sorted_items(a.annotations))
+            for a in test.exp_alerts
+        )
         if got != expected:
             message = _alert_failure(group.name, test, expected, got)
             cases[i].status, cases[i].detail = FAILED, message
@@ -292,9 +328,11 @@ def _sorted_items(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
 
 def _alert_failure(group_name: str, test: AlertTestCase, expected, got) -> str:
     name = f"    name: {group_name},\n" if group_name else ""
-    return (f"{name}    alertname: {test.alertname}, time: {format_model_duration(test.eval_time_ms)}, \n"
-            f"        exp:{_indent(_alert_list(expected), '            ')}, \n"
-            f"        got:{_indent(_alert_list(got), '            ')}")
+    return (
+        f"{name}    alertname: {test.alertname}, time: {format_model_duration(test.eval_time_ms)}, \n"
+        f"        exp:{_indent(_alert_list(expected), '            ')}, \n"
+        f"        got:{_indent(_alert_list(got), '            ')}"
+    )
 
 
 def _alert_list(alerts) -> str:
@@ -329,8 +367,10 @@ def _judge_promql(result: GroupResult, group: TestGroup, storage: Storage, engin
         got.sort(key=lambda sample: sample[0])
         expected.sort(key=lambda sample: sample[0])
         if not _same_samples(expected, got):
-            message = (f"    expr: {go_quote(test.expr)}, time: {when},\n"
-                       f"        exp: {_samples_string(expected)}\n        got: {_samples_string(got)}")
+            message = (
+                f"    expr: {go_quote(test.expr)}, time: {when},\n"
+                f"        exp: {_samples_string(expected)}\n        got: {_samples_string(got)}"
+            )
             case.status, case.detail = FAILED, message
             result.messages.append(message)
 
@@ -339,16 +379,16 @@ def _instant_samples(value) -> list[tuple[Labels, float]]:
     if isinstance(value, ScalarOverGrid):
         return [((), float(np.asarray(value.values).reshape(-1)[-1]))]
     if isinstance(value, VectorOverGrid):
-        return [(labels, float(value.values[row, -1]))
-                for row, labels in enumerate(value.labels) if value.present[row, -1]]
+        return [
+            (labels, float(value.values[row, -1])) for row, labels in enumerate(value.labels) if value.present[row, -1]
+        ]
     raise PromQLError("rule result is not a vector or scalar")
 
 
 def _same_samples(expected, got) -> bool:
     # reflect.DeepEqual on float64: NaN never equals NaN (a NaN expectation never passes in 2.42).
     return len(expected) == len(got) and all(
-        e_labels == g_labels and e_value == g_value
-        for (e_labels, e_value), (g_labels, g_value) in zip(expected, got)
+        e_labels == g_labels and e_value == g_value for (e_labels, e_value), (g_labels, g_value) in zip(expected, got)
     )
 
 
@@ -366,15 +406,20 @@ def timeline_report(results: list[FileResult]) -> dict:
             alerts = []
             for timeline in group.evaluation.timelines if group.evaluation else []:
                 labels = {k: v for k, v in sorted(timeline.labels.items()) if k != "alertname"}
-                alerts.append({
-                    "alertname": timeline.alertname,
-                    "labels": labels,
-                    "intervals": [
-                        {"pending_at": _seconds(i.pending_at_ms), "firing_at": _seconds(i.firing_at_ms),
-                         "resolved_at": _seconds(i.resolved_at_ms)}
-                        for i in timeline.intervals
-                    ],
-                })
+                alerts.append(
+                    {
+                        "alertname": timeline.alertname,
+                        "labels": labels,
+                        "intervals": [
+                            {
+                                "pending_at": _seconds(i.pending_at_ms),
+                                "firing_at": _seconds(i.firing_at_ms),
+                                "resolved_at": _seconds(i.resolved_at_ms),
+                            }
+                            for i in timeline.intervals
+                        ],
+                    }
+                )
             alerts.sort(key=lambda a: (a["alertname"], sorted(a["labels"].items())))
             tests.append({"name": group.name, "alerts": alerts})
     return {"version": 1, "tests": tests}

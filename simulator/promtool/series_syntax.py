@@ -20,8 +20,20 @@ from .formatting import go_quote
 # lex.go's key map, as far as the value sequence can meet it. Trap: `inf` and `nan` are keys
 # mapping to NUMBER, so "Inf" is a number but "Infx2" is one identifier (lex.go).
 _OPERATOR_WORDS = {"and", "or", "unless", "atan2"}
-_AGGREGATOR_WORDS = {"sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk",
-                     "count_values", "quantile"}
+_AGGREGATOR_WORDS = {
+    "sum",
+    "avg",
+    "count",
+    "min",
+    "max",
+    "group",
+    "stddev",
+    "stdvar",
+    "topk",
+    "bottomk",
+    "count_values",
+    "quantile",
+}
 _KEYWORD_WORDS = {"offset", "by", "without", "on", "ignoring", "group_left", "group_right", "bool"}
 _NUMBER_WORDS = {"inf", "nan"}
 # Preprocessor keys (`@ start()`): their token has a plain name, so it prints quoted.
@@ -53,7 +65,7 @@ def starts_with_bare_metric_name(series: str) -> bool:
     description, an identifier not followed by a brace switches to lexValueSequence), so
     `up offset 5m` fails at `offset`, whatever promql-parser thinks of it as a query."""
     name = _BARE_METRIC_NAME.match(series)
-    return bool(name) and series[name.end():name.end() + 1] != "{"
+    return bool(name) and series[name.end() : name.end() + 1] != "{"
 
 
 def series_values_error(series: str, values: str) -> str | None:
@@ -93,7 +105,7 @@ def _lex_value_sequence(values: str, offset: int) -> list[_Token]:
             tokens.append(_Token(kind, char, offset + start))
             index += 1
             continue
-        if char.isascii() and (char.isdigit() or (char == "." and values[index + 1:index + 2].isdigit())):
+        if char.isascii() and (char.isdigit() or (char == "." and values[index + 1 : index + 2].isdigit())):
             index, ok = _scan_number(values, index)
             if not ok:
                 message = f"bad number syntax: {go_quote(values[start:index])}"
@@ -114,14 +126,14 @@ def _scan_number(text: str, index: int) -> tuple[int, bool]:
     """Lexer.scanNumber in series-description mode: no hexadecimal (the x is the repetition
     mark), and the number may be followed by `x` but by no other alphanumeric (lex.go)."""
     index = _accept_digits(text, index)
-    if text[index:index + 1] == ".":
+    if text[index : index + 1] == ".":
         index = _accept_digits(text, index + 1)
-    if text[index:index + 1] in ("e", "E"):
+    if text[index : index + 1] in ("e", "E"):
         index += 1
-        if text[index:index + 1] in ("+", "-"):
+        if text[index : index + 1] in ("+", "-"):
             index += 1
         index = _accept_digits(text, index)
-    following = text[index:index + 1]
+    following = text[index : index + 1]
     return index, following == "x" or not (following and _is_alphanumeric(following))
 
 
@@ -235,8 +247,8 @@ def _parse_series_value(token: _Token, tokens) -> None:
     if token.kind == "IDENTIFIER":
         if token.text != "stale":
             raise _SeriesSyntaxError(
-                token.position,
-                f'unexpected {_describe(token)} in series values, expected number or "stale"')
+                token.position, f'unexpected {_describe(token)} in series values, expected number or "stale"'
+            )
         return
     if token.kind in ("ADD", "SUB"):
         _parse_number(_next(tokens))
@@ -261,7 +273,8 @@ def _parse_number(token: _Token) -> None:
 
 def _number_error(token: _Token, reason: str) -> _SeriesSyntaxError:
     return _SeriesSyntaxError(
-        token.position, f"error parsing number: strconv.ParseFloat: parsing {go_quote(token.text)}: {reason}")
+        token.position, f"error parsing number: strconv.ParseFloat: parsing {go_quote(token.text)}: {reason}"
+    )
 
 
 def _parse_uint(token: _Token) -> None:
@@ -276,4 +289,5 @@ def _parse_uint(token: _Token) -> None:
     if reason:
         raise _SeriesSyntaxError(
             token.position,
-            f"invalid repetition in series values: strconv.ParseUint: parsing {go_quote(token.text)}: {reason}")
+            f"invalid repetition in series values: strconv.ParseUint: parsing {go_quote(token.text)}: {reason}",
+        )

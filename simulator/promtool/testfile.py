@@ -127,7 +127,9 @@ class TestFileError(Exception):
         return [
             f"{p.file}:{p.position.line}:{p.position.column}: {name} was {_NEWER_FIELDS[name]}; "
             "promtool 2.42 does not know it"
-            for p in self.problems for name in _NEWER_FIELDS if f"field {name} not found" in p.message
+            for p in self.problems
+            for name in _NEWER_FIELDS
+            if f"field {name} not found" in p.message
         ]
 
 
@@ -214,8 +216,19 @@ class _Reader:
         )
 
     def test_group(self, node) -> TestGroup:
-        fields = self.fields(node, {"interval", "input_series", "alert_rule_test", "promql_expr_test",
-                                    "external_labels", "external_url", "name"}, "testGroup")
+        fields = self.fields(
+            node,
+            {
+                "interval",
+                "input_series",
+                "alert_rule_test",
+                "promql_expr_test",
+                "external_labels",
+                "external_url",
+                "name",
+            },
+            "testGroup",
+        )
         return TestGroup(
             interval_ms=self.duration(fields.get("interval")),
             input_series=[self.input_series(n) for n in self.sequence(fields.get("input_series"))],
@@ -236,10 +249,12 @@ class _Reader:
         alerts = []
         for alert_node in self.sequence(fields.get("exp_alerts")):
             alert = self.fields(alert_node, {"exp_labels", "exp_annotations"}, "alert")
-            alerts.append(ExpectedAlert(self.string_map(alert.get("exp_labels")),
-                                        self.string_map(alert.get("exp_annotations"))))
-        return AlertTestCase(self.duration(fields.get("eval_time")), self.string(fields.get("alertname")),
-                             alerts, position_of(node))
+            alerts.append(
+                ExpectedAlert(self.string_map(alert.get("exp_labels")), self.string_map(alert.get("exp_annotations")))
+            )
+        return AlertTestCase(
+            self.duration(fields.get("eval_time")), self.string(fields.get("alertname")), alerts, position_of(node)
+        )
 
     def promql_test(self, node) -> PromqlTestCase:
         fields = self.fields(node, {"expr", "eval_time", "exp_samples"}, "promqlTestCase")
@@ -247,8 +262,9 @@ class _Reader:
         for sample_node in self.sequence(fields.get("exp_samples")):
             sample = self.fields(sample_node, {"labels", "value"}, "sample")
             samples.append(ExpectedSample(self.string(sample.get("labels")), self.float(sample.get("value"))))
-        return PromqlTestCase(self.string(fields.get("expr")), self.duration(fields.get("eval_time")),
-                              samples, position_of(node))
+        return PromqlTestCase(
+            self.string(fields.get("expr")), self.duration(fields.get("eval_time")), samples, position_of(node)
+        )
 
     def float(self, node) -> float:
         if node is None or is_null(node):

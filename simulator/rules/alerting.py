@@ -38,8 +38,7 @@ class AlertHistory:
     intervals: list[AlertInterval]
 
 
-def alert_history(present: np.ndarray, timestamps: np.ndarray, for_ms: int,
-                  keep_firing_for_ms: int) -> AlertHistory:
+def alert_history(present: np.ndarray, timestamps: np.ndarray, for_ms: int, keep_firing_for_ms: int) -> AlertHistory:
     """Run the 2.42 state machine for one alert instance over the grid.
 
     Semantics (rules/alerting.go AlertingRule.Eval at v2.42.0):
@@ -66,8 +65,8 @@ def alert_history(present: np.ndarray, timestamps: np.ndarray, for_ms: int,
         fire = int(np.searchsorted(timestamps, activated + for_ms, side="left"))
         if fire > last:
             # Never reached the hold duration: deleted at the first missing evaluation.
-            state[first:last + 1] = STATE_PENDING
-            active_at[first:last + 1] = activated
+            state[first : last + 1] = STATE_PENDING
+            active_at[first : last + 1] = activated
             intervals.append(AlertInterval(activated, None, _time_at(timestamps, last + 1)))
             run += 1
             continue
@@ -86,9 +85,7 @@ def alert_history(present: np.ndarray, timestamps: np.ndarray, for_ms: int,
             break
         state[fire:end] = STATE_FIRING
         active_at[first:end] = activated
-        intervals.append(
-            AlertInterval(activated, int(timestamps[fire]), _time_at(timestamps, end))
-        )
+        intervals.append(AlertInterval(activated, int(timestamps[fire]), _time_at(timestamps, end)))
         run += 1
     return AlertHistory(state, active_at, _last_present_step(present), intervals)
 
@@ -103,8 +100,9 @@ def _history_without_keep_firing(present: np.ndarray, timestamps: np.ndarray, fo
     fire = np.searchsorted(timestamps, activated + for_ms, side="left")
     fired = fire <= ends
     pending_end = np.minimum(fire, ends + 1)
-    state = (_fill(steps, starts, pending_end) * STATE_PENDING
-             + _fill(steps, fire[fired], ends[fired] + 1) * STATE_FIRING).astype(np.int8)
+    state = (
+        _fill(steps, starts, pending_end) * STATE_PENDING + _fill(steps, fire[fired], ends[fired] + 1) * STATE_FIRING
+    ).astype(np.int8)
     run_of_step = np.cumsum(np.isin(np.arange(steps), starts)) - 1
     active_at = np.where(present, activated[np.maximum(run_of_step, 0)] if len(starts) else 0, 0)
     resolved = [int(timestamps[e + 1]) if e + 1 < steps else None for e in ends.tolist()]

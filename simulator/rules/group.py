@@ -23,7 +23,7 @@ from simulator.promql.model import (
 from simulator.promql.storage import Storage
 
 from .alerting import STATE_FIRING, STATE_INACTIVE, STATE_NAMES, AlertHistory, alert_history
-from .dependencies import NameSet, has_subquery, may_read_ahead, metric_names_read, reads_any
+from .dependencies import NameSet, has_subquery, may_read_ahead, metric_names_read
 from .model import AlertingRule, AlertTimeline, RecordingRule, RuleGroup
 from .outputs import (
     RuleEvaluationError,
@@ -40,7 +40,6 @@ from .queries import (
     default_query,
     template_query,
 )
-from .visibility import RuleOutputs, stack_columns, storage_until
 from .templates import (
     AlertTemplateData,
     TemplateExpander,
@@ -48,6 +47,7 @@ from .templates import (
     gotemplate_expander,
     has_actions,
 )
+from .visibility import RuleOutputs, stack_columns, storage_until
 
 # rules/alerting.go: alertMetricName, alertForStateMetricName, alertStateLabel.
 ALERT_METRIC_NAME = "ALERTS"
@@ -114,15 +114,16 @@ class RulesEvaluation:
     instant_query: InstantQueryFunc = default_instant_query
     _annotation_cache: dict = field(default_factory=dict)
     # The rules' output series, to hide later rules' outputs from a template's query.
-    outputs: "RuleOutputs | None" = None
+    outputs: RuleOutputs | None = None
 
-    def alerts_at(self, step_index: int, alertname: str | None = None,
-                  state: int = STATE_FIRING) -> list[AlertInstance]:
+    def alerts_at(
+        self, step_index: int, alertname: str | None = None, state: int = STATE_FIRING
+    ) -> list[AlertInstance]:
         """Alert instances in `state` after the evaluation at grid step `step_index`."""
         return [
-            instance for instance in self.instances
-            if instance.history.state[step_index] == state
-            and (alertname is None or instance.rule.alert == alertname)
+            instance
+            for instance in self.instances
+            if instance.history.state[step_index] == state and (alertname is None or instance.rule.alert == alertname)
         ]
 
     def firing_alerts(self, step_index: int, alertname: str | None = None) -> list[FiringAlert]:
@@ -140,8 +141,7 @@ class RulesEvaluation:
         key = (id(instance), source_step)
         if key not in self._annotation_cache:
             self._annotation_cache[key] = {
-                name: self._expand(instance, source_step, text)
-                for name, text in instance.rule.annotations.items()
+                name: self._expand(instance, source_step, text) for name, text in instance.rule.annotations.items()
             }
         return self._annotation_cache[key]
 
@@ -160,12 +160,18 @@ class RulesEvaluation:
         return expand_or_error_text(self.expander, "__alert_" + instance.rule.alert, text, data, t_ms, query)
 
 
-def evaluate_rule_groups(groups: list[RuleGroup], storage: Storage, grid: Grid, *,
-                         external_labels: dict[str, str] | None = None, external_url: str = "",
-                         group_order: list[str] | None = None,
-                         query: QueryFunc = default_query,
-                         instant_query: InstantQueryFunc = default_instant_query,
-                         expander: TemplateExpander = gotemplate_expander) -> RulesEvaluation:
+def evaluate_rule_groups(
+    groups: list[RuleGroup],
+    storage: Storage,
+    grid: Grid,
+    *,
+    external_labels: dict[str, str] | None = None,
+    external_url: str = "",
+    group_order: list[str] | None = None,
+    query: QueryFunc = default_query,
+    instant_query: InstantQueryFunc = default_instant_query,
+    expander: TemplateExpander = gotemplate_expander,
+) -> RulesEvaluation:
     """Evaluate every rule over the grid, writing rule outputs (and ALERTS) into storage.
 
     Groups run in `group_order` (promtool's group_eval_order; see order_groups for unlisted
@@ -175,14 +181,21 @@ def evaluate_rule_groups(groups: list[RuleGroup], storage: Storage, grid: Grid, 
     with stubs, as Prometheus's rules package is handed a query function.
     """
     plan = plan_rules(order_groups(groups, group_order))
-    evaluator = _GroupEvaluator(plan, storage, grid, query, expander, instant_query,
-                                dict(external_labels or {}), external_url)
+    evaluator = _GroupEvaluator(
+        plan, storage, grid, query, expander, instant_query, dict(external_labels or {}), external_url
+    )
     instances = evaluator.run()
     return RulesEvaluation(
-        grid=grid, storage=storage, rules=plan, instances=instances,
+        grid=grid,
+        storage=storage,
+        rules=plan,
+        instances=instances,
         timelines=[_timeline(instance) for instance in instances],
-        external_labels=evaluator.external_labels, external_url=external_url, outputs=evaluator.outputs,
-        expander=expander, instant_query=instant_query,
+        external_labels=evaluator.external_labels,
+        external_url=external_url,
+        outputs=evaluator.outputs,
+        expander=expander,
+        instant_query=instant_query,
     )
 
 
@@ -198,9 +211,14 @@ def order_groups(groups: list[RuleGroup], group_order: list[str] | None) -> list
     return sorted(groups, key=lambda group: index.get(group.name, 0))
 
 
-def rule_errors_at(groups: list[RuleGroup], storage: Storage, t_ms: int, *,
-                   group_order: list[str] | None = None, query: QueryFunc = default_query
-                   ) -> list[RuleEvaluationError]:
+def rule_errors_at(
+    groups: list[RuleGroup],
+    storage: Storage,
+    t_ms: int,
+    *,
+    group_order: list[str] | None = None,
+    query: QueryFunc = default_query,
+) -> list[RuleEvaluationError]:
     """Every rule whose query fails at t_ms, in evaluation order (promtool lists them all).
 
     Meant for the first failing timestamp, with storage holding the outputs of the evaluations
@@ -339,12 +357,19 @@ class _GroupEvaluator:
         last_error = None
         for t_ms in self.timestamps:
             try:
-                as_vector(self.query(planned.rule.expr if isinstance(planned.rule, RecordingRule)
-                                     else alerting_query_text(planned.rule.expr), self.storage,
-                                     Grid.at(int(t_ms))), 1)
+                as_vector(
+                    self.query(
+                        planned.rule.expr
+                        if isinstance(planned.rule, RecordingRule)
+                        else alerting_query_text(planned.rule.expr),
+                        self.storage,
+                        Grid.at(int(t_ms)),
+                    ),
+                    1,
+                )
             except (PromQLError, TypeError) as error:
                 return int(t_ms), str(error)
-            except Exception as error:  # noqa: BLE001 - reported, never a traceback
+            except Exception as error:
                 last_error = error
         return int(self.timestamps[0]), str(last_error or "query failed")
 
@@ -376,8 +401,8 @@ class _GroupEvaluator:
             if clash.any():
                 t_ms = int(self.timestamps[int(np.argmax(clash))])
                 raise RuleEvaluationError(
-                    planned.name, t_ms,
-                    "vector contains metrics with the same labelset after applying alert labels")
+                    planned.name, t_ms, "vector contains metrics with the same labelset after applying alert labels"
+                )
             present |= mask
             rows[mask] = row
 
@@ -395,12 +420,14 @@ class _GroupEvaluator:
     def expand_labels(self, planned: PlannedRule, vector: VectorOverGrid, row: int, step: int) -> dict[str, str]:
         rule: AlertingRule = planned.rule
         t_ms = int(self.timestamps[step])
-        data = AlertTemplateData(dict(vector.labels[row]), float(vector.values[row, step]),
-                                 self.external_labels, self.external_url)
+        data = AlertTemplateData(
+            dict(vector.labels[row]), float(vector.values[row, step]), self.external_labels, self.external_url
+        )
         query = template_query(self.instant_query, self.storage, self.outputs, planned.position, t_ms)
         return {
             name: expand_or_error_text(self.expander, "__alert_" + rule.alert, text, data, t_ms, query)
-            if has_actions(text) else text
+            if has_actions(text)
+            else text
             for name, text in rule.labels.items()
         }
 
@@ -438,5 +465,3 @@ def _alert_series(rule: AlertingRule, instance: AlertInstance) -> list[SeriesOve
 
 def _timeline(instance: AlertInstance) -> AlertTimeline:
     return AlertTimeline(instance.rule.alert, dict(instance.labels), instance.history.intervals)
-
-

@@ -12,8 +12,8 @@ from pathlib import Path
 import yaml
 
 from .durations import DurationError, parse_duration
-from .parsing import parse_expr
 from .model import AlertingRule, RecordingRule, RuleGroup
+from .parsing import parse_expr
 from .yaml_nodes import (
     Problem,
     YamlSyntaxError,
@@ -79,7 +79,7 @@ def template_problems(alert: str, labels: dict[str, str], annotations: dict[str,
     (with the $labels/$value/... definitions prepended) when the rule file is loaded; the
     error carries no position, only the label or annotation name.
     """
-    from simulator.gotemplate import GoTemplateError, parse_template
+    from common.gotemplate import GoTemplateError, parse_template
 
     problems = []
     for kind, templates in (("label", labels), ("annotation", annotations)):
@@ -196,8 +196,12 @@ class _RuleFileReader:
         if record:
             return RecordingRule(record=record, expr=expr, labels=labels)
         return AlertingRule(
-            alert=alert, expr=expr, for_ms=for_ms, keep_firing_for_ms=keep_ms,
-            labels=labels, annotations=annotations,
+            alert=alert,
+            expr=expr,
+            for_ms=for_ms,
+            keep_firing_for_ms=keep_ms,
+            labels=labels,
+            annotations=annotations,
         )
 
     def fields(self, node: yaml.MappingNode, allowed: set[str], what: str) -> dict[str, yaml.Node]:

@@ -54,13 +54,15 @@ def as_vector(result, steps: int) -> VectorOverGrid:
     raise TypeError("rule result is not a vector or scalar")
 
 
-def recording_outputs(record: str, rule_labels: dict[str, str], vector: VectorOverGrid,
-                      timestamps: np.ndarray) -> list[SeriesOverGrid]:
+def recording_outputs(
+    record: str, rule_labels: dict[str, str], vector: VectorOverGrid, timestamps: np.ndarray
+) -> list[SeriesOverGrid]:
     """The series a recording rule writes (rules/recording.go RecordingRule.Eval).
 
     __name__ becomes the record name and each rule label is set (an empty value deletes it).
     Two samples with the same resulting labels at one timestamp fail the rule.
     """
+
     def relabel(labels: Labels) -> Labels:
         labels = labels_set(labels, METRIC_NAME, record)
         for name, value in rule_labels.items():
@@ -68,13 +70,17 @@ def recording_outputs(record: str, rule_labels: dict[str, str], vector: VectorOv
         return labels
 
     return merge_rows(
-        [relabel(labels) for labels in vector.labels], vector.values, vector.present,
-        timestamps, "vector contains metrics with the same labelset after applying rule labels",
+        [relabel(labels) for labels in vector.labels],
+        vector.values,
+        vector.present,
+        timestamps,
+        "vector contains metrics with the same labelset after applying rule labels",
     )
 
 
-def merge_rows(row_labels: list[Labels], values: np.ndarray, present: np.ndarray,
-               timestamps: np.ndarray, duplicate_message: str) -> list[SeriesOverGrid]:
+def merge_rows(
+    row_labels: list[Labels], values: np.ndarray, present: np.ndarray, timestamps: np.ndarray, duplicate_message: str
+) -> list[SeriesOverGrid]:
     """Merge rows that ended up with the same labels; overlapping presence is an error."""
     merged: dict[Labels, SeriesOverGrid] = {}
     for row, labels in enumerate(row_labels):
@@ -91,8 +97,7 @@ def merge_rows(row_labels: list[Labels], values: np.ndarray, present: np.ndarray
     return list(merged.values())
 
 
-def samples_with_staleness(series: SeriesOverGrid, timestamps: np.ndarray
-                           ) -> tuple[np.ndarray, np.ndarray]:
+def samples_with_staleness(series: SeriesOverGrid, timestamps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sample times and values to append: the present cells plus a StaleNaN at each vanishing.
 
     rules/manager.go Group.Eval: a series in the rule's previous output but not in this one

@@ -7,7 +7,8 @@ rule's expression first; template.go's query function runs nested instant querie
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -44,9 +45,7 @@ def default_instant_query(expr: str, storage: Storage, t_ms: int, **options):
     return instant_query(expr, storage, t_ms, **options)
 
 
-_SELECTOR_MATCHERS = re.compile(
-    r'\{((?:[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)"(?:[^"\\]|\\.)*",?)+)\}'
-)
+_SELECTOR_MATCHERS = re.compile(r'\{((?:[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)"(?:[^"\\]|\\.)*",?)+)\}')
 _MATCHER = re.compile(r'[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)"(?:[^"\\]|\\.)*"')
 
 
@@ -65,8 +64,7 @@ def alerting_query_text(expr: str) -> str:
         printed = str(parse_expr(expr))
     except ValueError:
         return expr
-    sorted_text = _SELECTOR_MATCHERS.sub(
-        lambda m: "{" + ",".join(sorted(_MATCHER.findall(m.group(1)))) + "}", printed)
+    sorted_text = _SELECTOR_MATCHERS.sub(lambda m: "{" + ",".join(sorted(_MATCHER.findall(m.group(1)))) + "}", printed)
     try:
         parse_expr(sorted_text)
     except ValueError:
@@ -143,6 +141,7 @@ def instant_samples(result) -> list[tuple[Labels, float]]:
         column = result.values.shape[1] - 1
         return [
             (labels, float(result.values[row, column]))
-            for row, labels in enumerate(result.labels) if result.present[row, column]
+            for row, labels in enumerate(result.labels)
+            if result.present[row, column]
         ]
     return list(result)

@@ -1,17 +1,18 @@
 """Expanding alert label and annotation templates, as rules/alerting.go does.
 
 The Go text/template interpreter and Prometheus's template functions live in
-simulator.gotemplate (engineer C2), which also prepends the $labels/$value/... definitions
+common.gotemplate (engineer C2), which also prepends the $labels/$value/... definitions
 (ALERT_TEMPLATE_PREFIX); this module builds the data Prometheus hands to a template and turns
 failures into the text Prometheus stores in their place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
-from simulator.gotemplate import TemplateData, expand_alert_template
+from common.gotemplate import TemplateData, expand_alert_template
 from simulator.promql.model import Labels
 
 
@@ -32,12 +33,12 @@ TemplateQuery = Callable[[str], list[tuple[Labels, float]]]
 class TemplateExpander(Protocol):
     """Expands one template (named "__alert_<alertname>"); may raise, with Go's error text."""
 
-    def __call__(self, name: str, text: str, data: AlertTemplateData, ts_ms: int,
-                 query: TemplateQuery) -> str: ...
+    def __call__(self, name: str, text: str, data: AlertTemplateData, ts_ms: int, query: TemplateQuery) -> str: ...
 
 
-def expand_or_error_text(expander: TemplateExpander, name: str, text: str,
-                         data: AlertTemplateData, ts_ms: int, query: TemplateQuery) -> str:
+def expand_or_error_text(
+    expander: TemplateExpander, name: str, text: str, data: AlertTemplateData, ts_ms: int, query: TemplateQuery
+) -> str:
     """Expand text; on failure return what Prometheus stores instead.
 
     rules/alerting.go (expand closure in Eval): a failing template does not fail the rule;
@@ -56,21 +57,20 @@ def has_actions(text: str) -> bool:
 
 @dataclass
 class _QuerySample:
-    """A nested query's sample in the shape simulator.gotemplate's `query` function returns."""
+    """A nested query's sample in the shape common.gotemplate's `query` function returns."""
 
     labels: dict[str, str]
     value: float
 
 
-def gotemplate_expander(name: str, text: str, data: AlertTemplateData, ts_ms: int,
-                        query: TemplateQuery) -> str:
-    """The default expander: simulator.gotemplate.expand_alert_template, which never raises
+def gotemplate_expander(name: str, text: str, data: AlertTemplateData, ts_ms: int, query: TemplateQuery) -> str:
+    """The default expander: common.gotemplate.expand_alert_template, which never raises
     (it renders Go's "<error expanding template: ...>" itself)."""
 
     def nested_query(expr: str) -> list[_QuerySample]:
         return [_QuerySample(dict(labels), value) for labels, value in query(expr)]
 
-    template_data = TemplateData(labels=data.labels, external_labels=data.external_labels,
-                                 external_url=data.external_url, value=data.value)
-    return expand_alert_template(text, template_data, alert_name=name.removeprefix("__alert_"),
-                                 query=nested_query)
+    template_data = TemplateData(
+        labels=data.labels, external_labels=data.external_labels, external_url=data.external_url, value=data.value
+    )
+    return expand_alert_template(text, template_data, alert_name=name.removeprefix("__alert_"), query=nested_query)

@@ -99,8 +99,7 @@ def _same_outputs(old: dict, new: dict) -> bool:
     if old.keys() != new.keys():
         return False
     return all(
-        np.array_equal(old[k][0], new[k][0])
-        and np.array_equal(old[k][1].view(np.uint64), new[k][1].view(np.uint64))
+        np.array_equal(old[k][0], new[k][0]) and np.array_equal(old[k][1].view(np.uint64), new[k][1].view(np.uint64))
         for k in new
     )
 

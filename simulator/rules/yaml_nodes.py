@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import yaml
 
-
 # libyaml's parser when PyYAML was built with it: same nodes and marks, much faster.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -10,9 +10,7 @@ def parse_duration(text: str) -> int:
     text = str(text).strip()
     terms = duration_terms(text)
     if not terms:
-        raise ValueError(
-            f"invalid duration {text!r}: expected a Prometheus duration such as 15s, 1m, 4d14h or 2w"
-        )
+        raise ValueError(f"invalid duration {text!r}: expected a Prometheus duration such as 15s, 1m, 4d14h or 2w")
     return sum(amount * unit for amount, unit in terms)
 
 

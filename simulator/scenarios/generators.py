@@ -128,8 +128,9 @@ def _counters(scenario: Scenario, curves: dict, interval_s: float, streams: _Str
     return out
 
 
-def _latency_histogram(requests: np.ndarray, requests_total: np.ndarray, curves: dict,
-                       streams: _Streams) -> dict[Labels, np.ndarray]:
+def _latency_histogram(
+    requests: np.ndarray, requests_total: np.ndarray, curves: dict, streams: _Streams
+) -> dict[Labels, np.ndarray]:
     """Bucket, _sum and _count samples of ranker_request_duration_seconds."""
     mu = np.log(curves["latency_p50"])
     sigma = (np.log(curves["latency_p99"]) - mu) / Z_99
@@ -150,15 +151,16 @@ def _latency_histogram(requests: np.ndarray, requests_total: np.ndarray, curves:
     mean = np.exp(mu + sigma**2 / 2)
     stddev = mean * np.sqrt(np.expm1(sigma**2))
     sum_noise = streams("latency_sum").standard_normal(len(requests))
-    out[_service_labels("ranker_request_duration_seconds_sum")] = _cumulative(np.clip(
-        requests * mean + np.sqrt(requests) * stddev * sum_noise, 0.0, None
-    ))
+    out[_service_labels("ranker_request_duration_seconds_sum")] = _cumulative(
+        np.clip(requests * mean + np.sqrt(requests) * stddev * sum_noise, 0.0, None)
+    )
     out[_service_labels("ranker_request_duration_seconds_count")] = requests_total
     return out
 
 
-def _assignments(experiment: str, variants: list[str], curves: dict, interval_s: float,
-                 streams: _Streams) -> dict[Labels, np.ndarray]:
+def _assignments(
+    experiment: str, variants: list[str], curves: dict, interval_s: float, streams: _Streams
+) -> dict[Labels, np.ndarray]:
     """experiment_assignments_total per variant: Poisson total, multinomial split by current weights."""
     total = _poisson(streams(f"assignments/{experiment}"), curves[f"assignment_rate.{experiment}"] * interval_s)
     weights = np.stack([curves[f"split.{experiment}.{v}"] for v in variants], axis=1)
@@ -166,8 +168,9 @@ def _assignments(experiment: str, variants: list[str], curves: dict, interval_s:
     shares = np.divide(weights, sums, out=np.full_like(weights, 1.0 / len(variants)), where=sums > 0)
     counts = streams(f"split/{experiment}").multinomial(total, shares)
     return {
-        labels_from_dict({METRIC_NAME: "experiment_assignments_total", "experiment": experiment, "variant": v}):
-            _cumulative(counts[:, i])
+        labels_from_dict(
+            {METRIC_NAME: "experiment_assignments_total", "experiment": experiment, "variant": v}
+        ): _cumulative(counts[:, i])
         for i, v in enumerate(variants)
     }
 
@@ -221,8 +224,9 @@ class _BinomialPlans:
         return plan
 
 
-def _binomial(rng: np.random.Generator, trials: np.ndarray, p: np.ndarray,
-              plans: _BinomialPlans | None = None) -> np.ndarray:
+def _binomial(
+    rng: np.random.Generator, trials: np.ndarray, p: np.ndarray, plans: _BinomialPlans | None = None
+) -> np.ndarray:
     """Binomial(trials, p) counts: exact when the rarer outcome is expected fewer than
     NORMAL_APPROXIMATION_MIN_MEAN times, else the normal approximation (rounded, within [0, trials]).
 

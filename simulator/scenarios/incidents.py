@@ -34,6 +34,7 @@ def baseline_curves(baseline: BaselineSpec, t_s: np.ndarray) -> dict[str, np.nda
     latency = baseline.latency
     rate_cycle = np.cos(2 * np.pi * (t_s - rate.phase / 1000.0) / DAY_S)
     latency_cycle = np.cos(2 * np.pi * (t_s - latency.phase / 1000.0) / DAY_S)
+
     def constant(value: float) -> np.ndarray:
         # A read-only view, not an array per parameter: 500 features over 90 days would be 0.5 GB.
         return np.broadcast_to(np.float64(value), t_s.shape)

@@ -87,8 +87,11 @@ def _place_incidents(spec: ScenarioSpec, problem, lines: dict) -> list[Incident]
     index_by_name: dict[str, int] = {}
     for i, incident in enumerate(spec.incidents):
         if incident.name in index_by_name:
-            problem(("incidents", i, "name"), f"duplicate incident name {incident.name!r} "
-                    f"(first at line {_line_for(('incidents', index_by_name[incident.name], 'name'), lines)})")
+            problem(
+                ("incidents", i, "name"),
+                f"duplicate incident name {incident.name!r} "
+                f"(first at line {_line_for(('incidents', index_by_name[incident.name], 'name'), lines)})",
+            )
         else:
             index_by_name[incident.name] = i
 
@@ -103,7 +106,9 @@ def _place_incidents(spec: ScenarioSpec, problem, lines: dict) -> list[Incident]
             return starts[i]
         target = index_by_name.get(incident.after)
         if target is None:
-            problem(("incidents", i, "after"), f"incident {incident.name!r} is after unknown incident {incident.after!r}")
+            problem(
+                ("incidents", i, "after"), f"incident {incident.name!r} is after unknown incident {incident.after!r}"
+            )
             starts[i] = None
         elif target in visiting or target == i:
             problem(("incidents", i, "after"), f"incidents form a cycle through {incident.name!r}")
@@ -119,14 +124,18 @@ def _place_incidents(spec: ScenarioSpec, problem, lines: dict) -> list[Incident]
         start = start_of(i)
         for j, change in enumerate(incident.changes):
             if change.parameter not in bounds:
-                problem(("incidents", i, "changes", j, "parameter"),
-                        f"unknown parameter {change.parameter!r}; known: {', '.join(sorted(bounds))}")
+                problem(
+                    ("incidents", i, "changes", j, "parameter"),
+                    f"unknown parameter {change.parameter!r}; known: {', '.join(sorted(bounds))}",
+                )
         if start is None:
             continue
         if not 0 <= start < spec.duration:
-            problem(("incidents", i, "start" if incident.after is None else "lag"),
-                    f"incident {incident.name!r} starts at {format_duration(start)}, outside the scenario span "
-                    f"[0s, {format_duration(spec.duration)})")
+            problem(
+                ("incidents", i, "start" if incident.after is None else "lag"),
+                f"incident {incident.name!r} starts at {format_duration(start)}, outside the scenario span "
+                f"[0s, {format_duration(spec.duration)})",
+            )
             continue
         placed.append(_incident(spec, incident, i, start, lines))
     return placed
@@ -134,9 +143,15 @@ def _place_incidents(spec: ScenarioSpec, problem, lines: dict) -> list[Incident]
 
 def _incident(spec: ScenarioSpec, incident, i: int, start: int, lines: dict) -> Incident:
     changes = tuple(
-        Change(c.parameter, c.shape, c.delta, c.factor,
-               c.duration if c.duration is not None or c.shape != "spike" else 5 * 60 * 1000,
-               c.tau, c.rise)
+        Change(
+            c.parameter,
+            c.shape,
+            c.delta,
+            c.factor,
+            c.duration if c.duration is not None or c.shape != "spike" else 5 * 60 * 1000,
+            c.tau,
+            c.rise,
+        )
         for c in incident.changes
     )
     remaining = spec.duration - start
@@ -152,8 +167,7 @@ def _incident(spec: ScenarioSpec, incident, i: int, start: int, lines: dict) -> 
             for alert, budget in incident.expect.items()
         ),
         silent=tuple(
-            (alert, _line_for(("incidents", i, "silent", k), lines))
-            for k, alert in enumerate(incident.silent)
+            (alert, _line_for(("incidents", i, "silent", k), lines)) for k, alert in enumerate(incident.silent)
         ),
         line=_line_for(("incidents", i), lines),
     )
@@ -164,15 +178,23 @@ def _build_faults(spec: ScenarioSpec, problem) -> list[Fault]:
     for i, fault in enumerate(spec.faults):
         unknown = [m for m in fault.metrics or () if m not in METRICS]
         if unknown:
-            problem(("faults", i, "metrics"),
-                    f"unknown metric {unknown[0]!r}; the generated metrics are: {', '.join(METRICS)}")
+            problem(
+                ("faults", i, "metrics"),
+                f"unknown metric {unknown[0]!r}; the generated metrics are: {', '.join(METRICS)}",
+            )
             continue
         if not 0 <= fault.at < spec.duration:
             problem(("faults", i, "at"), f"fault at {format_duration(fault.at)} is outside the scenario span")
             continue
-        faults.append(Fault(fault.kind, fault.at, fault.duration,
-                            tuple(fault.metrics) if fault.metrics is not None else None,
-                            fault.stale_marker))
+        faults.append(
+            Fault(
+                fault.kind,
+                fault.at,
+                fault.duration,
+                tuple(fault.metrics) if fault.metrics is not None else None,
+                fault.stale_marker,
+            )
+        )
     return faults
 
 

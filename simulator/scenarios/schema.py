@@ -52,9 +52,7 @@ from .durations import parse_duration
 
 def _duration_ms(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError(
-            f"invalid duration {value!r}: write it with a unit, such as 15s, 1m, 4d14h"
-        )
+        raise ValueError(f"invalid duration {value!r}: write it with a unit, such as 15s, 1m, 4d14h")
     return parse_duration(value)
 
 
@@ -88,11 +86,13 @@ class LatencySpec(_Strict):
     phase: Duration = 14 * 3600 * 1000
 
     @model_validator(mode="after")
-    def _p99_above_p50(self) -> "LatencySpec":
+    def _p99_above_p50(self) -> LatencySpec:
         if self.p50 - self.p50_amplitude <= 0:
             raise ValueError("p50 must stay positive across the daily cycle (p50 - p50_amplitude > 0)")
         if self.p99 - self.p99_amplitude <= self.p50 + self.p50_amplitude:
-            raise ValueError("p99 must stay above p50 across the daily cycle (p99 - p99_amplitude > p50 + p50_amplitude)")
+            raise ValueError(
+                "p99 must stay above p50 across the daily cycle (p99 - p99_amplitude > p50 + p50_amplitude)"
+            )
         return self
 
 
@@ -110,7 +110,7 @@ class ExperimentSpec(_Strict):
     split: dict[str, float] = Field(default_factory=lambda: {"control": 0.5, "treatment": 0.5})
 
     @model_validator(mode="after")
-    def _valid_split(self) -> "ExperimentSpec":
+    def _valid_split(self) -> ExperimentSpec:
         if len(self.split) < 2:
             raise ValueError("split needs at least two variants")
         if any(w < 0 for w in self.split.values()) or sum(self.split.values()) <= 0:
@@ -167,7 +167,7 @@ class ChangeSpec(_Strict):
     rise: Duration | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ChangeSpec":
+    def _consistent(self) -> ChangeSpec:
         if (self.delta is None) == (self.factor is None):
             raise ValueError("give exactly one of delta (added) or factor (multiplied)")
         if self.shape == "exp_decay" and (self.tau is None or self.duration is None):
@@ -198,7 +198,7 @@ class IncidentSpec(_Strict):
     silent: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _one_start(self) -> "IncidentSpec":
+    def _one_start(self) -> IncidentSpec:
         if (self.start is None) == (self.after is None):
             raise ValueError("give exactly one of start (offset from the scenario start) or after (another incident)")
         if self.lag is not None and self.after is None:
@@ -226,7 +226,7 @@ class FaultSpec(_Strict):
     stale_marker: bool = True
 
     @model_validator(mode="after")
-    def _consistent(self) -> "FaultSpec":
+    def _consistent(self) -> FaultSpec:
         if self.kind == "scrape_gap" and (self.duration is None or self.duration <= 0):
             raise ValueError("scrape_gap needs a positive duration")
         if self.kind != "scrape_gap" and self.duration is not None:

@@ -118,7 +118,6 @@ class _working_directory:
         os.chdir(self.previous)
 
 
-
 def alert_yaml(name: str, kind: str, params: str, extra: str = "", for_: str = "5m") -> str:
     """One alert definition as YAML list item text (params: an indented YAML block, 6 spaces)."""
     return (
@@ -127,7 +126,7 @@ def alert_yaml(name: str, kind: str, params: str, extra: str = "", for_: str = "
         f"    team: ranking\n"
         f"    severity: page\n"
         f'    summary: "{name} on {{{{ $labels.service }}}}"\n'
-        f"    description: \"Value {{{{ $value | humanize }}}}\"\n"
+        f'    description: "Value {{{{ $value | humanize }}}}"\n'
         f"    for: {for_}\n"
         f"{extra}"
         f"    params:\n{params}"

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from compiler_testkit import REPO_ROOT, alert_yaml, alerts_file, amtool_route, run_amtool
 
 from compiler.config import load_config
 from compiler.output import write_build
 from compiler.pipeline import compile_project
-from compiler_testkit import REPO_ROOT, alert_yaml, alerts_file, amtool_route, run_amtool
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +55,23 @@ def test_alerts_are_routed_by_team_and_severity(reference_config, labels, receiv
 @pytest.mark.parametrize(
     ("config_text", "expected"),
     [
-        ("alertmanager:\n  webhook_base_url: relay:9095\n",
-         "custom.yaml:2:21: alertmanager.webhook_base_url: invalid webhook URL 'relay:9095': expected http:// or "
-         "https:// and a host"),
-        ("alertmanager:\n  repeat_interval: 0s\n",
-         "custom.yaml:2:20: alertmanager.repeat_interval: must be longer than 0, got '0s'"),
-        ("alertmanager:\n  group_by: [alertname, bad-label]\n",
-         "custom.yaml:2:13: alertmanager.group_by: invalid label name 'bad-label': must match [a-zA-Z_][a-zA-Z0-9_]*"),
-        ("alertmanager:\n  teams: {serving: {pager_url: x}}\n",
-         "custom.yaml:2:21: alertmanager.teams.serving.pager_url: unknown field (allowed: page_url, ticket_url)"),
+        (
+            "alertmanager:\n  webhook_base_url: relay:9095\n",
+            "custom.yaml:2:21: alertmanager.webhook_base_url: invalid webhook URL 'relay:9095': expected http:// or "
+            "https:// and a host",
+        ),
+        (
+            "alertmanager:\n  repeat_interval: 0s\n",
+            "custom.yaml:2:20: alertmanager.repeat_interval: must be longer than 0, got '0s'",
+        ),
+        (
+            "alertmanager:\n  group_by: [alertname, bad-label]\n",
+            "custom.yaml:2:13: alertmanager.group_by: invalid label name 'bad-label': must match [a-zA-Z_][a-zA-Z0-9_]*",
+        ),
+        (
+            "alertmanager:\n  teams: {serving: {pager_url: x}}\n",
+            "custom.yaml:2:21: alertmanager.teams.serving.pager_url: unknown field (allowed: page_url, ticket_url)",
+        ),
     ],
 )
 def test_bad_alertmanager_settings_are_errors_with_positions(project, config_text, expected):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from compiler_testkit import RAW_PARAMS, alert_yaml, alerts_file
 
 GOOD = alerts_file(alert_yaml("GoodAlert", "raw", RAW_PARAMS))
@@ -28,69 +27,167 @@ def _alert(name="Bad", kind="raw", params=RAW_PARAMS, extra="", for_="5m", summa
 # (case, bad file text, the exact line expected on stderr). Lines/columns counted in the text: line 3 is the
 # first alert's `- name:` line, its keys start at column 5 and `for:`'s value at column 10.
 BAD_INPUTS = [
-    ("malformed_yaml", HEADER + "  - name: [Bad\n", "alerts/bad.yaml:4:1: malformed YAML: did not find expected ',' or ']'"),
-    ("unknown_kind", HEADER + _alert(kind="null_ratio"),
-     "alerts/bad.yaml:4:11: alert Bad: kind: unknown kind 'null_ratio' (known kinds: cache_hit_ratio, ctr_drop, "
-     "latency_quantile, null_rate, raw, srm, zscore_anomaly)"),
-    ("unknown_field", HEADER + _alert(extra="    severty: page\n"),
-     "alerts/bad.yaml:10:5: alert Bad: severty: unknown field (allowed: annotations, description, for, keep_firing_for, "
-     "kind, labels, name, params, severity, summary, team)"),
-    ("unknown_param", HEADER + _alert(params="      expr: up == 0\n      treshold: 1\n"),
-     "alerts/bad.yaml:12:7: alert Bad: params.treshold: unknown field (allowed: expr)"),
-    ("missing_field", HEADER + _alert().replace("    team: ranking\n", ""),
-     "alerts/bad.yaml:3:5: alert Bad: team: missing required field"),
-    ("missing_param", HEADER + _alert(kind="null_rate", params="      nulls_metric: a_total\n"),
-     "alerts/bad.yaml:11:7: alert Bad: params.lookups_metric: missing required field"),
-    ("wrong_type", HEADER + _alert(kind="cache_hit_ratio", params="      metric: c_total\n      threshold: high\n"),
-     "alerts/bad.yaml:12:18: alert Bad: params.threshold: must be a valid number, got str 'high'"),
-    ("wrong_type_team", HEADER + _alert(team="42"),
-     "alerts/bad.yaml:5:11: alert Bad: team: must be a valid string, got int 42"),
-    ("invalid_duration", HEADER + _alert(for_="5 minutes"),
-     "alerts/bad.yaml:9:10: alert Bad: for: invalid duration '5 minutes': expected a Prometheus duration like "
-     "30s, 5m, 1h30m, 1d"),
-    ("duration_without_unit", HEADER + _alert(for_="5"),
-     "alerts/bad.yaml:9:10: alert Bad: for: invalid duration 5: write it as text with a unit, like 30s, 5m, 1h"),
-    ("invalid_window", HEADER + _alert(kind="null_rate", params="      nulls_metric: a_total\n      lookups_metric: b_total\n      window: 5mins\n"),
-     "alerts/bad.yaml:13:15: alert Bad: params.window: invalid duration '5mins': expected a Prometheus duration "
-     "like 30s, 5m, 1h30m, 1d"),
-    ("promql_syntax_error", HEADER + _alert(params="      expr: sum(rate(x[5m]) > 1\n"),
-     "alerts/bad.yaml:11:13: alert Bad: params.expr: PromQL syntax error: unclosed left parenthesis"),
-    ("ratio_out_of_range", HEADER + _alert(kind="cache_hit_ratio", params="      metric: c_total\n      threshold: 1.5\n"),
-     "alerts/bad.yaml:12:18: alert Bad: params.threshold: ratio must be within [0, 1], got 1.5"),
-    ("quantile_out_of_range", HEADER + _alert(kind="latency_quantile", params="      metric: h\n      threshold: 0.2\n      quantile: 1\n"),
-     "alerts/bad.yaml:13:17: alert Bad: params.quantile: must be within (0, 1) exclusive, got 1"),
-    ("p_value_out_of_range", HEADER + _alert(kind="srm", params="      p_value: 0\n"),
-     "alerts/bad.yaml:11:16: alert Bad: params.p_value: must be within (0, 1) exclusive, got 0"),
-    ("bad_label_name", HEADER + _alert(extra="    labels: {tier-name: ranking}\n"),
-     "alerts/bad.yaml:10:13: alert Bad: labels: invalid label name 'tier-name': must match [a-zA-Z_][a-zA-Z0-9_]*"),
-    ("bad_by_label", HEADER + _alert(kind="null_rate", params="      nulls_metric: a_total\n      lookups_metric: b_total\n      by: [__name__]\n"),
-     "alerts/bad.yaml:13:11: alert Bad: params.by: invalid label name '__name__': names starting with '__' are "
-     "reserved by Prometheus"),
-    ("bad_alert_name", HEADER + _alert(name="bad-name"),
-     "alerts/bad.yaml:3:11: alert bad-name: name: invalid alert name 'bad-name': must match [a-zA-Z_][a-zA-Z0-9_]*"),
-    ("go_template_error", HEADER + _alert(summary='"{{ $labels.feature "'),
-     "alerts/bad.yaml:7:34: alert Bad: summary: Go template does not parse: template: __alert_Bad:1: unclosed "
-     "action"),
-    ("go_template_unknown_function", HEADER + _alert(extra='    annotations: {dashboard: "{{ $value | humanise }}"}\n'),
-     "alerts/bad.yaml:10:43: alert Bad: annotations.dashboard: Go template does not parse: template: __alert_Bad:1: "
-     'function "humanise" not defined'),
-    ("reserved_label", HEADER + _alert(extra="    labels: {severity: info}\n"),
-     "alerts/bad.yaml:10:14: alert Bad: labels.severity: 'severity' is set by the compiler from the definition; "
-     "remove it here"),
-    ("api_version", HEADER.replace("v1", "v2") + _alert(),
-     "alerts/bad.yaml:1:13: apiVersion: unsupported apiVersion 'alertkit/v2': expected 'alertkit/v1'"),
-    ("duplicate_key", HEADER + _alert(extra="    for: 10m\n"), "alerts/bad.yaml:10:5: alert Bad: for: duplicate key 'for'"),
-    ("empty_file", "", "alerts/bad.yaml:1:1: expected a mapping with `apiVersion: alertkit/v1` and `alerts:`; the file is empty"),
-    ("alert_not_a_mapping", HEADER + "  - 1\n", "alerts/bad.yaml:3:5: alerts[0]: must be a mapping (one alert definition), got int 1"),
-    ("label_value_not_a_string", HEADER + _alert(extra="    labels: {tier: 1}\n"),
-     "alerts/bad.yaml:10:20: alert Bad: labels.tier: must be a valid string, got int 1"),
-    ("label_name_not_a_string", HEADER + _alert(extra="    labels: {1: x}\n"),
-     "alerts/bad.yaml:10:14: alert Bad: labels.1: key must be a valid string, got int 1"),
-    ("infinite_threshold", HEADER + _alert(kind="latency_quantile", params="      metric: h\n      threshold: .inf\n"),
-     "alerts/bad.yaml:12:18: alert Bad: params.threshold: must be a finite number, got inf"),
-    ("zscore_needs_record", HEADER + _alert(kind="zscore_anomaly", params="      expr: rate(x[5m])\n"),
-     "alerts/bad.yaml:11:7: alert Bad: params: expr is not a plain series selector: name its recording rule with "
-     "`record`"),
+    (
+        "malformed_yaml",
+        HEADER + "  - name: [Bad\n",
+        "alerts/bad.yaml:4:1: malformed YAML: did not find expected ',' or ']'",
+    ),
+    (
+        "unknown_kind",
+        HEADER + _alert(kind="null_ratio"),
+        "alerts/bad.yaml:4:11: alert Bad: kind: unknown kind 'null_ratio' (known kinds: cache_hit_ratio, ctr_drop, "
+        "latency_quantile, null_rate, raw, srm, zscore_anomaly)",
+    ),
+    (
+        "unknown_field",
+        HEADER + _alert(extra="    severty: page\n"),
+        "alerts/bad.yaml:10:5: alert Bad: severty: unknown field (allowed: annotations, description, for, keep_firing_for, "
+        "kind, labels, name, params, severity, summary, team)",
+    ),
+    (
+        "unknown_param",
+        HEADER + _alert(params="      expr: up == 0\n      treshold: 1\n"),
+        "alerts/bad.yaml:12:7: alert Bad: params.treshold: unknown field (allowed: expr)",
+    ),
+    (
+        "missing_field",
+        HEADER + _alert().replace("    team: ranking\n", ""),
+        "alerts/bad.yaml:3:5: alert Bad: team: missing required field",
+    ),
+    (
+        "missing_param",
+        HEADER + _alert(kind="null_rate", params="      nulls_metric: a_total\n"),
+        "alerts/bad.yaml:11:7: alert Bad: params.lookups_metric: missing required field",
+    ),
+    (
+        "wrong_type",
+        HEADER + _alert(kind="cache_hit_ratio", params="      metric: c_total\n      threshold: high\n"),
+        "alerts/bad.yaml:12:18: alert Bad: params.threshold: must be a valid number, got str 'high'",
+    ),
+    (
+        "wrong_type_team",
+        HEADER + _alert(team="42"),
+        "alerts/bad.yaml:5:11: alert Bad: team: must be a valid string, got int 42",
+    ),
+    (
+        "invalid_duration",
+        HEADER + _alert(for_="5 minutes"),
+        "alerts/bad.yaml:9:10: alert Bad: for: invalid duration '5 minutes': expected a Prometheus duration like "
+        "30s, 5m, 1h30m, 1d",
+    ),
+    (
+        "duration_without_unit",
+        HEADER + _alert(for_="5"),
+        "alerts/bad.yaml:9:10: alert Bad: for: invalid duration 5: write it as text with a unit, like 30s, 5m, 1h",
+    ),
+    (
+        "invalid_window",
+        HEADER
+        + _alert(
+            kind="null_rate", params="      nulls_metric: a_total\n      lookups_metric: b_total\n      window: 5mins\n"
+        ),
+        "alerts/bad.yaml:13:15: alert Bad: params.window: invalid duration '5mins': expected a Prometheus duration "
+        "like 30s, 5m, 1h30m, 1d",
+    ),
+    (
+        "promql_syntax_error",
+        HEADER + _alert(params="      expr: sum(rate(x[5m]) > 1\n"),
+        "alerts/bad.yaml:11:13: alert Bad: params.expr: PromQL syntax error: unclosed left parenthesis",
+    ),
+    (
+        "ratio_out_of_range",
+        HEADER + _alert(kind="cache_hit_ratio", params="      metric: c_total\n      threshold: 1.5\n"),
+        "alerts/bad.yaml:12:18: alert Bad: params.threshold: ratio must be within [0, 1], got 1.5",
+    ),
+    (
+        "quantile_out_of_range",
+        HEADER + _alert(kind="latency_quantile", params="      metric: h\n      threshold: 0.2\n      quantile: 1\n"),
+        "alerts/bad.yaml:13:17: alert Bad: params.quantile: must be within (0, 1) exclusive, got 1",
+    ),
+    (
+        "p_value_out_of_range",
+        HEADER + _alert(kind="srm", params="      p_value: 0\n"),
+        "alerts/bad.yaml:11:16: alert Bad: params.p_value: must be within (0, 1) exclusive, got 0",
+    ),
+    (
+        "bad_label_name",
+        HEADER + _alert(extra="    labels: {tier-name: ranking}\n"),
+        "alerts/bad.yaml:10:13: alert Bad: labels: invalid label name 'tier-name': must match [a-zA-Z_][a-zA-Z0-9_]*",
+    ),
+    (
+        "bad_by_label",
+        HEADER
+        + _alert(
+            kind="null_rate",
+            params="      nulls_metric: a_total\n      lookups_metric: b_total\n      by: [__name__]\n",
+        ),
+        "alerts/bad.yaml:13:11: alert Bad: params.by: invalid label name '__name__': names starting with '__' are "
+        "reserved by Prometheus",
+    ),
+    (
+        "bad_alert_name",
+        HEADER + _alert(name="bad-name"),
+        "alerts/bad.yaml:3:11: alert bad-name: name: invalid alert name 'bad-name': must match [a-zA-Z_][a-zA-Z0-9_]*",
+    ),
+    (
+        "go_template_error",
+        HEADER + _alert(summary='"{{ $labels.feature "'),
+        "alerts/bad.yaml:7:34: alert Bad: summary: Go template does not parse: template: __alert_Bad:1: unclosed "
+        "action",
+    ),
+    (
+        "go_template_unknown_function",
+        HEADER + _alert(extra='    annotations: {dashboard: "{{ $value | humanise }}"}\n'),
+        "alerts/bad.yaml:10:43: alert Bad: annotations.dashboard: Go template does not parse: template: __alert_Bad:1: "
+        'function "humanise" not defined',
+    ),
+    (
+        "reserved_label",
+        HEADER + _alert(extra="    labels: {severity: info}\n"),
+        "alerts/bad.yaml:10:14: alert Bad: labels.severity: 'severity' is set by the compiler from the definition; "
+        "remove it here",
+    ),
+    (
+        "api_version",
+        HEADER.replace("v1", "v2") + _alert(),
+        "alerts/bad.yaml:1:13: apiVersion: unsupported apiVersion 'alertkit/v2': expected 'alertkit/v1'",
+    ),
+    (
+        "duplicate_key",
+        HEADER + _alert(extra="    for: 10m\n"),
+        "alerts/bad.yaml:10:5: alert Bad: for: duplicate key 'for'",
+    ),
+    (
+        "empty_file",
+        "",
+        "alerts/bad.yaml:1:1: expected a mapping with `apiVersion: alertkit/v1` and `alerts:`; the file is empty",
+    ),
+    (
+        "alert_not_a_mapping",
+        HEADER + "  - 1\n",
+        "alerts/bad.yaml:3:5: alerts[0]: must be a mapping (one alert definition), got int 1",
+    ),
+    (
+        "label_value_not_a_string",
+        HEADER + _alert(extra="    labels: {tier: 1}\n"),
+        "alerts/bad.yaml:10:20: alert Bad: labels.tier: must be a valid string, got int 1",
+    ),
+    (
+        "label_name_not_a_string",
+        HEADER + _alert(extra="    labels: {1: x}\n"),
+        "alerts/bad.yaml:10:14: alert Bad: labels.1: key must be a valid string, got int 1",
+    ),
+    (
+        "infinite_threshold",
+        HEADER + _alert(kind="latency_quantile", params="      metric: h\n      threshold: .inf\n"),
+        "alerts/bad.yaml:12:18: alert Bad: params.threshold: must be a finite number, got inf",
+    ),
+    (
+        "zscore_needs_record",
+        HEADER + _alert(kind="zscore_anomaly", params="      expr: rate(x[5m])\n"),
+        "alerts/bad.yaml:11:7: alert Bad: params: expr is not a plain series selector: name its recording rule with "
+        "`record`",
+    ),
 ]
 
 
@@ -138,7 +235,9 @@ def test_missing_runbook_is_an_error_at_the_alert(compiled_project):
     result = compiled_project.compile()
 
     assert result.exit_code == 1
-    assert "alerts/new.yaml:3:5: alert NoBook: runbook: missing runbook runbooks/NoBook.md" in result.stderr.splitlines()
+    assert (
+        "alerts/new.yaml:3:5: alert NoBook: runbook: missing runbook runbooks/NoBook.md" in result.stderr.splitlines()
+    )
     assert compiled_project.build_digest() == before
 
 
@@ -204,7 +303,9 @@ def test_a_yml_file_is_not_read_but_warned_about(compiled_project):
     result = compiled_project.compile()
 
     assert result.exit_code == 0
-    assert "alerts/typo.yml:1:1: warning: ignored: definitions files end in .yaml (rename to typo.yaml)" in result.stderr
+    assert (
+        "alerts/typo.yml:1:1: warning: ignored: definitions files end in .yaml (rename to typo.yaml)" in result.stderr
+    )
 
 
 def test_empty_params_take_every_default(compiled_project):
@@ -220,8 +321,12 @@ def test_empty_params_take_every_default(compiled_project):
 def test_identical_recording_rules_are_shared_and_conflicting_ones_rejected(compiled_project):
     p99 = "      metric: h_seconds\n      threshold: 0.3\n"
     p50 = "      metric: h_seconds\n      threshold: 0.1\n      quantile: 0.5\n"
-    compiled_project.write_alerts("lat.yaml", HEADER + _alert(name="P99", kind="latency_quantile", params=p99)
-                                  + _alert(name="P50", kind="latency_quantile", params=p50))
+    compiled_project.write_alerts(
+        "lat.yaml",
+        HEADER
+        + _alert(name="P99", kind="latency_quantile", params=p99)
+        + _alert(name="P50", kind="latency_quantile", params=p50),
+    )
     compiled_project.write_runbook("P99")
     compiled_project.write_runbook("P50")
 
@@ -246,21 +351,26 @@ def test_identical_recording_rules_are_shared_and_conflicting_ones_rejected(comp
 
 
 def test_go_template_error_in_a_block_scalar_points_at_the_value(compiled_project):
-    text = HEADER + _alert().replace('    description: "d"\n', "    description: >-\n      Value {{ $value | nope }}\n      here.\n")
+    text = HEADER + _alert().replace(
+        '    description: "d"\n', "    description: >-\n      Value {{ $value | nope }}\n      here.\n"
+    )
     compiled_project.write_alerts("bad.yaml", text)
 
     result = compiled_project.compile()
 
     assert result.exit_code == 1
     assert (
-        'alerts/bad.yaml:8:18: alert Bad: description: Go template does not parse: template: __alert_Bad:1: '
+        "alerts/bad.yaml:8:18: alert Bad: description: Go template does not parse: template: __alert_Bad:1: "
         'function "nope" not defined'
     ) in result.stderr.splitlines()
 
 
 def test_mitigation_must_state_rollback_criteria(compiled_project):
     text = (compiled_project.runbooks / "GoodAlert.md").read_text()
-    text = text.replace("Roll back the last deploy if the alert started with it; rollback criterion: resolved within 15 minutes.", "Fix it.")
+    text = text.replace(
+        "Roll back the last deploy if the alert started with it; rollback criterion: resolved within 15 minutes.",
+        "Fix it.",
+    )
     compiled_project.write_runbook("GoodAlert", text)
 
     result = compiled_project.compile()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from compiler_testkit import REPO_ROOT
 
 from compiler.pipeline import compile_project
 from compiler.runbooks import REQUIRED_SECTIONS, sections_of
-from compiler_testkit import REPO_ROOT
 
 EXPECTED_ALERTS = {
     "features.yml": {"FeatureNullRateHigh": "null_rate"},

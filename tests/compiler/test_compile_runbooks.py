@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from compiler_testkit import GENERIC_RUNBOOK, alert_yaml, alerts_file
 
-GO_TEMPLATES = "{{ $labels.feature }} {{ $value | humanizePercentage }} {{ if gt $value 0.5 }}high{{ end }} {%raw%} {# x #}"
+GO_TEMPLATES = (
+    "{{ $labels.feature }} {{ $value | humanizePercentage }} {{ if gt $value 0.5 }}high{{ end }} {%raw%} {# x #}"
+)
 
 
 def test_go_templates_in_runbooks_and_annotations_pass_through_unchanged(project):
     params = "      nulls_metric: n_total\n      lookups_metric: l_total\n      threshold: 0.02\n"
     extra = f"    annotations: {{note: '{GO_TEMPLATES}'}}\n"
     project.write_alerts("a.yaml", alerts_file(alert_yaml("Nulls", "null_rate", params, extra=extra)))
-    project.write_runbook("Nulls", GENERIC_RUNBOOK + f"\nQuoted from the alert: {GO_TEMPLATES}\n[= alert.annotations.note =]\n")
+    project.write_runbook(
+        "Nulls", GENERIC_RUNBOOK + f"\nQuoted from the alert: {GO_TEMPLATES}\n[= alert.annotations.note =]\n"
+    )
 
     result = project.compile()
 
@@ -26,7 +30,8 @@ def test_facts_come_from_the_definition(project):
     params = "      nulls_metric: n_total\n      lookups_metric: l_total\n      threshold: 0.02\n      window: 10m\n"
     project.write_alerts("a.yaml", alerts_file(alert_yaml("Nulls", "null_rate", params, for_="7m")))
     project.write_runbook(
-        "Nulls", GENERIC_RUNBOOK + "\nThreshold [= facts.threshold_percent =] over [= facts.window =], for [= alert.for =].\n"
+        "Nulls",
+        GENERIC_RUNBOOK + "\nThreshold [= facts.threshold_percent =] over [= facts.window =], for [= alert.for =].\n",
     )
 
     assert project.compile().exit_code == 0
@@ -44,7 +49,9 @@ def test_runbook_url_uses_the_configured_base(project):
 
     assert project.compile("--config", "custom.yaml").exit_code == 0
 
-    assert "runbook_url: https://runbooks.example/ranker/Down.md" in (project.build / "prometheus" / "a.yml").read_text()
+    assert (
+        "runbook_url: https://runbooks.example/ranker/Down.md" in (project.build / "prometheus" / "a.yml").read_text()
+    )
 
 
 def test_unknown_config_key_is_an_error(project):
@@ -55,7 +62,10 @@ def test_unknown_config_key_is_an_error(project):
     result = project.compile("--config", "custom.yaml")
 
     assert result.exit_code == 1
-    assert "custom.yaml:1:1: runbook_base: unknown field (allowed: alertmanager, runbook_base_url)" in result.stderr.splitlines()
+    assert (
+        "custom.yaml:1:1: runbook_base: unknown field (allowed: alertmanager, runbook_base_url)"
+        in result.stderr.splitlines()
+    )
 
 
 def test_comment_lines_in_code_blocks_are_not_headings():

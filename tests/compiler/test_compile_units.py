@@ -19,8 +19,14 @@ from compiler.yamlsource import load_yaml
 
 @pytest.mark.parametrize(
     "text, milliseconds, printed",
-    [("5m", 300_000, "5m"), ("90m", 5_400_000, "1h30m"), ("48h", 172_800_000, "2d"), ("1w", 604_800_000, "1w"),
-     ("0", 0, "0s"), ("1h30m15s500ms", 5_415_500, "1h30m15s500ms")],
+    [
+        ("5m", 300_000, "5m"),
+        ("90m", 5_400_000, "1h30m"),
+        ("48h", 172_800_000, "2d"),
+        ("1w", 604_800_000, "1w"),
+        ("0", 0, "0s"),
+        ("1h30m15s500ms", 5_415_500, "1h30m15s500ms"),
+    ],
 )
 def test_durations_parse_and_print_like_prometheus(text, milliseconds, printed):
     assert parse_duration(text) == milliseconds
@@ -37,8 +43,16 @@ def test_invalid_durations_are_rejected(text):
 # freedom, the closed form x = −2 ln p (the chi-square with 2 dof is exponential with mean 2).
 @pytest.mark.parametrize(
     "p_value, dof, expected",
-    [(0.05, 1, 3.841), (0.01, 1, 6.635), (0.001, 1, 10.828), (0.05, 2, 5.991), (0.01, 3, 11.345),
-     (0.05, 10, 18.307), (0.001, 10, 29.588), (0.05, 100, 124.342)],
+    [
+        (0.05, 1, 3.841),
+        (0.01, 1, 6.635),
+        (0.001, 1, 10.828),
+        (0.05, 2, 5.991),
+        (0.01, 3, 11.345),
+        (0.05, 10, 18.307),
+        (0.001, 10, 29.588),
+        (0.05, 100, 124.342),
+    ],
 )
 def test_chi_square_critical_values_match_tables(p_value, dof, expected):
     assert chi_square_critical_value(p_value, dof) == pytest.approx(expected, abs=1e-3)
@@ -63,7 +77,10 @@ def test_critical_value_rejects_p_outside_the_open_unit_interval():
 
 def test_yaml_positions_point_at_keys_and_values():
     document = load_yaml("a: 1\nb:\n  - x: 2\n", "f.yaml")
-    assert (document.positions.of_value(("b", 0, "x")).line, document.positions.of_value(("b", 0, "x")).column) == (3, 8)
+    assert (document.positions.of_value(("b", 0, "x")).line, document.positions.of_value(("b", 0, "x")).column) == (
+        3,
+        8,
+    )
     assert (document.positions.of_key(("b", 0, "x")).line, document.positions.of_key(("b", 0, "x")).column) == (3, 5)
     missing = document.positions.of_value(("b", 0, "y"))  # falls back to the enclosing mapping
     assert (missing.line, missing.column) == (3, 5)
@@ -89,8 +106,16 @@ def test_every_string_the_emitter_writes_reads_back_unchanged(text):
 
 @pytest.mark.parametrize(
     "text, emitted",
-    [("up == 0", "up == 0"), ("true", "'true'"), ("1.5", "'1.5'"), ("{{ $value }}", "'{{ $value }}'"),
-     ("a: b", "'a: b'"), ("it's", "it's"), ("line\nbreak", '"line\\nbreak"'), ("", "''")],
+    [
+        ("up == 0", "up == 0"),
+        ("true", "'true'"),
+        ("1.5", "'1.5'"),
+        ("{{ $value }}", "'{{ $value }}'"),
+        ("a: b", "'a: b'"),
+        ("it's", "it's"),
+        ("line\nbreak", '"line\\nbreak"'),
+        ("", "''"),
+    ],
 )
 def test_emitter_quotes_only_when_needed(text, emitted):
     assert yaml_string(text) == emitted

@@ -11,11 +11,11 @@ from pathlib import Path
 import promql_parser
 import pytest
 import yaml
+from compiler_testkit import GENERIC_RUNBOOK, amtool_route, run_amtool
 
 from compiler.config import load_config
 from compiler.kinds import KINDS
 from compiler.pipeline import compile_project
-from compiler_testkit import GENERIC_RUNBOOK, amtool_route, run_amtool
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kinds"
 GOLDEN = Path(__file__).parent / "golden"
@@ -113,4 +113,6 @@ def test_alertmanager_config_matches_its_golden_file(tmp_path):
     ]
     (tmp_path / "alertmanager.yml").write_bytes(text)
     assert run_amtool("check-config", str(tmp_path / "alertmanager.yml")).returncode == 0
-    assert amtool_route(tmp_path / "alertmanager.yml", "team=search quality", "severity=ticket") == "search quality-ticket"
+    assert (
+        amtool_route(tmp_path / "alertmanager.yml", "team=search quality", "severity=ticket") == "search quality-ticket"
+    )

@@ -7,9 +7,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from compiler.pipeline import compile_project
-from compiler.output import write_build
 from compiler_testkit import REPO_ROOT
+
+from compiler.output import write_build
+from compiler.pipeline import compile_project
 
 
 def _promtool() -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import jinja2
 import pytest
+from compiler_testkit import GENERIC_RUNBOOK
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.runbooks import runbook_environment, substitute_plain_values
-from compiler_testkit import GENERIC_RUNBOOK
 
 CONTEXT = {
     "alert": {"name": "Down", "for": "5m", "labels": {"team": "ranking"}, "keep_firing_for": None},
@@ -19,10 +19,42 @@ CONTEXT = {
 
 # Pieces a runbook is made of, including near-misses of the tag syntax and every newline style.
 PIECES = [
-    "[=", "=]", "[= ", " =]", "[=-", "-=]", "alert.name", "alert.for", "alert . labels", "alert.labels.team",
-    "alert.keep_firing_for", "facts.threshold", "facts.items", "facts.count", "expr", "facts_block", "missing",
-    "alert.missing", "1", "|upper", "[%", "%]", "[#", "#]", "{{ $labels.x }}", "{%raw%}", "\n", "\r\n", "\r",
-    " ", "\t", "text", "[", "]", "=", ".",
+    "[=",
+    "=]",
+    "[= ",
+    " =]",
+    "[=-",
+    "-=]",
+    "alert.name",
+    "alert.for",
+    "alert . labels",
+    "alert.labels.team",
+    "alert.keep_firing_for",
+    "facts.threshold",
+    "facts.items",
+    "facts.count",
+    "expr",
+    "facts_block",
+    "missing",
+    "alert.missing",
+    "1",
+    "|upper",
+    "[%",
+    "%]",
+    "[#",
+    "#]",
+    "{{ $labels.x }}",
+    "{%raw%}",
+    "\n",
+    "\r\n",
+    "\r",
+    " ",
+    "\t",
+    "text",
+    "[",
+    "]",
+    "=",
+    ".",
 ]
 
 

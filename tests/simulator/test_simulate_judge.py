@@ -73,12 +73,15 @@ def test_silences_and_false_positives(result):
 
 def test_a_silent_alert_that_fires_fails():
     scenario = parse_scenario(SCENARIO, "judged.yaml")
-    result = judge(scenario, [
-        timeline("CacheLow", (DEPLOY, DEPLOY, None)),
-        timeline("LatencyHigh", (DEPLOY, DEPLOY + M, None)),
-        timeline("CtrDrop", (SAG, SAG + H, None)),
-        timeline("NoTraffic", (DEPLOY + H, DEPLOY + 2 * H, DEPLOY + 3 * H)),
-    ])
+    result = judge(
+        scenario,
+        [
+            timeline("CacheLow", (DEPLOY, DEPLOY, None)),
+            timeline("LatencyHigh", (DEPLOY, DEPLOY + M, None)),
+            timeline("CtrDrop", (SAG, SAG + H, None)),
+            timeline("NoTraffic", (DEPLOY + H, DEPLOY + 2 * H, DEPLOY + 3 * H)),
+        ],
+    )
     [silence] = result.silences
     assert silence.fired_at_ms == DEPLOY + 2 * H and not silence.passed
     assert all(d.passed for d in result.detections)
@@ -103,8 +106,17 @@ def test_max_false_positives_is_judged():
 
 def test_expect_naming_an_unknown_alert_is_an_error_with_its_line():
     scenario = parse_scenario(SCENARIO, "judged.yaml")
-    groups = [RuleGroup("g", "rules.yml", [AlertingRule("CacheLow", "vector(1)"), AlertingRule("CtrDrop", "vector(1)"),
-                                            AlertingRule("NoTraffic", "vector(1)")])]
+    groups = [
+        RuleGroup(
+            "g",
+            "rules.yml",
+            [
+                AlertingRule("CacheLow", "vector(1)"),
+                AlertingRule("CtrDrop", "vector(1)"),
+                AlertingRule("NoTraffic", "vector(1)"),
+            ],
+        )
+    ]
     with pytest.raises(ScenarioError) as caught:
         check_alert_names(scenario, groups)
     [problem] = caught.value.problems
@@ -123,8 +135,11 @@ def test_json_report_is_versioned_and_in_seconds(result):
     deploy = scenario["incidents"][0]
     assert deploy["start_s"] == DEPLOY // 1000 and deploy["end_s"] == DEPLOY // 1000 + 30 * 3600
     assert deploy["expect"][0] == {
-        "alertname": "CacheLow", "budget_s": 600, "detected_at_s": DEPLOY // 1000 + 240,
-        "time_to_detect_s": 240, "passed": True,
+        "alertname": "CacheLow",
+        "budget_s": 600,
+        "detected_at_s": DEPLOY // 1000 + 240,
+        "time_to_detect_s": 240,
+        "passed": True,
     }
     assert scenario["false_positives"]["count"] == 2 and scenario["false_positives"]["per_week"] == 1.0
     assert scenario["alerts"][0]["intervals"][0]["resolved_at_s"] == (DEPLOY + 15 * H) // 1000

@@ -25,10 +25,20 @@ HOUR = 60 * MINUTE
 @pytest.fixture(scope="session")
 def rules_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("build")
-    result = CliRunner().invoke(alertkit, [
-        "compile", "--alerts", str(ROOT / "alerts"), "--runbooks", str(ROOT / "runbooks"),
-        "--config", str(ROOT / "alertkit.yaml"), "--out", str(out),
-    ])
+    result = CliRunner().invoke(
+        alertkit,
+        [
+            "compile",
+            "--alerts",
+            str(ROOT / "alerts"),
+            "--runbooks",
+            str(ROOT / "runbooks"),
+            "--config",
+            str(ROOT / "alertkit.yaml"),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     return out / "prometheus"
 
@@ -78,10 +88,18 @@ def test_srm_detected_within_six_hours(results):
     assert result.passed
 
 
-@pytest.mark.parametrize("name", [
-    "null-rate-spike", "latency-regression", "cache-degradation", "ctr-sag", "model-score-shift", "no-traffic",
-    "process-restarts",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "null-rate-spike",
+        "latency-regression",
+        "cache-degradation",
+        "ctr-sag",
+        "model-score-shift",
+        "no-traffic",
+        "process-restarts",
+    ],
+)
 def test_scenario_per_alert_kind_passes(results, name):
     result = results[name]
     assert result.detections, "every per-kind scenario expects its alert"
@@ -137,29 +155,53 @@ def test_cli_bad_scenario_and_missing_rules(tmp_path):
 def test_exported_promtool_file_passes_promtool(rules_dir, tmp_path):
     """promtool independently confirms the simulated timeline around an incident."""
     out = tmp_path / "export" / "null-rate-spike.test.yml"
-    result = CliRunner().invoke(alertkit, [
-        "export-promtool", str(SCENARIOS / "null-rate-spike.yaml"), "--rules", str(rules_dir),
-        "--from", "9h", "--span", "5h", "--out", str(out),
-    ])
+    result = CliRunner().invoke(
+        alertkit,
+        [
+            "export-promtool",
+            str(SCENARIOS / "null-rate-spike.yaml"),
+            "--rules",
+            str(rules_dir),
+            "--from",
+            "9h",
+            "--span",
+            "5h",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = out.read_text()
     assert "alertname: FeatureNullRateHigh" in text and "exp_labels:" in text  # it does check a firing alert
-    run = subprocess.run(["promtool", "test", "rules", out.name], cwd=out.parent,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        ["promtool", "test", "rules", out.name], cwd=out.parent, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_exported_window_with_counter_resets_and_stale_markers_passes_promtool(rules_dir, tmp_path):
     """Faults (a restart resetting every counter, a stale marker) simulated exactly as promtool sees them."""
     out = tmp_path / "restarts.test.yml"
-    result = CliRunner().invoke(alertkit, [
-        "export-promtool", str(SCENARIOS / "process-restarts.yaml"), "--rules", str(rules_dir),
-        "--from", "2d1h30m", "--span", "1h", "--out", str(out),
-    ])
+    result = CliRunner().invoke(
+        alertkit,
+        [
+            "export-promtool",
+            str(SCENARIOS / "process-restarts.yaml"),
+            "--rules",
+            str(rules_dir),
+            "--from",
+            "2d1h30m",
+            "--span",
+            "1h",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert " stale " in out.read_text()
-    run = subprocess.run(["promtool", "test", "rules", out.name], cwd=out.parent,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        ["promtool", "test", "rules", out.name], cwd=out.parent, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -173,9 +215,20 @@ def test_cli_broken_rule_file_is_a_clear_error(tmp_path):
 
 
 def test_export_window_must_lie_on_the_scrape_grid(rules_dir, tmp_path):
-    result = CliRunner().invoke(alertkit, [
-        "export-promtool", str(SCENARIOS / "no-traffic.yaml"), "--rules", str(rules_dir),
-        "--from", "10s", "--span", "1h", "--out", str(tmp_path / "x.yml"),
-    ])
+    result = CliRunner().invoke(
+        alertkit,
+        [
+            "export-promtool",
+            str(SCENARIOS / "no-traffic.yaml"),
+            "--rules",
+            str(rules_dir),
+            "--from",
+            "10s",
+            "--span",
+            "1h",
+            "--out",
+            str(tmp_path / "x.yml"),
+        ],
+    )
     assert result.exit_code == 2 and "--from must be a multiple of the scrape interval" in result.output
     assert not (tmp_path / "x.yml").exists()

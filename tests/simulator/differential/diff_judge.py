@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from diff_strategies import CaseGroup
+
 from simulator.promql.engine import instant_query
 from simulator.promql.model import PromQLError, ScalarOverGrid
 from simulator.promql.storage import Storage
@@ -70,9 +70,11 @@ class Disagreement:
     def __str__(self) -> str:
         ours = f"error: {self.answer.error}" if self.answer.error else self.answer.got_text()
         series = "\n".join(f"      {selector}: {values}" for selector, values in self.group.series.items())
-        return (f"expr {self.answer.expr!r} at {self.answer.eval_time_s}s (interval {self.group.interval_s}s, "
-                f"evaluation_interval {self.group.evaluation_interval_s}s)\n  ours:     {ours}\n"
-                f"  promtool: {self.promtool_says}\n  series:\n{series}")
+        return (
+            f"expr {self.answer.expr!r} at {self.answer.eval_time_s}s (interval {self.group.interval_s}s, "
+            f"evaluation_interval {self.group.evaluation_interval_s}s)\n  ours:     {ours}\n"
+            f"  promtool: {self.promtool_says}\n  series:\n{series}"
+        )
 
 
 def build_storage(group: CaseGroup) -> Storage:
@@ -98,15 +100,21 @@ def _answer(storage: Storage, expr: str, t_s: int, evaluation_interval_s: int) -
         return Answer(expr, t_s, None, str(error))
     if isinstance(result, ScalarOverGrid):
         return Answer(expr, t_s, [((), float(np.asarray(result.values).reshape(-1)[-1]))])
-    samples = [(labels, float(result.values[row, -1]))
-               for row, labels in enumerate(result.labels) if result.present[row, -1]]
+    samples = [
+        (labels, float(result.values[row, -1])) for row, labels in enumerate(result.labels) if result.present[row, -1]
+    ]
     return Answer(expr, t_s, sorted(samples, key=lambda sample: sample[0]))
 
 
 def test_file_text(group: CaseGroup, answers: list[Answer]) -> str:
     """A promtool unit-test file: the group's series and one promql_expr_test per answer."""
-    lines = ["rule_files: []", f"evaluation_interval: {group.evaluation_interval_s}s", "tests:",
-             f"  - interval: {group.interval_s}s", "    input_series:"]
+    lines = [
+        "rule_files: []",
+        f"evaluation_interval: {group.evaluation_interval_s}s",
+        "tests:",
+        f"  - interval: {group.interval_s}s",
+        "    input_series:",
+    ]
     for selector, values in group.series.items():
         lines += [f"      - series: {_yaml_string(selector)}", f"        values: {_yaml_string(values)}"]
     lines.append("    promql_expr_test:")
@@ -118,10 +126,17 @@ def test_file_text(group: CaseGroup, answers: list[Answer]) -> str:
         lines.append("        exp_samples:")
         for labels, value in answer.samples:
             # Every label inside the braces: __name__ may not be a valid metric name (label_replace).
-            lines += [f"          - labels: {_yaml_string(labels_string(labels))}",
-                      f"            value: {_yaml_float(value)}"]
-    lines += ["      - expr: vector(1)", f"        eval_time: {LOADING_SENTINEL_S}s", "        exp_samples:",
-              "          - labels: '{}'", "            value: 1"]
+            lines += [
+                f"          - labels: {_yaml_string(labels_string(labels))}",
+                f"            value: {_yaml_float(value)}",
+            ]
+    lines += [
+        "      - expr: vector(1)",
+        f"        eval_time: {LOADING_SENTINEL_S}s",
+        "        exp_samples:",
+        "          - labels: '{}'",
+        "            value: 1",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -154,10 +169,9 @@ def failures_by_case(output: str, paths: list[Path]) -> dict[Path, dict[tuple[st
     headers = list(_FILE_HEADER.finditer(output))
     for i, header in enumerate(headers):
         end = headers[i + 1].start() if i + 1 < len(headers) else len(output)
-        body = output[header.end():end]
+        body = output[header.end() : end]
         matches = list(_CASE_FAILURE.finditer(body))
-        failures = {(m["expr"], m["time"]): (f"err: {m['err']}" if m["err"] is not None else m["got"])
-                    for m in matches}
+        failures = {(m["expr"], m["time"]): (f"err: {m['err']}" if m["err"] is not None else m["got"]) for m in matches}
         # A failure we could not read must not pass for an agreement.
         unexplained = ("FAILED" in body and not failures) or body.count("\n    expr: ") != len(matches)
         sections[Path(header["path"])] = failures if not unexplained else {("", ""): body.strip()}
@@ -173,8 +187,13 @@ def run_promtool(paths: list[Path], processes: int = 2) -> str:
     chunks = [paths[i::processes] for i in range(processes) if paths[i::processes]]
 
     def run(chunk: list[Path]) -> str:
-        done = subprocess.run([PROMTOOL, "test", "rules", *map(str, chunk)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, timeout=300)
+        done = subprocess.run(
+            [PROMTOOL, "test", "rules", *map(str, chunk)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=300,
+        )
         return done.stdout
 
     with ThreadPoolExecutor(len(chunks)) as pool:

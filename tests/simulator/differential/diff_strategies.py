@@ -49,17 +49,60 @@ PAIR_GROUPINGS = [" by (job)", " by (inst)", " without (inst)", " without (job)"
 ANY_GROUPINGS = ["", " by (job)", " without (inst)", " by (inst)", " without (job)", " by (__name__)"]
 
 COUNTER_RANGE_FUNCTIONS = ["rate", "increase", "delta", "irate", "idelta", "resets", "changes", "deriv"]
-OVER_TIME_FUNCTIONS = ["avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time",
-                       "stddev_over_time", "stdvar_over_time", "last_over_time", "present_over_time"]
-MATH_FUNCTIONS = ["abs", "ceil", "floor", "round", "sqrt", "exp", "ln", "log2", "log10", "sgn", "sin",
-                  "atan", "tanh", "cos", "deg", "rad", "acosh", "asin", "minute", "hour", "day_of_week",
-                  "day_of_month", "day_of_year", "days_in_month", "month", "year"]
+OVER_TIME_FUNCTIONS = [
+    "avg_over_time",
+    "min_over_time",
+    "max_over_time",
+    "sum_over_time",
+    "count_over_time",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "last_over_time",
+    "present_over_time",
+]
+MATH_FUNCTIONS = [
+    "abs",
+    "ceil",
+    "floor",
+    "round",
+    "sqrt",
+    "exp",
+    "ln",
+    "log2",
+    "log10",
+    "sgn",
+    "sin",
+    "atan",
+    "tanh",
+    "cos",
+    "deg",
+    "rad",
+    "acosh",
+    "asin",
+    "minute",
+    "hour",
+    "day_of_week",
+    "day_of_month",
+    "day_of_year",
+    "days_in_month",
+    "month",
+    "year",
+]
 ARITHMETIC = ["+", "-", "*", "/", "%", "^"]
 COMPARISONS = ["==", "!=", ">", "<", ">=", "<="]
 # A group modifier always gets its label list: `group_left (x)` would read (x) as the list.
-VECTOR_MATCHINGS = ["", " on (job)", " ignoring (inst)", " on (job) group_left ()", " ignoring (inst) group_left ()",
-                    " on (job) group_right ()", " on (job, inst)", " on ()", " ignoring (inst) group_right (inst)",
-                    " on (job) group_left (inst)"]
+VECTOR_MATCHINGS = [
+    "",
+    " on (job)",
+    " ignoring (inst)",
+    " on (job) group_left ()",
+    " ignoring (inst) group_left ()",
+    " on (job) group_right ()",
+    " on (job, inst)",
+    " on ()",
+    " ignoring (inst) group_right (inst)",
+    " on (job) group_left (inst)",
+]
 
 
 @dataclass
@@ -182,9 +225,24 @@ class ExpressionDrawer:
     def matchers(self, family: str) -> str:
         if family == "h_bucket":
             return self.pick(["", '{job="x"}', '{le!="+Inf"}', '{le=~"1.*"}'])
-        return self.pick(["", "", '{job="x"}', '{job=~"x|y"}', '{inst!="1"}', '{job!~"y"}', '{job=~".*"}', '{job=""}',
-                          '{job=~"(?i)X"}', '{job=~"y|(?i)X"}', '{job=~"\\\\pL"}', '{job!~"[[:upper:]]|x"}',
-                          '{inst=~"\\\\d"}', '{job=~"[^y]"}'])
+        return self.pick(
+            [
+                "",
+                "",
+                '{job="x"}',
+                '{job=~"x|y"}',
+                '{inst!="1"}',
+                '{job!~"y"}',
+                '{job=~".*"}',
+                '{job=""}',
+                '{job=~"(?i)X"}',
+                '{job=~"y|(?i)X"}',
+                '{job=~"\\\\pL"}',
+                '{job!~"[[:upper:]]|x"}',
+                '{inst=~"\\\\d"}',
+                '{job=~"[^y]"}',
+            ]
+        )
 
     def at_or_offset(self) -> str:
         if self.chance(10):
@@ -224,9 +282,26 @@ class ExpressionDrawer:
     def vector(self, depth: int = 0) -> str:
         if depth > 2:
             return self.selector()
-        kind = self.pick(["selector", "range", "range", "over_time", "math", "aggregate", "aggregate", "exact_agg",
-                          "ordered_agg",
-                          "binary_scalar", "binary_vector", "set", "labels", "histogram", "absent", "misc"])
+        kind = self.pick(
+            [
+                "selector",
+                "range",
+                "range",
+                "over_time",
+                "math",
+                "aggregate",
+                "aggregate",
+                "exact_agg",
+                "ordered_agg",
+                "binary_scalar",
+                "binary_vector",
+                "set",
+                "labels",
+                "histogram",
+                "absent",
+                "misc",
+            ]
+        )
         return getattr(self, f"_{kind}")(depth)
 
     def _selector(self, depth: int) -> str:
@@ -272,13 +347,23 @@ class ExpressionDrawer:
         selector = "d" + self.matchers("d") + self.at_or_offset()
         window = f"d{self.matchers('d')}[{self.pick(WINDOWS)}]"
         options = [
-            (selector, True), (selector, True), (f"last_over_time({window})", True),
-            (f"max_over_time({window})", True), (f"min_over_time({window})", True), (f"-{selector}", True),
-            (f"{selector} * 2", True), (f"{selector} + 1", True), (f"abs({selector})", True),
-            (f"{selector} > {self.pick(['0', '3', '-10'])}", True), (f"ceil({selector})", False),
-            (f"count_over_time({window})", False), (f"sum_over_time({window})", False),
-            (f"changes({window})", False), (f"clamp({selector}, -5, 5)", False),
-            (f"{selector} >= bool 1", False), (f"timestamp({selector})", False),
+            (selector, True),
+            (selector, True),
+            (f"last_over_time({window})", True),
+            (f"max_over_time({window})", True),
+            (f"min_over_time({window})", True),
+            (f"-{selector}", True),
+            (f"{selector} * 2", True),
+            (f"{selector} + 1", True),
+            (f"abs({selector})", True),
+            (f"{selector} > {self.pick(['0', '3', '-10'])}", True),
+            (f"ceil({selector})", False),
+            (f"count_over_time({window})", False),
+            (f"sum_over_time({window})", False),
+            (f"changes({window})", False),
+            (f"clamp({selector}, -5, 5)", False),
+            (f"{selector} >= bool 1", False),
+            (f"timestamp({selector})", False),
         ]
         return self.pick(options)
 
@@ -297,9 +382,19 @@ class ExpressionDrawer:
         (not inside a subquery, where range evaluation loses that order: module docstring)."""
         if self.in_subquery:
             return self._exact_agg(depth)
-        names = self.draw(st.permutations(["e0", "e1", "e2", "e3"]))[:self.draw(st.integers(2, 4))]
-        form = self.pick(["{}", "{}", "abs({})", "{} offset 1m", "rate({}[2m])", "avg_over_time({}[90s])",
-                          "{} * 1.1", "deriv({}[3m])"])
+        names = self.draw(st.permutations(["e0", "e1", "e2", "e3"]))[: self.draw(st.integers(2, 4))]
+        form = self.pick(
+            [
+                "{}",
+                "{}",
+                "abs({})",
+                "{} offset 1m",
+                "rate({}[2m])",
+                "avg_over_time({}[90s])",
+                "{} * 1.1",
+                "deriv({}[3m])",
+            ]
+        )
         chain = " or ".join(form.format(name) for name in names)
         kind = self.pick(["sum", "avg", "stddev", "stdvar", "topk", "bottomk", "quantile", "max", "count_values"])
         grouping = self.pick(ANY_GROUPINGS)
@@ -330,18 +425,31 @@ class ExpressionDrawer:
     def _labels(self, depth: int) -> str:
         inner = self.vector(depth + 1)
         if self.chance(60):
-            replacement, source, regex = self.pick([("$1", "job", "(.*)"), ("x-${1}", "inst", "([0-9])"),
-                                                    ("$1$2", "job", "(x)|(y)"), ("", "job", "x"),
-                                                    ("$0", "__name__", "a.*"), ("z", "missing", "")])
+            replacement, source, regex = self.pick(
+                [
+                    ("$1", "job", "(.*)"),
+                    ("x-${1}", "inst", "([0-9])"),
+                    ("$1$2", "job", "(x)|(y)"),
+                    ("", "job", "x"),
+                    ("$0", "__name__", "a.*"),
+                    ("z", "missing", ""),
+                ]
+            )
             target = self.pick(["job", "new", "inst", "__name__"])
             return f'label_replace({inner}, "{target}", "{replacement}", "{source}", "{regex}")'
         return f'label_join({inner}, "{self.pick(["j", "job"])}", "{self.pick(["-", ""])}", "job", "inst", "__name__")'
 
     def _histogram(self, depth: int) -> str:
-        buckets = self.pick([
-            "h_bucket", f"rate(h_bucket[{self.pick(WINDOWS)}])", f"sum by (le) (rate(h_bucket[{self.pick(WINDOWS)}]))",
-            'h_bucket{job="x"}', f"increase(h_bucket{{job=\"y\"}}[{self.pick(WINDOWS)}])", "h_bucket offset 1m",
-        ])
+        buckets = self.pick(
+            [
+                "h_bucket",
+                f"rate(h_bucket[{self.pick(WINDOWS)}])",
+                f"sum by (le) (rate(h_bucket[{self.pick(WINDOWS)}]))",
+                'h_bucket{job="x"}',
+                f'increase(h_bucket{{job="y"}}[{self.pick(WINDOWS)}])',
+                "h_bucket offset 1m",
+            ]
+        )
         return f"histogram_quantile({self.pick(QUANTILES)}, {buckets})"
 
     def _absent(self, depth: int) -> str:
@@ -350,10 +458,16 @@ class ExpressionDrawer:
         return f"absent_over_time({self.range_vector(('a', 'b', 'nope'))})"
 
     def _misc(self, depth: int) -> str:
-        return self.pick([
-            f"timestamp({self.selector()})", f"vector({self.scalar(depth + 1)})", f"sort({self.vector(depth + 1)})",
-            f"sort_desc({self.vector(depth + 1)})", f"-({self.vector(depth + 1)})", f"timestamp({self._math(depth)})",
-        ])
+        return self.pick(
+            [
+                f"timestamp({self.selector()})",
+                f"vector({self.scalar(depth + 1)})",
+                f"sort({self.vector(depth + 1)})",
+                f"sort_desc({self.vector(depth + 1)})",
+                f"-({self.vector(depth + 1)})",
+                f"timestamp({self._math(depth)})",
+            ]
+        )
 
 
 @st.composite

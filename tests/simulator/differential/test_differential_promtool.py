@@ -15,11 +15,10 @@ import os
 import random
 from contextlib import contextmanager
 
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import seed as hypothesis_seed
-
 from diff_judge import PROMTOOL, disagreements, our_answers
 from diff_strategies import CaseGroup, case_groups
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 
 CASES_PER_GROUP = 24
 CI_GROUPS = 130  # 114 distinct groups, 2,736 cases (hypothesis repeats some draws; repeats are dropped)
@@ -30,8 +29,14 @@ def draw_groups(count: int, cases_per_group: int, seed: int | None) -> list[Case
     groups: list[CaseGroup] = []
     seen: set = set()
 
-    @settings(max_examples=count, derandomize=seed is None, database=None, deadline=None,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count,
+        derandomize=seed is None,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case_groups(cases_per_group))
     def collect(group: CaseGroup) -> None:
         key = (tuple(group.series.items()), tuple(group.cases), group.interval_s, group.evaluation_interval_s)
@@ -94,12 +99,16 @@ def test_the_judge_notices_wrong_values_nans_and_errors(tmp_path):
 
     from diff_judge import Answer
 
-    group = CaseGroup(60, 60, {'m{job="x"}': "0.1 0.2 0.3", 'm{job="y"}': "1 2", 'n{job="x"}': "NaN"},
-                      [("avg_over_time(m{job=\"x\"}[5m])", 120), ("n", 60), ("m", 60), ("m + on() m", 60)])
+    group = CaseGroup(
+        60,
+        60,
+        {'m{job="x"}': "0.1 0.2 0.3", 'm{job="y"}': "1 2", 'n{job="x"}': "NaN"},
+        [('avg_over_time(m{job="x"}[5m])', 120), ("n", 60), ("m", 60), ("m + on() m", 60)],
+    )
     right = our_answers(group)
     assert [a.error is None for a in right] == [True, True, True, False]
     assert disagreements([group], [right], tmp_path) == []
-    (labels, value), = right[0].samples
+    ((labels, value),) = right[0].samples
     wrong = [
         Answer(right[0].expr, 120, [(labels, math.nextafter(value, math.inf))]),
         Answer("n", 60, [(right[1].samples[0][0], 1.0)]),

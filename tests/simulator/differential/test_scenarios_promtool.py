@@ -37,10 +37,20 @@ BEFORE_MS, AFTER_MS = 75 * MINUTE_MS, 30 * MINUTE_MS
 @pytest.fixture(scope="module")
 def groups(tmp_path_factory):
     out = tmp_path_factory.mktemp("build")
-    result = CliRunner().invoke(alertkit, [
-        "compile", "--alerts", str(ROOT / "alerts"), "--runbooks", str(ROOT / "runbooks"),
-        "--config", str(ROOT / "alertkit.yaml"), "--out", str(out),
-    ])
+    result = CliRunner().invoke(
+        alertkit,
+        [
+            "compile",
+            "--alerts",
+            str(ROOT / "alerts"),
+            "--runbooks",
+            str(ROOT / "runbooks"),
+            "--config",
+            str(ROOT / "alertkit.yaml"),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     return load_rule_files(rule_files_in(out / "prometheus"))
 
@@ -51,8 +61,9 @@ def transition_times(scenario, groups) -> list[int]:
     times = set()
     for timeline in evaluation.timelines:
         for interval in timeline.intervals:
-            times.update(t for t in (interval.pending_at_ms, interval.firing_at_ms, interval.resolved_at_ms)
-                         if t is not None)
+            times.update(
+                t for t in (interval.pending_at_ms, interval.firing_at_ms, interval.resolved_at_ms) if t is not None
+            )
     return sorted(times)
 
 
@@ -77,7 +88,9 @@ def test_windows_merge_and_stay_on_the_scrape_grid():
     assert windows_around([], 10 * HOUR_MS, 15_000) == [(195 * MINUTE_MS, 105 * MINUTE_MS)]
     # 1h and 2h overlap ([0, 90m] and [45m, 150m]); 9h+7s starts at 7h45m+7s, floored to the grid.
     assert windows_around([HOUR_MS, 2 * HOUR_MS, 9 * HOUR_MS + 7_000], 10 * HOUR_MS, 15_000) == [
-        (0, 150 * MINUTE_MS), (465 * MINUTE_MS, 105 * MINUTE_MS + 7_000)]
+        (0, 150 * MINUTE_MS),
+        (465 * MINUTE_MS, 105 * MINUTE_MS + 7_000),
+    ]
 
 
 def test_every_scenario_exported_around_its_transitions_passes_promtool(groups, tmp_path):
@@ -98,6 +111,14 @@ def test_every_scenario_exported_around_its_transitions_passes_promtool(groups, 
 
 def _promtool_in_two_processes(paths: list[Path], cwd: Path) -> list[subprocess.CompletedProcess]:
     """`promtool test rules` over the files, split in two processes (the machine has two cores)."""
-    runs = [subprocess.Popen(["/usr/bin/promtool", "test", "rules", *[p.name for p in paths[i::2]]], cwd=cwd,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    runs = [
+        subprocess.Popen(
+            ["/usr/bin/promtool", "test", "rules", *[p.name for p in paths[i::2]]],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     return [subprocess.CompletedProcess(run.args, run.wait(timeout=300), *run.communicate()) for run in runs]

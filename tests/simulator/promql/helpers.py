@@ -187,11 +187,15 @@ def promtool_instant_results(series: dict[str, str], exprs: list[str]) -> list[d
 
     import yaml
 
-    tests = [{
-        "interval": "1m",
-        "input_series": [{"series": s, "values": v} for s, v in series.items()],
-        "promql_expr_test": [{"expr": e, "eval_time": "0m", "exp_samples": [{"labels": '{probe="x"}', "value": -1}]} for e in exprs],
-    }]
+    tests = [
+        {
+            "interval": "1m",
+            "input_series": [{"series": s, "values": v} for s, v in series.items()],
+            "promql_expr_test": [
+                {"expr": e, "eval_time": "0m", "exp_samples": [{"labels": '{probe="x"}', "value": -1}]} for e in exprs
+            ],
+        }
+    ]
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "probe.yml")
         with open(path, "w") as handle:

@@ -8,12 +8,17 @@ import math
 
 import numpy as np
 import pytest
+from helpers import cells
+from helpers import expect_cells as expect
+from helpers import labels_of as labels
+from helpers import promtool_instant_results as promtool_results
+from helpers import same_value as same
+from helpers import vector_of as vec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.promql.aggregations import aggregate, format_float_f, go_format_float
 from simulator.promql.model import PromQLError, ScalarOverGrid, StringValue, VectorOverGrid
-from helpers import cells, expect_cells as expect, labels_of as labels, promtool_instant_results as promtool_results, same_value as same, vector_of as vec
 
 NAN = float("nan")
 INF = float("inf")
@@ -72,8 +77,18 @@ def test_max_and_min_replace_a_held_nan_but_never_take_a_later_one():
 
 
 def test_stddev_and_stdvar_are_population_welford():
-    x = vec({"a": [2.0, 1.0], "b": [4.0, None], "c": [4.0, None], "d": [4.0, None], "e": [5.0, None],
-             "f": [5.0, None], "g": [7.0, None], "h": [9.0, None]})
+    x = vec(
+        {
+            "a": [2.0, 1.0],
+            "b": [4.0, None],
+            "c": [4.0, None],
+            "d": [4.0, None],
+            "e": [5.0, None],
+            "f": [5.0, None],
+            "g": [7.0, None],
+            "h": [9.0, None],
+        }
+    )
     expect(aggregate("stddev", x, [], False, None), {"{}": [2.0, 0.0]})
     expect(aggregate("stdvar", x, [], False, None), {"{}": [4.0, 0.0]})
 
@@ -107,10 +122,14 @@ def test_quantile_sorts_nan_first_and_an_unweighted_infinite_neighbour_poisons()
 
 def test_topk_keeps_full_labels_and_k_may_change_per_step():
     x = vec({'x{i="1"}': [1.0, 1.0, 1.0, 1.0], 'x{i="2"}': [3.0, 3.0, 3.0, None], 'x{i="3"}': [2.0, 2.0, 2.0, 2.0]})
-    expect(aggregate("topk", x, [], False, scalar(1, 2.9, 0.5, 5)), {
-        'x{i="1"}': [None, None, None, 1.0], 'x{i="2"}': [3.0, 3.0, None, None], 'x{i="3"}': [None, 2.0, None, 2.0]})
-    expect(aggregate("bottomk", x, [], False, scalar(1, 2, -3, 1)), {
-        'x{i="1"}': [1.0, 1.0, None, 1.0], 'x{i="3"}': [None, 2.0, None, None]})
+    expect(
+        aggregate("topk", x, [], False, scalar(1, 2.9, 0.5, 5)),
+        {'x{i="1"}': [None, None, None, 1.0], 'x{i="2"}': [3.0, 3.0, None, None], 'x{i="3"}': [None, 2.0, None, 2.0]},
+    )
+    expect(
+        aggregate("bottomk", x, [], False, scalar(1, 2, -3, 1)),
+        {'x{i="1"}': [1.0, 1.0, None, 1.0], 'x{i="3"}': [None, 2.0, None, None]},
+    )
 
 
 def test_topk_ties_follow_the_go_heap():
@@ -143,27 +162,54 @@ def test_topk_per_group():
 
 def test_count_values_formats_like_go_and_counts_per_step():
     # promtool: +Inf, -0, 0.0000001, 0.1, 1000000000000000000000, NaN
-    x = vec({'y{i="1"}': [1e21, 1.0], 'y{i="2"}': [0.1, 1.0], 'y{i="3"}': [-0.0, 0.0], 'y{i="4"}': [INF, None],
-             'y{i="5"}': [NAN, NAN], 'y{i="6"}': [1e-7, None]})
-    expect(aggregate("count_values", x, [], False, StringValue("v")), {
-        '{v="1000000000000000000000"}': [1.0, None], '{v="0.1"}': [1.0, None], '{v="-0"}': [1.0, None],
-        '{v="+Inf"}': [1.0, None], '{v="NaN"}': [1.0, 1.0], '{v="0.0000001"}': [1.0, None],
-        '{v="1"}': [None, 2.0], '{v="0"}': [None, 1.0]})
+    x = vec(
+        {
+            'y{i="1"}': [1e21, 1.0],
+            'y{i="2"}': [0.1, 1.0],
+            'y{i="3"}': [-0.0, 0.0],
+            'y{i="4"}': [INF, None],
+            'y{i="5"}': [NAN, NAN],
+            'y{i="6"}': [1e-7, None],
+        }
+    )
+    expect(
+        aggregate("count_values", x, [], False, StringValue("v")),
+        {
+            '{v="1000000000000000000000"}': [1.0, None],
+            '{v="0.1"}': [1.0, None],
+            '{v="-0"}': [1.0, None],
+            '{v="+Inf"}': [1.0, None],
+            '{v="NaN"}': [1.0, 1.0],
+            '{v="0.0000001"}': [1.0, None],
+            '{v="1"}': [None, 2.0],
+            '{v="0"}': [None, 1.0],
+        },
+    )
 
 
 def test_count_values_with_by_and_without():
     x = vec({'x{job="a",i="1"}': [2.0], 'x{job="a",i="2"}': [2.0], 'x{job="b",i="3"}': [2.0]})
-    expect(aggregate("count_values", x, ["job"], False, StringValue("value")),
-           {'{job="a",value="2"}': [2.0], '{job="b",value="2"}': [1.0]})
-    expect(aggregate("count_values", x, ["i"], True, StringValue("value")),
-           {'{job="a",value="2"}': [2.0], '{job="b",value="2"}': [1.0]})
+    expect(
+        aggregate("count_values", x, ["job"], False, StringValue("value")),
+        {'{job="a",value="2"}': [2.0], '{job="b",value="2"}': [1.0]},
+    )
+    expect(
+        aggregate("count_values", x, ["i"], True, StringValue("value")),
+        {'{job="a",value="2"}': [2.0], '{job="b",value="2"}': [1.0]},
+    )
     with pytest.raises(PromQLError, match='^invalid label name "1a"$'):
         aggregate("count_values", x, [], False, StringValue("1a"))
 
 
 def test_go_number_formats():
     assert [go_format_float(v) for v in (1e19, 1234567.0, 123456.0, 1e-5, 0.0001, -0.0)] == [
-        "1e+19", "1.234567e+06", "123456", "1e-05", "0.0001", "-0"]
+        "1e+19",
+        "1.234567e+06",
+        "123456",
+        "1e-05",
+        "0.0001",
+        "-0",
+    ]
     assert format_float_f(1e21) == "1000000000000000000000" and format_float_f(-INF) == "-Inf"
 
 
@@ -202,7 +248,9 @@ def reference_aggregation(op, samples, param):
             value += v
         elif op == "avg":
             count += 1
-            if math.isinf(mean) and ((math.isinf(v) and (mean > 0) == (v > 0)) or (not math.isinf(v) and not math.isnan(v))):
+            if math.isinf(mean) and (
+                (math.isinf(v) and (mean > 0) == (v > 0)) or (not math.isinf(v) and not math.isnan(v))
+            ):
                 continue
             mean += v / count - mean / count
         elif op == "max":
@@ -284,7 +332,9 @@ cell_value = st.one_of(st.none(), st.sampled_from([0.1, 0.2, 0.3, 1.0, 2.0, -1.0
 
 @settings(max_examples=60, deadline=None)
 @given(
-    grid=st.integers(1, 7).flatmap(lambda rows: st.lists(st.lists(cell_value, min_size=5, max_size=5), min_size=rows, max_size=rows)),
+    grid=st.integers(1, 7).flatmap(
+        lambda rows: st.lists(st.lists(cell_value, min_size=5, max_size=5), min_size=rows, max_size=rows)
+    ),
     op=st.sampled_from(["sum", "avg", "max", "min", "count", "stddev", "stdvar", "quantile", "topk", "bottomk"]),
     params=st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, 2.0, 3.0, -1.0]), min_size=5, max_size=5),
     group_count=st.integers(1, 3),
@@ -297,8 +347,11 @@ def test_grid_equals_engine_go_step_by_step(grid, op, params, group_count):
     for step in range(5):
         want = {}
         for g in range(group_count):
-            samples = [(f'x{{g="{g}",i="{i}"}}', row[step]) for i, row in enumerate(grid)
-                       if row[step] is not None and i % group_count == g]
+            samples = [
+                (f'x{{g="{g}",i="{i}"}}', row[step])
+                for i, row in enumerate(grid)
+                if row[step] is not None and i % group_count == g
+            ]
             for name, value in reference_aggregation(op, samples, params[step]).items():
                 want[labels(name) if name else labels(f'{{g="{g}"}}')] = value
         got_at_step = {row: values[step] for row, values in got.items() if values[step] is not None}
@@ -314,7 +367,9 @@ def test_matches_promtool():
     values = [0.1, 0.7, 0.2, 0.3, 0.7, 1e-3, 5.0]
     series = {f'm{i}{{i="{i}",g="{i % 2}"}}': repr(v) for i, v in enumerate(values)}
     chain = " or ".join(f"m{i}" for i in range(len(values)))
-    x = VectorOverGrid([labels(s) for s in series], np.array([[v] for v in values]), np.ones((len(values), 1), dtype=bool))
+    x = VectorOverGrid(
+        [labels(s) for s in series], np.array([[v] for v in values]), np.ones((len(values), 1), dtype=bool)
+    )
     cases = {
         f"sum by (g) ({chain})": aggregate("sum", x, ["g"], False, None),
         f"avg({chain})": aggregate("avg", x, [], False, None),
@@ -325,15 +380,19 @@ def test_matches_promtool():
         f'count_values("v", {chain})': aggregate("count_values", x, [], False, StringValue("v")),
     }
     for (expr, ours), theirs in zip(cases.items(), promtool_results(series, list(cases))):
-        assert {row: float(ours.values[i, 0]) for i, row in enumerate(ours.labels) if ours.present[i, 0]} == theirs, expr
+        assert {row: float(ours.values[i, 0]) for i, row in enumerate(ours.labels) if ours.present[i, 0]} == theirs, (
+            expr
+        )
 
 
 def test_sum_adds_sequentially_not_pairwise():
     # Sequentially, every +1 is lost against 1e16 (round half to even); a pairwise sum keeps them.
     rows = {"big": [1e16]} | {f'one{{i="{i}"}}': [1.0] for i in range(200)}
     expect(aggregate("sum", vec(rows), [], False, None), {"{}": [1e16]})
-    expect(aggregate("sum", vec({f'one{{i="{i}"}}': [1.0] for i in range(200)} | {"big": [1e16]}), [], False, None),
-           {"{}": [1.0000000000000200e16]})
+    expect(
+        aggregate("sum", vec({f'one{{i="{i}"}}': [1.0] for i in range(200)} | {"big": [1e16]}), [], False, None),
+        {"{}": [1.0000000000000200e16]},
+    )
 
 
 def test_topk_groups_are_chunked_without_changing_the_answer(monkeypatch):
@@ -342,7 +401,9 @@ def test_topk_groups_are_chunked_without_changing_the_answer(monkeypatch):
     x = vec({f'x{{g="{i % 4}",i="{i}"}}': [float(i % 3), float(i % 5), None] for i in range(12)})
     whole = cells(aggregate("topk", x, ["g"], False, scalar(2, 1, 2)))
     chunks = aggregations._group_chunks
-    monkeypatch.setattr(aggregations, "_group_chunks", lambda groups, steps, k_max: chunks(groups, steps, k_max, cell_budget=1))
+    monkeypatch.setattr(
+        aggregations, "_group_chunks", lambda groups, steps, k_max: chunks(groups, steps, k_max, cell_budget=1)
+    )
     assert cells(aggregate("topk", x, ["g"], False, scalar(2, 1, 2))) == whole
     assert len(list(chunks(aggregations.group_rows(x.labels, ["g"], False), 3, 2, cell_budget=1))) == 4
 

@@ -7,6 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from helpers import cells
+from helpers import expect_cells as expect
+from helpers import labels_of as labels
+from helpers import promtool_instant_results as promtool_results
+from helpers import vector_of as vec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +29,6 @@ from simulator.promql.binops import (
 )
 from simulator.promql.gomath import go_exp, go_log
 from simulator.promql.model import PromQLError, ScalarOverGrid, VectorOverGrid
-from helpers import cells, expect_cells as expect, labels_of as labels, promtool_instant_results as promtool_results, vector_of as vec
 
 NAN = float("nan")
 INF = float("inf")
@@ -45,8 +49,16 @@ def test_pow_is_gos_algorithm_not_the_c_library():
     # promtool: 1.1^7, 8^(1/3), 0.37^0.5 (Sqrt), 3.33^-0.5 (1/Sqrt), 1.1^200, 1.0001^1000.
     x = np.array([1.1, 8.0, 0.37, 3.33, 1.1, 1.0001, 0.7, 3.7])
     y = np.array([7, 1 / 3, 0.5, -0.5, 200, 1000, -3.3, 2.6])
-    expected = [1.9487171000000012, 1.9999999999999998, 0.6082762530298219, 0.547996624351191,
-                189905276.46046442, 1.105165392603197, 3.244714338485836, 30.01404176801171]
+    expected = [
+        1.9487171000000012,
+        1.9999999999999998,
+        0.6082762530298219,
+        0.547996624351191,
+        189905276.46046442,
+        1.105165392603197,
+        3.244714338485836,
+        30.01404176801171,
+    ]
     assert go_pow(x, y).tolist() == expected
 
 
@@ -68,7 +80,9 @@ def test_mod_takes_the_sign_of_the_dividend():
 
 def test_atan2_quadrants_and_special_cases():
     # promtool: x atan2 2 with x=1 -> 0.4636476090008061; 5 atan2 2 -> 1.1902899496825317.
-    got = go_atan2(np.array([1.0, 5.0, 7.0, 0.0, -0.0, 1.0, -INF, NAN]), np.array([2.0, 2.0, 2.0, -1.0, -1.0, INF, -INF, 1.0]))
+    got = go_atan2(
+        np.array([1.0, 5.0, 7.0, 0.0, -0.0, 1.0, -INF, NAN]), np.array([2.0, 2.0, 2.0, -1.0, -1.0, INF, -INF, 1.0])
+    )
     assert got[:3].tolist() == [0.4636476090008061, 1.1902899496825317, 1.2924966677897851]
     assert got[3] == math.pi and got[4] == -math.pi and got[5] == 0.0
     assert got[6] == -3 * math.pi / 4 and math.isnan(got[7])
@@ -112,12 +126,17 @@ def test_nan_compares_false_except_not_equal():
 
 def test_atan2_with_a_scalar_keeps_the_metric_name():
     x = vec({'x{a="1"}': [1.0]})
-    expect(vector_scalar_binop("atan2", x, ScalarOverGrid(np.array([2.0])), False, False), {'x{a="1"}': [0.4636476090008061]})
+    expect(
+        vector_scalar_binop("atan2", x, ScalarOverGrid(np.array([2.0])), False, False),
+        {'x{a="1"}': [0.4636476090008061]},
+    )
 
 
 def test_dropping_the_name_can_collide_only_where_both_are_present():
     xy = vec({'x{a="1"}': [1.0, None], 'y{a="1"}': [None, 2.0]})
-    expect(vector_scalar_binop("*", xy, ScalarOverGrid(np.array([10.0, 10.0])), False, False), {'{a="1"}': [10.0, 20.0]})
+    expect(
+        vector_scalar_binop("*", xy, ScalarOverGrid(np.array([10.0, 10.0])), False, False), {'{a="1"}': [10.0, 20.0]}
+    )
     both = vec({'x{a="1"}': [1.0, 1.0, 1.0], 'y{a="1"}': [None, None, 2.0]})
     with pytest.raises(PromQLError, match="vector cannot contain metrics with the same labelset") as error:
         vector_scalar_binop("*", both, ScalarOverGrid(np.array([1.0, 1.0, 1.0])), False, False)
@@ -155,7 +174,10 @@ def test_one_to_one_with_two_matches_fails_only_where_both_match():
     x = vec({'x{i="1",job="a"}': [1.0, 1.0, 1.0], 'x{i="2",job="a"}': [None, 5.0, 5.0]})
     y = vec({'y{job="a"}': [2.0, 2.0, 2.0]})
     expect(vector_binop(">", x, y, on("job"), False), {'{job="a"}': [None, 5.0, 5.0]})
-    with pytest.raises(PromQLError, match=r"^multiple matches for labels: many-to-one matching must be explicit \(group_left/group_right\)$") as error:
+    with pytest.raises(
+        PromQLError,
+        match=r"^multiple matches for labels: many-to-one matching must be explicit \(group_left/group_right\)$",
+    ) as error:
         vector_binop("+", x, y, on("job"), False)
     assert error.value.step_index == 1
 
@@ -184,10 +206,13 @@ def test_group_include_labels_come_from_the_one_side_or_are_deleted():
     x = vec({'x{i="1",job="a",team="old"}': [1.0, 1.0], 'x{i="2",job="b",team="old"}': [1.0, 1.0]})
     info = vec({'info{job="a",team="db"}': [1.0, None], 'info{job="b"}': [1.0, 1.0]})
     matching = on("job", card="many-to-one", include=("team",))
-    expect(vector_binop("*", x, info, matching, False), {
-        '{i="1",job="a",team="db"}': [1.0, None],
-        '{i="2",job="b"}': [1.0, 1.0],
-    })
+    expect(
+        vector_binop("*", x, info, matching, False),
+        {
+            '{i="1",job="a",team="db"}': [1.0, None],
+            '{i="2",job="b"}': [1.0, 1.0],
+        },
+    )
 
 
 def test_grouping_labels_must_keep_results_unique():
@@ -224,12 +249,19 @@ def test_set_operators_follow_presence_step_by_step():
     x = vec({'x{a="1"}': [1.0, 1.0, None], 'x{a="2"}': [2.0, 2.0, 2.0]})
     y = vec({'y{a="1",b="z"}': [None, 9.0, 9.0], 'y{a="3"}': [3.0, None, 3.0]})
     expect(vector_binop("and", x, y, on("a", card="many-to-many"), False), {'x{a="1"}': [None, 1.0, None]})
-    expect(vector_binop("unless", x, y, on("a", card="many-to-many"), False),
-           {'x{a="1"}': [1.0, None, None], 'x{a="2"}': [2.0, 2.0, 2.0]})
-    expect(vector_binop("or", x, y, on("a", card="many-to-many"), False), {
-        'x{a="1"}': [1.0, 1.0, None], 'x{a="2"}': [2.0, 2.0, 2.0],
-        'y{a="1",b="z"}': [None, None, 9.0], 'y{a="3"}': [3.0, None, 3.0],
-    })
+    expect(
+        vector_binop("unless", x, y, on("a", card="many-to-many"), False),
+        {'x{a="1"}': [1.0, None, None], 'x{a="2"}': [2.0, 2.0, 2.0]},
+    )
+    expect(
+        vector_binop("or", x, y, on("a", card="many-to-many"), False),
+        {
+            'x{a="1"}': [1.0, 1.0, None],
+            'x{a="2"}': [2.0, 2.0, 2.0],
+            'y{a="1",b="z"}': [None, None, 9.0],
+            'y{a="3"}': [3.0, None, 3.0],
+        },
+    )
     # Without on(), the signature is every label but __name__: y{a="1",b="z"} matches nothing.
     expect(vector_binop("and", x, y, ignoring(card="many-to-many"), False), {})
 
@@ -259,16 +291,21 @@ def test_matches_promtool():
         "x % on(job) group_left y": vector_binop("%", x, y, many_to_one, False),
         "x ^ on(job) group_left y": vector_binop("^", x, y, many_to_one, False),
         "x atan2 on(job) group_left y": vector_binop("atan2", x, y, many_to_one, False),
-        "x / on(job) group_left() (y - 3)": vector_binop("/", x, vector_scalar_binop("-", y, ScalarOverGrid(np.array([3.0])), False, False), many_to_one, False),
+        "x / on(job) group_left() (y - 3)": vector_binop(
+            "/", x, vector_scalar_binop("-", y, ScalarOverGrid(np.array([3.0])), False, False), many_to_one, False
+        ),
         "x <= bool on(job) group_left y": vector_binop("<=", x, y, many_to_one, True),
         "0.3 ^ x": vector_scalar_binop("^", x, ScalarOverGrid(np.array([0.3])), True, False),
         "y or on(job) x": vector_binop("or", y, x, on("job", card="many-to-many"), False),
     }
     for (expr, ours), theirs in zip(cases.items(), promtool_results(series, list(cases))):
-        assert {row: float(ours.values[i, 0]) for i, row in enumerate(ours.labels) if ours.present[i, 0]} == theirs, expr
+        assert {row: float(ours.values[i, 0]) for i, row in enumerate(ours.labels) if ours.present[i, 0]} == theirs, (
+            expr
+        )
 
 
 # --- a literal per-step transcription of engine.go VectorBinop as the oracle -----------------
+
 
 class ReferenceFailure(Exception):
     pass
@@ -306,7 +343,9 @@ def reference_vector_binop(op, lhs, rhs, matching, return_bool):
             metric = tuple(p for p in metric if p[0] != "__name__")
         if matching.card == "one-to-one":
             if sig in matched:
-                raise ReferenceFailure("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+                raise ReferenceFailure(
+                    "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)"
+                )
             matched[sig] = None
         else:
             inserted = matched.setdefault(sig, set())
@@ -332,14 +371,29 @@ def reference_set_operation(op, lhs, rhs, matching):
     return out
 
 
-UNIVERSE = [labels(t) for t in ('x{job="a",i="1"}', 'x{job="a",i="2"}', 'x{job="b",i="1"}', 'y{job="a"}',
-                                'y{job="b",k="z"}', 'y{job="a",i="1"}', 'x{job="b"}')]
-presence_rows = st.dictionaries(st.sampled_from(range(len(UNIVERSE))), st.lists(st.sampled_from([None, 1.0, 2.0, NAN, 0.0]), min_size=4, max_size=4), max_size=4)
+UNIVERSE = [
+    labels(t)
+    for t in (
+        'x{job="a",i="1"}',
+        'x{job="a",i="2"}',
+        'x{job="b",i="1"}',
+        'y{job="a"}',
+        'y{job="b",k="z"}',
+        'y{job="a",i="1"}',
+        'x{job="b"}',
+    )
+]
+presence_rows = st.dictionaries(
+    st.sampled_from(range(len(UNIVERSE))),
+    st.lists(st.sampled_from([None, 1.0, 2.0, NAN, 0.0]), min_size=4, max_size=4),
+    max_size=4,
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    left=presence_rows, right=presence_rows,
+    left=presence_rows,
+    right=presence_rows,
     op=st.sampled_from(["+", "/", "%", ">", "==", "!=", "atan2", "and", "or", "unless"]),
     return_bool=st.booleans(),
     card=st.sampled_from(["one-to-one", "many-to-one", "one-to-many"]),
@@ -363,7 +417,7 @@ def test_grid_equals_engine_go_step_by_step(left, right, op, return_bool, card, 
     rhs, rhs_keys = grid_vector(right)
     expected, first_error = [], None
     for step in range(4):
-        at = lambda rows, keys: [(UNIVERSE[k], rows[k][step]) for k in keys if rows[k][step] is not None]  # noqa: E731
+        at = lambda rows, keys, step=step: [(UNIVERSE[k], rows[k][step]) for k in keys if rows[k][step] is not None]  # noqa: E731
         try:
             expected.append(reference_vector_binop(op, at(left, lhs_keys), at(right, rhs_keys), matching, return_bool))
         except ReferenceFailure as error:
@@ -384,9 +438,11 @@ def test_grid_equals_engine_go_step_by_step(left, right, op, return_bool, card, 
 
 def reference_go_pow(x: float, y: float) -> float:
     """Go's math.Pow, line by line (math/pow.go without the newer int8 fast path)."""
+
     def is_odd_int(v):
         fraction, integral = math.modf(v)
         return fraction == 0 and abs(integral) < 2**53 and int(integral) & 1 == 1
+
     if y == 0 or x == 1:
         return 1.0
     if math.isnan(x) or math.isnan(y):
@@ -421,7 +477,7 @@ def reference_go_pow(x: float, y: float) -> float:
     x1, xe = math.frexp(x)
     i = int(integral)
     while i != 0:
-        if xe < -(1 << 12) or (1 << 12) < xe:
+        if xe < -(1 << 12) or xe > (1 << 12):
             ae += xe
             break
         if i & 1:
@@ -443,14 +499,22 @@ def reference_go_pow(x: float, y: float) -> float:
 
 def test_pow_vectorized_equals_gos_loop():
     rng = np.random.default_rng(7)
-    x = np.concatenate([rng.uniform(-20, 20, 3000), rng.choice([0.0, -0.0, 1.0, -1.0, INF, -INF, NAN, 1e-300, 1e300], 600)])
-    y = np.concatenate([rng.choice([2.0, -3.0, 1.7, 0.5, -0.5, 13.0, -2.25, 1e3, 1e19], 3000),
-                        rng.choice([0.0, 3.0, -3.0, 2.0, INF, -INF, NAN, 0.5, -1.5], 600)])
+    x = np.concatenate(
+        [rng.uniform(-20, 20, 3000), rng.choice([0.0, -0.0, 1.0, -1.0, INF, -INF, NAN, 1e-300, 1e300], 600)]
+    )
+    y = np.concatenate(
+        [
+            rng.choice([2.0, -3.0, 1.7, 0.5, -0.5, 13.0, -2.25, 1e3, 1e19], 3000),
+            rng.choice([0.0, 3.0, -3.0, 2.0, INF, -INF, NAN, 0.5, -1.5], 600),
+        ]
+    )
     for shared_y in (y, np.full(x.shape, 7.0)):
         got = go_pow(x, shared_y)
         for g, a, b in zip(got, x, shared_y):
             want = reference_go_pow(float(a), float(b))
-            assert (math.isnan(g) and math.isnan(want)) or (g == want and math.copysign(1, g) == math.copysign(1, want)), (a, b, g, want)
+            assert (math.isnan(g) and math.isnan(want)) or (
+                g == want and math.copysign(1, g) == math.copysign(1, want)
+            ), (a, b, g, want)
 
 
 def test_fractional_pow_matches_promtool_bit_for_bit():
@@ -460,4 +524,4 @@ def test_fractional_pow_matches_promtool_bit_for_bit():
     bases = np.concatenate([rng.uniform(0, 60, 50), rng.uniform(0, 2, 20)])
     exponents = rng.choice([1.3, 2.7, 0.3, -1.6, 12.9, -0.7, 0.1], 70)
     results = promtool_results({'d{a="1"}': "1"}, [f"{float(b)!r} ^ {float(e)!r}" for b, e in zip(bases, exponents)])
-    assert [list(r.values())[0] for r in results] == go_pow(bases, exponents).tolist()
+    assert [next(iter(r.values())) for r in results] == go_pow(bases, exponents).tolist()

@@ -109,7 +109,7 @@ def test_binary_operator_dispatch(ramp):
     assert as_dict(instant_query("2 < y", ramp, 0)) == {'y{job="b"}': 10.0}
     assert as_dict(instant_query("y > bool 5", ramp, 0)) == {'{job="a"}': 0.0, '{job="b"}': 1.0}
     assert as_dict(instant_query('y{job="a"} + on() y{job="b"}', ramp, 0)) == {"{}": 11.0}
-    assert as_dict(instant_query('y + ignoring(job) group_left x', ramp, 0)) == {'{job="a"}': 1.0, '{job="b"}': 10.0}
+    assert as_dict(instant_query("y + ignoring(job) group_left x", ramp, 0)) == {'{job="a"}': 1.0, '{job="b"}': 10.0}
     assert as_dict(instant_query('y and y{job="a"}', ramp, 0)) == {'y{job="a"}': 1.0}
     assert as_dict(instant_query('y unless y{job="a"}', ramp, 0)) == {'y{job="b"}': 10.0}
     # or matches on all labels but __name__: {} matches x's signature, so vector(7) is dropped.
@@ -191,9 +191,7 @@ def test_grid_evaluation_equals_instant_queries(values, start, step):
 
 def test_subquery_default_step_is_configurable(ramp):
     # promtool uses its evaluation_interval for [r:]: with 30s, [9m, 12m] holds 7 inner steps.
-    assert as_dict(instant_query("count_over_time(x[3m:])", ramp, 12 * MINUTE, subquery_step_ms=30_000)) == {
-        "{}": 7.0
-    }
+    assert as_dict(instant_query("count_over_time(x[3m:])", ramp, 12 * MINUTE, subquery_step_ms=30_000)) == {"{}": 7.0}
 
 
 def test_at_timestamp_out_of_range_is_a_promql_error(ramp):

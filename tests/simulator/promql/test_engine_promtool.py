@@ -9,14 +9,28 @@ promtool runs of the same file.
 import random
 
 import pytest
-from test_functions_promtool import _assert_promtool_agrees, _answer, _random_series_values
-
 from helpers import make_storage
+from test_functions_promtool import _answer, _assert_promtool_agrees, _random_series_values
+
 from simulator.promql.model import PromQLError
 
-RANGE_FUNCTIONS = ["rate", "increase", "delta", "irate", "idelta", "sum_over_time", "avg_over_time",
-                   "max_over_time", "min_over_time", "count_over_time", "last_over_time", "changes",
-                   "resets", "deriv", "stddev_over_time"]
+RANGE_FUNCTIONS = [
+    "rate",
+    "increase",
+    "delta",
+    "irate",
+    "idelta",
+    "sum_over_time",
+    "avg_over_time",
+    "max_over_time",
+    "min_over_time",
+    "count_over_time",
+    "last_over_time",
+    "changes",
+    "resets",
+    "deriv",
+    "stddev_over_time",
+]
 INSTANT_FUNCTIONS = ["abs", "ceil", "floor", "sqrt", "ln", "exp", "sgn", "round", "timestamp", "log2", "sin"]
 
 

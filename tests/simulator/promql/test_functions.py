@@ -293,8 +293,16 @@ def test_range_functions_over_many_steps_match_per_step_instant_queries_with_res
     values = np.array([0, 4, 9, 3, 8, 8, 1, 50, 51, 60, 2, 2, 2, 9]) * 1.1
     storage = make_storage({"c": " ".join(repr(float(v)) for v in values)}, interval_ms=20_000)
     grid = Grid(0, 5 * MINUTE, 10_000)
-    for expr in ["rate(c[1m])", "increase(c[95s])", "resets(c[2m])", "changes(c[1m])", "irate(c[1m])",
-                 "stddev_over_time(c[2m])", "quantile_over_time(0.3, c[2m])", "deriv(c[1m])"]:
+    for expr in [
+        "rate(c[1m])",
+        "increase(c[95s])",
+        "resets(c[2m])",
+        "changes(c[1m])",
+        "irate(c[1m])",
+        "stddev_over_time(c[2m])",
+        "quantile_over_time(0.3, c[2m])",
+        "deriv(c[1m])",
+    ]:
         over_grid = evaluate(expr, storage, grid)
         for step, t in enumerate(grid.timestamps):
             assert as_dict(over_grid, step) == as_dict(instant_query(expr, storage, int(t))), (expr, t)
@@ -310,9 +318,16 @@ def test_range_functions_in_step_blocks_give_identical_results(monkeypatch):
         interval_ms=20_000,
     )
     grid = Grid(0, 6 * MINUTE, 10_000)
-    exprs = ["rate(c[1m])", "resets(c[2m])", "changes(c[1m])", "sum_over_time(c[2m])",
-             "max_over_time(c[90s])", "quantile_over_time(0.5, c[2m])", "predict_linear(c[2m], 30)",
-             "absent_over_time(c[20s])"]
+    exprs = [
+        "rate(c[1m])",
+        "resets(c[2m])",
+        "changes(c[1m])",
+        "sum_over_time(c[2m])",
+        "max_over_time(c[90s])",
+        "quantile_over_time(0.5, c[2m])",
+        "predict_linear(c[2m], 30)",
+        "absent_over_time(c[20s])",
+    ]
     whole = [evaluate(expr, storage, grid) for expr in exprs]
     monkeypatch.setattr(functions, "_RANGE_CHUNK_CELLS", 3)
     for expr, expected in zip(exprs, whole):
@@ -353,9 +368,13 @@ def test_max_over_time_direct_and_doubling_paths_agree(monkeypatch):
 
     storage = make_storage({'x{k="1"}': "3 NaN 1 4 1 5 9 2 6 NaN NaN 5 3 5", 'x{k="2"}': "NaN NaN 2 _ 7 1 8"})
     grid = Grid(0, 14 * MINUTE, 30_000)
-    direct = [evaluate(f"{fn}(x[{w}])", storage, grid) for fn in ("max_over_time", "min_over_time") for w in ("2m", "5m")]
+    direct = [
+        evaluate(f"{fn}(x[{w}])", storage, grid) for fn in ("max_over_time", "min_over_time") for w in ("2m", "5m")
+    ]
     monkeypatch.setattr(range_functions, "_DIRECT_REDUCE_MAX_WINDOW", 0)
-    doubled = [evaluate(f"{fn}(x[{w}])", storage, grid) for fn in ("max_over_time", "min_over_time") for w in ("2m", "5m")]
+    doubled = [
+        evaluate(f"{fn}(x[{w}])", storage, grid) for fn in ("max_over_time", "min_over_time") for w in ("2m", "5m")
+    ]
     for a, b in zip(direct, doubled):
         assert (a.present == b.present).all()
         assert a.values[a.present].tobytes() == b.values[b.present].tobytes()

@@ -55,8 +55,12 @@ def test_kahan_forms_agree():
     from simulator.promql.range_functions import kahan_sum_inc, neumaier_sum_inc
 
     rng = np.random.default_rng(9)
-    pool = np.concatenate([rng.normal(size=3000) * 10.0 ** rng.integers(-20, 20, 3000),
-                           [np.inf, -np.inf, np.nan, 1.7e308, -1.7e308, 0.0, -0.0]])
+    pool = np.concatenate(
+        [
+            rng.normal(size=3000) * 10.0 ** rng.integers(-20, 20, 3000),
+            [np.inf, -np.inf, np.nan, 1.7e308, -1.7e308, 0.0, -0.0],
+        ]
+    )
     total_a = total_b = np.zeros(500)
     comp_a = comp_b = np.zeros(500)
     for _ in range(60):

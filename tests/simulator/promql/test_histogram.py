@@ -7,12 +7,14 @@ import math
 
 import numpy as np
 import pytest
+from helpers import cells, expect_cells, same_value
+from helpers import promtool_instant_results as promtool_results
+from helpers import vector_of as vec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.promql.histogram import bucket_quantile, histogram_quantile, parse_go_float
 from simulator.promql.model import PromQLError, ScalarOverGrid, VectorOverGrid
-from helpers import cells, expect_cells, labels_of as labels, promtool_instant_results as promtool_results, same_value, vector_of as vec
 
 NAN = float("nan")
 INF = float("inf")
@@ -32,8 +34,14 @@ def q(*values) -> ScalarOverGrid:
 
 
 def test_interpolates_inside_the_bucket_and_drops_le_and_the_name():
-    h = vec({'h_bucket{job="a",le="1"}': [1.0], 'h_bucket{job="a",le="2"}': [1.0],
-             'h_bucket{job="a",le="4"}': [3.0], 'h_bucket{job="a",le="+Inf"}': [3.0]})
+    h = vec(
+        {
+            'h_bucket{job="a",le="1"}': [1.0],
+            'h_bucket{job="a",le="2"}': [1.0],
+            'h_bucket{job="a",le="4"}': [3.0],
+            'h_bucket{job="a",le="+Inf"}': [3.0],
+        }
+    )
     # rank 1.5 falls in (2, 4]: 2 + 2 * (0.5 / 2) = 2.5 ; rank 2.7: 2 + 2 * (1.7 / 2) = 3.7 (promtool)
     expect(histogram_quantile(q(0.5), h), {'{job="a"}': [2.5]})
     expect(histogram_quantile(q(0.9), h), {'{job="a"}': [3.7]})
@@ -41,8 +49,15 @@ def test_interpolates_inside_the_bucket_and_drops_le_and_the_name():
 
 def test_the_bucket_rules_checked_with_promtool():
     # 0.1:1 0.5:3 1:2 1.0:1 +Inf:10 -> merged 1:3, monotonic 1 3 3 10
-    h = vec({'h{le="0.1"}': [1.0] * 4, 'h{le="0.5"}': [3.0] * 4, 'h{le="1"}': [2.0] * 4,
-             'h{le="+Inf"}': [10.0] * 4, 'h{le="1.0"}': [1.0] * 4})
+    h = vec(
+        {
+            'h{le="0.1"}': [1.0] * 4,
+            'h{le="0.5"}': [3.0] * 4,
+            'h{le="1"}': [2.0] * 4,
+            'h{le="+Inf"}': [10.0] * 4,
+            'h{le="1.0"}': [1.0] * 4,
+        }
+    )
     # rank beyond every finite bucket -> the second-highest bound; q=0 -> 0 + 0.1*(0/1)
     expect(histogram_quantile(q(0.5, 0.95, 0, 1), h), {"{}": [1.0, 1.0, 0.0, 1.0]})
     g = vec({'g{le="-1"}': [2.0] * 3, 'g{le="1"}': [5.0] * 3, 'g{le="Inf"}': [5.0] * 3})
@@ -79,8 +94,17 @@ def test_buckets_that_come_and_go_change_the_answer_per_step():
 
 def test_series_without_a_float_le_are_skipped():
     # promtool: le="1e400" is out of range in Go and skipped, 0x1p2 is 4, "inf" is +Inf
-    h = vec({'j{le="1"}': [1.0], 'j{le="2"}': [1.0], 'j{le="0x1p2"}': [3.0], 'j{le="1e400"}': [3.0],
-             'j{le="inf"}': [3.0], 'j': [100.0], 'j{le="1_0"}': [100.0]})
+    h = vec(
+        {
+            'j{le="1"}': [1.0],
+            'j{le="2"}': [1.0],
+            'j{le="0x1p2"}': [3.0],
+            'j{le="1e400"}': [3.0],
+            'j{le="inf"}': [3.0],
+            "j": [100.0],
+            'j{le="1_0"}': [100.0],
+        }
+    )
     expect(histogram_quantile(q(0.5), h), {"{}": [2.5]})
 
 
@@ -88,17 +112,33 @@ def test_parse_go_float_syntax():
     assert parse_go_float("+Inf") == INF and parse_go_float("-infinity") == -INF
     assert math.isnan(parse_go_float("NaN")) and parse_go_float("+nan") is None
     assert parse_go_float("0x1.8p1") == 3.0 and parse_go_float("0x1.8") is None
-    assert [parse_go_float(s) for s in ("1e400", " 1", "1_0", "", ".5", "5.", "1e-3")] == [None, None, None, None, 0.5, 5.0, 0.001]
+    assert [parse_go_float(s) for s in ("1e400", " 1", "1_0", "", ".5", "5.", "1e-3")] == [
+        None,
+        None,
+        None,
+        None,
+        0.5,
+        5.0,
+        0.001,
+    ]
 
 
 def test_histograms_are_keyed_by_name_and_collide_after_dropping_it():
-    h = vec({'a_bucket{le="1"}': [1.0, 1.0], 'a_bucket{le="+Inf"}': [2.0, 2.0],
-             'b_bucket{le="1"}': [None, 1.0], 'b_bucket{le="+Inf"}': [None, 2.0]})
+    h = vec(
+        {
+            'a_bucket{le="1"}': [1.0, 1.0],
+            'a_bucket{le="+Inf"}': [2.0, 2.0],
+            'b_bucket{le="1"}': [None, 1.0],
+            'b_bucket{le="+Inf"}': [None, 2.0],
+        }
+    )
     with pytest.raises(PromQLError, match="^vector cannot contain metrics with the same labelset$") as error:
         histogram_quantile(q(0.5, 0.5), h)
     assert error.value.step_index == 1
-    expect(histogram_quantile(q(0.5, 0.5), vec({'a_bucket{le="1"}': [1.0, None], 'b_bucket{le="+Inf"}': [None, 2.0]})),
-           {"{}": [NAN, NAN]})
+    expect(
+        histogram_quantile(q(0.5, 0.5), vec({'a_bucket{le="1"}': [1.0, None], 'b_bucket{le="+Inf"}': [None, 2.0]})),
+        {"{}": [NAN, NAN]},
+    )
 
 
 # --- a literal transcription of bucketQuantile as the oracle --------------------------------
@@ -165,14 +205,20 @@ count_cell = st.one_of(st.none(), st.sampled_from([0.0, 1.0, 2.0, 3.0, 5.0, 8.0,
 def test_grid_equals_bucket_quantile_step_by_step(bounds, data):
     steps = 4
     counts = [data.draw(st.lists(count_cell, min_size=steps, max_size=steps)) for _ in bounds]
-    q_values = data.draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0, -0.5, 1.5, NAN]), min_size=steps, max_size=steps))
+    q_values = data.draw(
+        st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0, -0.5, 1.5, NAN]), min_size=steps, max_size=steps)
+    )
     values = np.array([[NAN if c is None else c for c in row] for row in counts])
     present = np.array([[c is not None for c in row] for row in counts])
     got = bucket_quantile(np.array(q_values), np.array(bounds), values, present)
     for step in range(steps):
         buckets = [(bound, row[step]) for bound, row in zip(bounds, counts) if row[step] is not None]
         if buckets:
-            assert same(float(got[step]), reference_bucket_quantile(q_values[step], buckets)), (step, buckets, q_values[step])
+            assert same(float(got[step]), reference_bucket_quantile(q_values[step], buckets)), (
+                step,
+                buckets,
+                q_values[step],
+            )
 
 
 # --- cross-check with the real promtool ------------------------------------------------------
@@ -180,9 +226,12 @@ def test_grid_equals_bucket_quantile_step_by_step(bounds, data):
 
 def test_matches_promtool():
     series = {
-        'lat_bucket{job="api",le="0.05"}': "3", 'lat_bucket{job="api",le="0.1"}': "17",
-        'lat_bucket{job="api",le="0.25"}': "40", 'lat_bucket{job="api",le="1"}': "44",
-        'lat_bucket{job="api",le="+Inf"}': "45", 'lat_bucket{job="db",le="0.1"}': "7",
+        'lat_bucket{job="api",le="0.05"}': "3",
+        'lat_bucket{job="api",le="0.1"}': "17",
+        'lat_bucket{job="api",le="0.25"}': "40",
+        'lat_bucket{job="api",le="1"}': "44",
+        'lat_bucket{job="api",le="+Inf"}': "45",
+        'lat_bucket{job="db",le="0.1"}': "7",
         'lat_bucket{job="db",le="+Inf"}': "9",
     }
     x = vec({text: [float(value)] for text, value in series.items()})
@@ -193,8 +242,16 @@ def test_matches_promtool():
 
 
 def test_histograms_computed_together_keep_their_own_answers():
-    h = vec({'h{job="a",le="1"}': [1.0, 4.0], 'h{job="a",le="2"}': [2.0, 4.0], 'h{job="a",le="+Inf"}': [4.0, 4.0],
-             'h{job="b",le="10"}': [0.0, None], 'h{job="b",le="20"}': [10.0, 1.0], 'h{job="b",le="+Inf"}': [10.0, 2.0]})
+    h = vec(
+        {
+            'h{job="a",le="1"}': [1.0, 4.0],
+            'h{job="a",le="2"}': [2.0, 4.0],
+            'h{job="a",le="+Inf"}': [4.0, 4.0],
+            'h{job="b",le="10"}': [0.0, None],
+            'h{job="b",le="20"}': [10.0, 1.0],
+            'h{job="b",le="+Inf"}': [10.0, 2.0],
+        }
+    )
     # a: rank 2 -> 1 + 1*(1/1) = 2 ; rank 1 -> 0 + 1*(1/4) = 0.25
     # b: rank 5 -> 10 + 10*(5/10) = 15 ; step 1 without le=10: rank 0.5 -> 0 + 20*(0.5/1) = 10
     expect(histogram_quantile(q(0.5, 0.25), h), {'{job="a"}': [2.0, 0.25], '{job="b"}': [15.0, 10.0]})

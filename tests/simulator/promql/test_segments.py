@@ -20,14 +20,32 @@ from simulator.promql.storage import Storage
 MINUTE = 60_000
 
 EXPRESSIONS = [
-    "rate(x[5m])", "increase(x[17m])", "delta(x[1h])", "irate(x[5m])", "idelta(x[3m])",
-    "sum_over_time(x[1h])", "avg_over_time(x[45m])", "stddev_over_time(x[1h])", "stdvar_over_time(x[7m])",
-    "count_over_time(x[10m])", "last_over_time(x[10m])", "present_over_time(x[3m])",
-    "max_over_time(x[1h])", "min_over_time(x[2m])", "quantile_over_time(0.9, x[20m])",
-    "changes(x[30m])", "resets(x[30m])", "deriv(x[15m])", "predict_linear(x[15m], 600)",
-    "holt_winters(x[10m], 0.5, 0.3)", "absent_over_time(x[2m])",
-    "rate(x[5m] offset 7m)", "rate(x[5m] offset -3m)", "sum_over_time(x[20m] @ 3600)",
-    "increase(x[1h] @ 7200 offset 10m)", "avg_over_time(x[10m:2m])",
+    "rate(x[5m])",
+    "increase(x[17m])",
+    "delta(x[1h])",
+    "irate(x[5m])",
+    "idelta(x[3m])",
+    "sum_over_time(x[1h])",
+    "avg_over_time(x[45m])",
+    "stddev_over_time(x[1h])",
+    "stdvar_over_time(x[7m])",
+    "count_over_time(x[10m])",
+    "last_over_time(x[10m])",
+    "present_over_time(x[3m])",
+    "max_over_time(x[1h])",
+    "min_over_time(x[2m])",
+    "quantile_over_time(0.9, x[20m])",
+    "changes(x[30m])",
+    "resets(x[30m])",
+    "deriv(x[15m])",
+    "predict_linear(x[15m], 600)",
+    "holt_winters(x[10m], 0.5, 0.3)",
+    "absent_over_time(x[2m])",
+    "rate(x[5m] offset 7m)",
+    "rate(x[5m] offset -3m)",
+    "sum_over_time(x[20m] @ 3600)",
+    "increase(x[1h] @ 7200 offset 10m)",
+    "avg_over_time(x[10m:2m])",
 ]
 
 
@@ -149,7 +167,7 @@ def test_windows_that_move_backwards_are_segmented_by_their_widest_reach(monkeyp
         for row in range(2):
             for col in range(2):
                 end = ends[start + col]
-                inside = windows.flat_v[windows.lo[row, col]:windows.hi[row, col]]
+                inside = windows.flat_v[windows.lo[row, col] : windows.hi[row, col]]
                 assert inside.tolist() == [ms / 1000.0 + row for ms in range(end - 5 * MINUTE, end + 1, MINUTE)]
 
 

@@ -19,7 +19,7 @@ MINUTE = 60_000
 def test_lookback_window_is_closed_in_2_42():
     # A sample at 0 is still visible at exactly 5m (ref - 5m <= T), gone one ms later. ✔
     storage = make_storage({"x": "7"})
-    assert as_dict(instant_query("x", storage, 5 * MINUTE)) == {'x{}': 7.0}
+    assert as_dict(instant_query("x", storage, 5 * MINUTE)) == {"x{}": 7.0}
     assert as_dict(instant_query("x", storage, 5 * MINUTE + 1)) == {}
     assert as_dict(instant_query("x", storage, 6 * MINUTE)) == {}
 
@@ -44,8 +44,8 @@ def test_plain_nan_is_an_ordinary_value():
 
 def test_offset_shifts_the_reference_time_and_negative_offset_looks_ahead():
     storage = make_storage({"x": "0 1 2 3 4 5"})
-    assert as_dict(instant_query("x offset 2m", storage, 4 * MINUTE)) == {'x{}': 2.0}
-    assert as_dict(instant_query("x offset -2m", storage, 1 * MINUTE)) == {'x{}': 3.0}
+    assert as_dict(instant_query("x offset 2m", storage, 4 * MINUTE)) == {"x{}": 2.0}
+    assert as_dict(instant_query("x offset -2m", storage, 1 * MINUTE)) == {"x{}": 3.0}
 
 
 def test_at_modifier_fixes_the_reference_time_for_every_step():
@@ -75,9 +75,7 @@ def test_timestamp_of_a_selector_is_the_raw_sample_time():
 
 
 def test_label_matchers_equality_regex_and_negations():
-    storage = make_storage(
-        {'x{job="api", env="prod"}': "1", 'x{job="web", env="dev"}': "2", 'x{job="db"}': "3"}
-    )
+    storage = make_storage({'x{job="api", env="prod"}': "1", 'x{job="web", env="dev"}': "2", 'x{job="db"}': "3"})
     assert set(as_dict(instant_query('x{job=~"a.*|w.*"}', storage, 0))) == {
         'x{env="prod", job="api"}',
         'x{env="dev", job="web"}',
@@ -95,7 +93,7 @@ def test_label_matchers_equality_regex_and_negations():
 def test_lookback_delta_is_configurable():
     storage = make_storage({"x": "7"})
     assert as_dict(evaluate("x", storage, Grid.at(2 * MINUTE), lookback_delta_ms=MINUTE)) == {}
-    assert as_dict(evaluate("x", storage, Grid.at(MINUTE), lookback_delta_ms=MINUTE)) == {'x{}': 7.0}
+    assert as_dict(evaluate("x", storage, Grid.at(MINUTE), lookback_delta_ms=MINUTE)) == {"x{}": 7.0}
 
 
 def test_hidden_series_hide_samples_at_the_evaluation_time_only():
@@ -157,10 +155,14 @@ def test_windows_over_extreme_time_spans_fall_back_to_per_series_search():
     for k in range(3):
         storage.add(labels_from_dict({"__name__": "x", "k": str(k)}), [0, far], [1.0, 2.0])
     assert as_dict(instant_query("count_over_time(x[5m])", storage, far)) == {
-        '{k="0"}': 1.0, '{k="1"}': 1.0, '{k="2"}': 1.0
+        '{k="0"}': 1.0,
+        '{k="1"}': 1.0,
+        '{k="2"}': 1.0,
     }
     assert as_dict(instant_query("count_over_time(x[5m])", storage, 0)) == {
-        '{k="0"}': 1.0, '{k="1"}': 1.0, '{k="2"}': 1.0
+        '{k="0"}': 1.0,
+        '{k="1"}': 1.0,
+        '{k="2"}': 1.0,
     }
 
 

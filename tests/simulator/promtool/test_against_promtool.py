@@ -126,7 +126,9 @@ def promtool(tmp_path, name):
 def without_map_order(outcome):
     """promtool lists duplicate series in Go map order, which changes from run to run."""
     code, out, err = outcome
-    err = re.sub(r"operation: \[(.*?)\];", lambda m: "operation: [" + ", ".join(sorted(m.group(1).split(", {"))) + "];", err)
+    err = re.sub(
+        r"operation: \[(.*?)\];", lambda m: "operation: [" + ", ".join(sorted(m.group(1).split(", {"))) + "];", err
+    )
     return code, out, err
 
 
@@ -159,14 +161,17 @@ def test_without_interval_every_value_lands_at_zero(tmp_path, monkeypatch):
 
 
 def test_rule_evaluation_error_ends_the_group_like_promtool(tmp_path, monkeypatch):
-    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+    (tmp_path / "rules.yml").write_text(
+        textwrap.dedent("""
         groups:
           - name: g
             rules:
               - record: joined
                 expr: join_1 + on(a) join_2
-    """))
-    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "test.yml").write_text(
+        textwrap.dedent("""
         rule_files: [rules.yml]
         tests:
           - interval: 1m
@@ -176,21 +181,26 @@ def test_rule_evaluation_error_ends_the_group_like_promtool(tmp_path, monkeypatc
               - {series: 'join_2{a="1",b="4"}', values: _x2 1x3}
             promql_expr_test:
               - {expr: joined, eval_time: 4m}
-    """))
+    """)
+    )
     assert without_map_order(alertkit(tmp_path, "test.yml", monkeypatch)) == without_map_order(
-        promtool(tmp_path, "test.yml"))
+        promtool(tmp_path, "test.yml")
+    )
 
 
 def test_every_rule_failing_at_the_first_failing_timestamp_is_listed(tmp_path, monkeypatch):
-    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+    (tmp_path / "rules.yml").write_text(
+        textwrap.dedent("""
         groups:
           - name: g
             rules:
               - {record: joined, expr: join_1 + on(a) join_2}
               - {record: fine, expr: join_1}
               - {alert: AlsoBad, expr: join_2 * on(a) join_1}
-    """))
-    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "test.yml").write_text(
+        textwrap.dedent("""
         rule_files: [rules.yml]
         tests:
           - interval: 1m
@@ -200,7 +210,8 @@ def test_every_rule_failing_at_the_first_failing_timestamp_is_listed(tmp_path, m
               - {series: 'join_2{a="1",b="4"}', values: _x2 1x3}
             promql_expr_test:
               - {expr: joined, eval_time: 4m}
-    """))
+    """)
+    )
     ours = without_map_order(alertkit(tmp_path, "test.yml", monkeypatch))
     assert ours == without_map_order(promtool(tmp_path, "test.yml"))
     assert "rule: AlsoBad, time: 2m0s" in ours[2]
@@ -218,7 +229,8 @@ def test_templated_labels_and_annotations_like_promtool(tmp_path, monkeypatch):
     # Label templates on $value (identity per value), an empty label expansion, keep_firing_for
     # with the last annotations kept, {{ query }} (sorted: a plain selector comes in Go map order
     # in promtool), $externalURL/$externalLabels, and Go's %v.
-    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+    (tmp_path / "rules.yml").write_text(
+        textwrap.dedent("""
         groups:
           - name: g
             rules:
@@ -234,8 +246,10 @@ def test_templated_labels_and_annotations_like_promtool(tmp_path, monkeypatch):
                   others: '{{ range query "sort_desc(load)" }}{{ .Labels.instance }}={{ .Value }} {{ end }}'
                   url: '{{ $externalURL }}/{{ $externalLabels.site }}'
                   broken: '{{ index $labels }}'
-    """))
-    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "test.yml").write_text(
+        textwrap.dedent("""
         rule_files: [rules.yml]
         evaluation_interval: 30s
         tests:
@@ -251,7 +265,8 @@ def test_templated_labels_and_annotations_like_promtool(tmp_path, monkeypatch):
               - {alertname: HighValue, eval_time: 2m}
               - {alertname: HighValue, eval_time: 3m15s}
               - {alertname: HighValue, eval_time: 4m}
-    """))
+    """)
+    )
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert ours[0] == 1 and 'summary="b at 3 (3)"' in ours[2]  # the comparison did see alerts
@@ -259,14 +274,17 @@ def test_templated_labels_and_annotations_like_promtool(tmp_path, monkeypatch):
 
 def test_rules_never_see_samples_after_their_evaluation_time(tmp_path, monkeypatch):
     # promtool loads input only up to each evaluation: a negative offset or @ cannot reach ahead.
-    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+    (tmp_path / "rules.yml").write_text(
+        textwrap.dedent("""
         groups:
           - name: g
             rules:
               - {record: x, expr: requests offset -1m}
               - {record: y, expr: requests @ 180}
-    """))
-    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "test.yml").write_text(
+        textwrap.dedent("""
         rule_files: [rules.yml]
         tests:
           - interval: 1m
@@ -276,7 +294,8 @@ def test_rules_never_see_samples_after_their_evaluation_time(tmp_path, monkeypat
               - {expr: x offset 3m, eval_time: 5m, exp_samples: [{labels: x, value: 3}]}
               - {expr: y offset 4m, eval_time: 5m, exp_samples: [{labels: y, value: 2}]}
               - {expr: y offset 1m, eval_time: 5m, exp_samples: [{labels: y, value: 4}]}
-    """))
+    """)
+    )
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert ours[0] == 0
@@ -285,13 +304,16 @@ def test_rules_never_see_samples_after_their_evaluation_time(tmp_path, monkeypat
 def test_alert_back_exactly_when_keep_firing_for_ends_is_the_same_alert(tmp_path, monkeypatch):
     # keep_firing_for: 3m, true at 1m and again at 5m (ts - KeepFiringSince = 3m): Eval sees the
     # alert present before it could resolve it, so ActiveAt stays 1m.
-    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+    (tmp_path / "rules.yml").write_text(
+        textwrap.dedent("""
         groups:
           - name: g
             rules:
               - {alert: Kept, expr: flag > 0, keep_firing_for: 3m}
-    """))
-    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "test.yml").write_text(
+        textwrap.dedent("""
         rule_files: [rules.yml]
         tests:
           - interval: 1m
@@ -301,14 +323,16 @@ def test_alert_back_exactly_when_keep_firing_for_ends_is_the_same_alert(tmp_path
               - expr: ALERTS_FOR_STATE
                 eval_time: 5m
                 exp_samples: [{labels: 'ALERTS_FOR_STATE{alertname="Kept"}', value: 60}]
-    """))
+    """)
+    )
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert ours[0] == 0
 
 
 def test_unparsable_alert_template_fails_rule_loading_like_promtool(tmp_path, monkeypatch):
-    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+    (tmp_path / "rules.yml").write_text(
+        textwrap.dedent("""
         groups:
           - name: g
             rules:
@@ -316,28 +340,34 @@ def test_unparsable_alert_template_fails_rule_loading_like_promtool(tmp_path, mo
                 expr: up == 0
                 annotations:
                   summary: '{{ $labels.instance '
-    """))
-    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "test.yml").write_text(
+        textwrap.dedent("""
         rule_files: [rules.yml]
         tests:
           - interval: 1m
             input_series: [{series: up, values: '0'}]
-    """))
+    """)
+    )
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert "unclosed action" in ours[2]
 
 
 def test_rules_reading_their_own_and_later_outputs_see_the_previous_evaluation(tmp_path, monkeypatch):
-    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+    (tmp_path / "rules.yml").write_text(
+        textwrap.dedent("""
         groups:
           - name: g
             rules:
               - {record: counter, expr: (counter + 1) or vector(0)}
               - {record: reads_later, expr: later * 10}
               - {record: later, expr: counter * 2}
-    """))
-    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "test.yml").write_text(
+        textwrap.dedent("""
         rule_files: [rules.yml]
         tests:
           - interval: 1m
@@ -345,7 +375,8 @@ def test_rules_reading_their_own_and_later_outputs_see_the_previous_evaluation(t
               - {expr: counter, eval_time: 6m, exp_samples: [{labels: counter, value: 6}]}
               - {expr: reads_later, eval_time: 6m, exp_samples: [{labels: reads_later, value: 100}]}
               - {expr: later, eval_time: 6m, exp_samples: [{labels: later, value: 12}]}
-    """))
+    """)
+    )
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert ours[0] == 0
@@ -354,15 +385,18 @@ def test_rules_reading_their_own_and_later_outputs_see_the_previous_evaluation(t
 def test_alerts_series_carry_raw_rule_labels_overlaid_with_alert_labels(tmp_path, monkeypatch):
     # rules/alerting.go sample(): a label whose template expanded to "" is gone from the alert
     # but its raw template text stays on ALERTS and ALERTS_FOR_STATE.
-    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+    (tmp_path / "rules.yml").write_text(
+        textwrap.dedent("""
         groups:
           - name: g
             rules:
               - alert: A
                 expr: up == 0
                 labels: {gone: '{{ $labels.nothing }}', level: 'v{{ $value }}'}
-    """))
-    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "test.yml").write_text(
+        textwrap.dedent("""
         rule_files: [rules.yml]
         tests:
           - interval: 1m
@@ -370,7 +404,8 @@ def test_alerts_series_carry_raw_rule_labels_overlaid_with_alert_labels(tmp_path
             promql_expr_test:
               - {expr: ALERTS, eval_time: 1m}
               - {expr: ALERTS_FOR_STATE, eval_time: 1m}
-    """))
+    """)
+    )
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert 'gone="{{ $labels.nothing }}"' in ours[2]
@@ -379,21 +414,25 @@ def test_alerts_series_carry_raw_rule_labels_overlaid_with_alert_labels(tmp_path
 def test_subquery_over_a_later_rules_output_sees_the_previous_evaluation(tmp_path, monkeypatch):
     # At 5m the subquery's last inner step reads b@5m, which the later rule has not written yet:
     # promtool sums b@3m + b@4m + b@4m (lookback) = 8 + 16 + 16.
-    (tmp_path / "rules.yml").write_text(textwrap.dedent("""
+    (tmp_path / "rules.yml").write_text(
+        textwrap.dedent("""
         groups:
           - name: g
             rules:
               - {record: reads_b, expr: 'sum_over_time(b[2m:1m])'}
               - {record: b, expr: x * 1}
-    """))
-    (tmp_path / "test.yml").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "test.yml").write_text(
+        textwrap.dedent("""
         rule_files: [rules.yml]
         tests:
           - interval: 1m
             input_series: [{series: x, values: '1 2 4 8 16 32'}]
             promql_expr_test:
               - {expr: reads_b, eval_time: 5m, exp_samples: [{labels: reads_b, value: 40}]}
-    """))
+    """)
+    )
     ours = alertkit(tmp_path, "test.yml", monkeypatch)
     assert ours == promtool(tmp_path, "test.yml")
     assert ours[0] == 0

@@ -44,17 +44,21 @@ def test_timeline_json_contract(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
         "version": 1,
-        "tests": [{
-            "name": "outage",
-            "alerts": [{
-                "alertname": "Down",
-                "labels": {"instance": "i1", "job": "a", "severity": "page"},
-                "intervals": [
-                    {"pending_at": 60, "firing_at": 180, "resolved_at": 300},
-                    {"pending_at": 360, "firing_at": None, "resolved_at": None},
+        "tests": [
+            {
+                "name": "outage",
+                "alerts": [
+                    {
+                        "alertname": "Down",
+                        "labels": {"instance": "i1", "job": "a", "severity": "page"},
+                        "intervals": [
+                            {"pending_at": 60, "firing_at": 180, "resolved_at": 300},
+                            {"pending_at": 360, "firing_at": None, "resolved_at": None},
+                        ],
+                    }
                 ],
-            }],
-        }],
+            }
+        ],
     }
 
 

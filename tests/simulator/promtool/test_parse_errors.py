@@ -7,10 +7,36 @@ import subprocess
 
 from simulator.rules.loader import RuleFileError, load_rule_files
 
-AT_END_OF_INPUT = ["test +", "test + ", "rate(", "sum(x", "x{", "x[5m", "1 +", "(x", "sum by (a", "up ==",
-                   "x offset", "rate(x[5m]", "a and", "a /  ", "x >", "x * on(a)", "x\n+", "a +\n", "a unless",
-                   "- ", "a or on()", "sum(rate(x[5m])) /\n  on (job) group_left", "a * on", "a * ignoring",
-                   "sum without", "a * on(x) group_right ", "sum(x) by", "a > bool"]
+AT_END_OF_INPUT = [
+    "test +",
+    "test + ",
+    "rate(",
+    "sum(x",
+    "x{",
+    "x[5m",
+    "1 +",
+    "(x",
+    "sum by (a",
+    "up ==",
+    "x offset",
+    "rate(x[5m]",
+    "a and",
+    "a /  ",
+    "x >",
+    "x * on(a)",
+    "x\n+",
+    "a +\n",
+    "a unless",
+    "- ",
+    "a or on()",
+    "sum(rate(x[5m])) /\n  on (job) group_left",
+    "a * on",
+    "a * ignoring",
+    "sum without",
+    "a * on(x) group_right ",
+    "sum(x) by",
+    "a > bool",
+]
 
 
 def _rules_file(tmp_path, exprs):
@@ -23,8 +49,9 @@ def _rules_file(tmp_path, exprs):
 
 
 def _promtool_messages(path) -> list[str]:
-    done = subprocess.run(["/usr/bin/promtool", "check", "rules", str(path)], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        ["/usr/bin/promtool", "check", "rules", str(path)], capture_output=True, text=True, timeout=60
+    )
     return re.findall(r"could not parse expression: (.*)", done.stdout + done.stderr)
 
 
@@ -40,4 +67,7 @@ def test_end_of_input_errors_match_promtool(tmp_path):
     path = _rules_file(tmp_path, AT_END_OF_INPUT)
     ours = _our_messages(path)
     assert ours == _promtool_messages(path)
-    assert ours[0] == "1:7: parse error: unexpected end of input" and ours[17] == "2:1: parse error: unexpected end of input"
+    assert (
+        ours[0] == "1:7: parse error: unexpected end of input"
+        and ours[17] == "2:1: parse error: unexpected end of input"
+    )

@@ -48,7 +48,8 @@ def alertkit_result(relative: str) -> tuple[int, str]:
 
 def test_every_peer_test_file_has_a_recorded_promtool_result():
     found = {
-        str(p.relative_to(PEER_SUITES)) for p in PEER_SUITES.rglob("*")
+        str(p.relative_to(PEER_SUITES))
+        for p in PEER_SUITES.rglob("*")
         if p.suffix in (".yml", ".yaml") and p.is_file() and _is_test_file(p)
     }
     assert found == set(PROMTOOL_RESULTS)

@@ -13,7 +13,9 @@ def write(tmp_path, test_text, rules="groups: []\n"):
 
 
 def test_native_histogram_input_is_reported_unsupported(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
         rule_files: [rules.yml]
         tests:
           - interval: 1m
@@ -21,7 +23,8 @@ def test_native_histogram_input_is_reported_unsupported(tmp_path):
               - {series: h, values: '{{schema:0 sum:5 count:4 buckets:[1 2 1]}}'}
             promql_expr_test:
               - {expr: h, eval_time: 0m}
-    """)
+    """,
+    )
     result = run_test_file(path)
     assert not result.ok
     [case] = result.groups[0].cases
@@ -29,7 +32,9 @@ def test_native_histogram_input_is_reported_unsupported(tmp_path):
 
 
 def test_case_statuses_and_titles(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
         rule_files: [rules.yml]
         tests:
           - interval: 1m
@@ -37,19 +42,23 @@ def test_case_statuses_and_titles(tmp_path):
             promql_expr_test:
               - {expr: up, eval_time: 0m, exp_samples: [{labels: 'up{job="a"}', value: 1}]}
               - {expr: up, eval_time: 1m, exp_samples: [{labels: 'up{job="a"}', value: 1}]}
-    """)
+    """,
+    )
     cases = run_test_file(path).groups[0].cases
     assert [(c.title, c.status) for c in cases] == [("expr up @0s", PASSED), ("expr up @1m", FAILED)]
-    assert "got: {__name__=\"up\", job=\"a\"} 0E+00" in cases[1].detail
+    assert 'got: {__name__="up", job="a"} 0E+00' in cases[1].detail
 
 
 def test_glob_matching_nothing_only_warns(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
         rule_files: [missing-*.yml]
         tests:
           - interval: 1m
             promql_expr_test: [{expr: vector(1), eval_time: 0m, exp_samples: [{labels: '{}', value: 1}]}]
-    """)
+    """,
+    )
     result = run_test_file(path)
     assert result.ok
     assert result.warnings == [f"WARNING: no file match pattern {tmp_path}/missing-*.yml"]

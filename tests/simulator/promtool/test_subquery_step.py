@@ -49,8 +49,9 @@ WITH_ONE_MINUTE = {"points_2m": 3, "alerts": "[]"}
 def _verdicts(tmp_path, values: dict) -> tuple[int, bool]:
     (tmp_path / "rules.yml").write_text(textwrap.dedent(RULES))
     (tmp_path / "test.yml").write_text(textwrap.dedent(TEST % values))
-    promtool = subprocess.run(["/usr/bin/promtool", "test", "rules", "test.yml"], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60)
+    promtool = subprocess.run(
+        ["/usr/bin/promtool", "test", "rules", "test.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     return promtool.returncode, run_test_file(tmp_path / "test.yml").ok
 
 

@@ -38,8 +38,11 @@ def test_unknown_and_newer_keys_are_reported_like_yaml_v2_with_a_hint():
 
 def test_bad_durations_and_values_are_errors():
     with pytest.raises(TestFileError) as caught:
-        parse_test_file("evaluation_interval: soon\ntests:\n  - promql_expr_test:\n"
-                        "    - {expr: up, exp_samples: [{labels: up, value: 'one'}]}\n", "t.yml")
+        parse_test_file(
+            "evaluation_interval: soon\ntests:\n  - promql_expr_test:\n"
+            "    - {expr: up, exp_samples: [{labels: up, value: 'one'}]}\n",
+            "t.yml",
+        )
     assert len(caught.value.problems) == 2
     # A bad duration stops yaml.v2 at once: promtool prints only that error.
     assert caught.value.promtool_text() == 'not a valid duration string: "soon"'

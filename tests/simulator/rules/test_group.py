@@ -25,6 +25,7 @@ def stub_query(results):
     def query(expr, storage, grid):
         assert grid == GRID
         return results[expr]
+
     return query
 
 
@@ -44,8 +45,14 @@ def _raise():
 
 def run(rules, results, storage=None, **kwargs):
     groups = [RuleGroup("g", "rules.yml", rules)]
-    return evaluate_rule_groups(groups, Storage() if storage is None else storage, GRID, query=stub_query(results),
-                                expander=stub_expander, **kwargs)
+    return evaluate_rule_groups(
+        groups,
+        Storage() if storage is None else storage,
+        GRID,
+        query=stub_query(results),
+        expander=stub_expander,
+        **kwargs,
+    )
 
 
 def only(storage, name, **labels):
@@ -57,8 +64,11 @@ def only(storage, name, **labels):
 
 def test_recording_rule_writes_renamed_series_with_rule_labels_and_a_stale_marker():
     storage = Storage()
-    run([RecordingRule("job:up:sum", "up_expr", {"team": "a"})],
-        {"up_expr": vector([({"__name__": "up", "job": "x"}, [1, 2, None, None, 5, 6])])}, storage)
+    run(
+        [RecordingRule("job:up:sum", "up_expr", {"team": "a"})],
+        {"up_expr": vector([({"__name__": "up", "job": "x"}, [1, 2, None, None, 5, 6])])},
+        storage,
+    )
     series = only(storage, "job:up:sum")
     assert series.labels == (("__name__", "job:up:sum"), ("job", "x"), ("team", "a"))
     assert list(series.t) == [0, MINUTE, 2 * MINUTE, 4 * MINUTE, 5 * MINUTE]
@@ -74,10 +84,16 @@ def test_scalar_result_becomes_one_unlabeled_sample():
 
 def test_alert_timeline_labels_and_alerts_series():
     storage = Storage()
-    rule = AlertingRule("Down", "up == 0", for_ms=2 * MINUTE, labels={"severity": "page"},
-                        annotations={"summary": "{{ $labels.instance }} is {{ $value }}"})
-    evaluation = run([rule], {"up == 0": vector([({"__name__": "up", "instance": "i1"}, [None, 0, 0, 0, 0, None])])},
-                     storage)
+    rule = AlertingRule(
+        "Down",
+        "up == 0",
+        for_ms=2 * MINUTE,
+        labels={"severity": "page"},
+        annotations={"summary": "{{ $labels.instance }} is {{ $value }}"},
+    )
+    evaluation = run(
+        [rule], {"up == 0": vector([({"__name__": "up", "instance": "i1"}, [None, 0, 0, 0, 0, None])])}, storage
+    )
     [timeline] = evaluation.timelines
     assert timeline.alertname == "Down"
     assert timeline.labels == {"alertname": "Down", "instance": "i1", "severity": "page"}
@@ -100,8 +116,9 @@ def test_annotations_are_expanded_only_when_asked_and_failures_become_text():
 
     rule = AlertingRule("X", "e", annotations={"a": "{{ fail }}"})
     groups = [RuleGroup("g", "f", [rule])]
-    evaluation = evaluate_rule_groups(groups, Storage(), GRID, query=stub_query({"e": vector([({}, [1] * 6)])}),
-                                      expander=counting)
+    evaluation = evaluate_rule_groups(
+        groups, Storage(), GRID, query=stub_query({"e": vector([({}, [1] * 6)])}), expander=counting
+    )
     assert calls == []
     [alert] = evaluation.firing_alerts(4)
     assert alert.annotations == {"a": '<error expanding template: template: __alert_X:1: function "fail" not defined>'}
@@ -110,8 +127,7 @@ def test_annotations_are_expanded_only_when_asked_and_failures_become_text():
 
 def test_external_labels_and_url_reach_templates():
     rule = AlertingRule("X", "e", annotations={"a": "{{ $externalLabels.site }} {{ $externalURL }}"})
-    evaluation = run([rule], {"e": vector([({}, [1] * 6)])}, external_labels={"site": "eu"},
-                     external_url="http://p")
+    evaluation = run([rule], {"e": vector([({}, [1] * 6)])}, external_labels={"site": "eu"}, external_url="http://p")
     assert evaluation.firing_alerts(0)[0].annotations == {"a": "eu http://p"}
 
 
@@ -119,7 +135,10 @@ def test_label_templated_on_value_gives_one_identity_per_value():
     rule = AlertingRule("X", "e", labels={"v": "{{ $value }}"})
     evaluation = run([rule], {"e": vector([({"i": "a"}, [1, 1, 2, 2, None, None])])})
     by_value = {t.labels["v"]: t.intervals for t in evaluation.timelines}
-    assert by_value == {"1": [AlertInterval(0, 0, 2 * MINUTE)], "2": [AlertInterval(2 * MINUTE, 2 * MINUTE, 4 * MINUTE)]}
+    assert by_value == {
+        "1": [AlertInterval(0, 0, 2 * MINUTE)],
+        "2": [AlertInterval(2 * MINUTE, 2 * MINUTE, 4 * MINUTE)],
+    }
 
 
 def test_empty_label_expansion_deletes_the_label():
@@ -130,7 +149,10 @@ def test_empty_label_expansion_deletes_the_label():
 
 def test_duplicate_alert_identity_fails_the_rule_at_its_first_timestamp():
     rule = AlertingRule("X", "e")
-    rows = [({"__name__": "a", "i": "1"}, [1, None, None, 1, 1, 1]), ({"__name__": "b", "i": "1"}, [None, 1, None, 1, 1, 1])]
+    rows = [
+        ({"__name__": "a", "i": "1"}, [1, None, None, 1, 1, 1]),
+        ({"__name__": "b", "i": "1"}, [None, 1, None, 1, 1, 1]),
+    ]
     with pytest.raises(RuleEvaluationError) as caught:
         run([rule], {"e": vector(rows)})
     assert (caught.value.rule_name, caught.value.t_ms) == ("X", 3 * MINUTE)
@@ -162,6 +184,10 @@ def test_template_query_results_come_in_prometheus_order():
 
     samples = [((("n", "a"),), 1.0), ((("n", "b"),), float("nan")), ((("n", "c"),), 3.0)]
     assert [s[1] for s in order_like_prometheus("topk(5, x)", samples)][:2] == [3.0, 1.0]
-    assert [s[0] for s in order_like_prometheus("sort_desc(x)", samples)] == [(("n", "c"),), (("n", "a"),), (("n", "b"),)]
+    assert [s[0] for s in order_like_prometheus("sort_desc(x)", samples)] == [
+        (("n", "c"),),
+        (("n", "a"),),
+        (("n", "b"),),
+    ]
     assert [s[0] for s in order_like_prometheus("sort(x)", samples)] == [(("n", "b"),), (("n", "a"),), (("n", "c"),)]
     assert order_like_prometheus("topk by (n) (1, x)", samples) == samples

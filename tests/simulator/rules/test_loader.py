@@ -29,8 +29,9 @@ def test_loads_groups_rules_durations_and_yaml_merge_keys(tmp_path):
     assert group.name == "g" and group.interval_ms == 30_000
     assert group.rules[0] == RecordingRule("a:b", "sum(x)")
     assert group.rules[1] == AlertingRule("A", "up == 0", for_ms=5_400_000)
-    assert group.rules[2] == AlertingRule("B", "up == 0", 5_400_000, 300_000, {"severity": "page"},
-                                          {"summary": "{{ $value }}"})
+    assert group.rules[2] == AlertingRule(
+        "B", "up == 0", 5_400_000, 300_000, {"severity": "page"}, {"summary": "{{ $value }}"}
+    )
 
 
 def test_every_problem_is_listed_with_its_position():
@@ -53,7 +54,7 @@ def test_every_problem_is_listed_with_its_position():
     assert rendered[0].startswith('r.yml:5:15: group "g", rule 1, "x": could not parse expression')
     assert 'r.yml:8:14: not a valid duration string: "5 minutes"' in rendered
     assert "r.yml:9:9: field unknown not found in rule" in rendered
-    assert "r.yml:12:22: group \"g\", rule 3, \"bad name\": invalid field 'annotations' in recording rule" in rendered
+    assert 'r.yml:12:22: group "g", rule 3, "bad name": invalid field \'annotations\' in recording rule' in rendered
     assert 'r.yml:10:17: group "g", rule 3, "bad name": invalid recording rule name: bad name' in rendered
 
 

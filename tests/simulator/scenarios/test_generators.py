@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator.promql.model import is_stale, labels_get
 from simulator.scenarios import generate_series, parse_scenario
@@ -24,7 +25,8 @@ def by_labels(series):
 
 def find(series, name, **labels):
     [match] = [
-        s for s in series
+        s
+        for s in series
         if labels_get(s.labels, "__name__") == name and all(labels_get(s.labels, k) == v for k, v in labels.items())
     ]
     return match
@@ -87,10 +89,15 @@ def test_rates_and_ratios_follow_the_baseline(one_day):
 
 
 def test_latency_buckets_match_the_quantile_targets():
-    series = generate_series(parse_scenario(BASE + """
+    series = generate_series(
+        parse_scenario(
+            BASE
+            + """
 baseline:
   latency: {p50: 0.05, p50_amplitude: 0, p99: 0.25, p99_amplitude: 0}
-"""))
+"""
+        )
+    )
     total = find(series, "ranker_request_duration_seconds_bucket", le="+Inf").values[-1]
     at_p50 = find(series, "ranker_request_duration_seconds_bucket", le="0.05").values[-1]
     at_p99 = find(series, "ranker_request_duration_seconds_bucket", le="0.25").values[-1]
@@ -104,15 +111,22 @@ def test_same_seed_same_series_and_other_seeds_differ(one_day):
         assert a.labels == b.labels
         np.testing.assert_array_equal(a.values, b.values)
     other = generate_series(parse_scenario(BASE.replace("seed: 5", "seed: 6")))
-    assert not np.array_equal(find(other, "ranker_requests_total").values, find(one_day, "ranker_requests_total").values)
+    assert not np.array_equal(
+        find(other, "ranker_requests_total").values, find(one_day, "ranker_requests_total").values
+    )
 
 
 def test_adding_a_feature_does_not_change_other_series(one_day):
-    more = generate_series(parse_scenario(BASE + """
+    more = generate_series(
+        parse_scenario(
+            BASE
+            + """
 baseline:
   features: {user_history: 0.002, item_embedding: 0.002, item_price: 0.002, user_geo: 0.002,
              session_context: 0.002, brand_new: 0.01}
-"""))
+"""
+        )
+    )
     before = by_labels(one_day)
     after = by_labels(more)
     assert len(after) == len(before) + 2
@@ -133,14 +147,17 @@ def test_shapes():
 
 
 def test_incident_changes_the_parameter_with_its_shape():
-    scenario = parse_scenario(BASE + """
+    scenario = parse_scenario(
+        BASE
+        + """
 incidents:
   - name: deploy
     start: 10h
     changes:
       - {parameter: cache_hit_ratio, delta: -0.25, shape: exp_decay, tau: 12h, duration: 30h}
       - {parameter: request_rate, factor: 0, duration: 30m}
-""")
+"""
+    )
     t_s = np.array([0.0, 36000.0, 36000.0 + 12 * 3600, 36000.0 + 1800])
     curves = parameter_curves(scenario, t_s)
     np.testing.assert_allclose(curves["cache_hit_ratio"][:3], [0.92, 0.67, 0.92 - 0.25 * np.exp(-1)])
@@ -153,12 +170,17 @@ incidents:
 
 
 def test_faults():
-    series = generate_series(parse_scenario(BASE + """
+    series = generate_series(
+        parse_scenario(
+            BASE
+            + """
 faults:
   - {kind: counter_reset, at: 6h, metrics: [ranker_requests_total]}
   - {kind: scrape_gap, at: 12h, duration: 10m, metrics: [ranker_clicks_total]}
   - {kind: stale_marker, at: 18h, metrics: [ranker_impressions_total]}
-"""))
+"""
+        )
+    )
     requests = find(series, "ranker_requests_total")
     reset = 6 * 3600 // 15
     assert requests.values[reset] == 0 and requests.values[reset - 1] > 0

@@ -91,10 +91,13 @@ def test_duplicate_yaml_keys():
     assert problem == "bad.yaml:4: duplicate key 'seed'"
 
 
-@pytest.mark.parametrize("value, message", [
-    ("0s", "scrape_interval must be positive"),
-    ("-15s", "invalid duration '-15s'"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("0s", "scrape_interval must be positive"),
+        ("-15s", "invalid duration '-15s'"),
+    ],
+)
 def test_zero_or_negative_intervals(value, message):
     [problem] = problems_of(f"name: s\nduration: 1d\nscrape_interval: {value}\n")
     assert problem.startswith("bad.yaml:3: ") and message in problem

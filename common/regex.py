@@ -1,7 +1,7 @@
 r"""Go's regexp (RE2 syntax, Go 1.19) on top of Python's re: one translator for every Go regex.
 
 Used by label matchers (model/labels/regexp.go: fully anchored) and by the template functions
-(simulator/gotemplate/goregexp.py: match, reReplaceAll). The pattern is translated before Python
+(common/gotemplate/goregexp.py: match, reReplaceAll). The pattern is translated before Python
 compiles it:
 * Go's ``$`` without (?m) matches only at the very end of the text (Python's also matches before
   a final newline); ``\z`` is Python's ``\Z``;
@@ -124,7 +124,7 @@ class _Translator:
     def quoted(self, i: int) -> int:
         """\\Q...\\E (or to the end): literal text."""
         end = self.pattern.find("\\E", i + 2)
-        literal = self.pattern[i + 2:] if end == -1 else self.pattern[i + 2:end]
+        literal = self.pattern[i + 2 :] if end == -1 else self.pattern[i + 2 : end]
         self.out.append(re.escape(literal))
         return len(self.pattern) if end == -1 else end + 2
 
@@ -251,7 +251,7 @@ def regexp_quote(text: str) -> str:
     if "`" not in text and all(ch == "\t" or (ch.isprintable() and ch != "\ufeff") for ch in text):
         return "`" + text + "`"
     # Imported here: the gotemplate package imports this module (through goregexp).
-    from simulator.gotemplate.goquote import go_quote
+    from common.gotemplate.goquote import go_quote
 
     return go_quote(text)
 
@@ -270,9 +270,9 @@ def _go_syntax_error(pattern: str, err: re.error) -> str:
     if message.startswith("unbalanced parenthesis"):
         return f"unexpected ): {regexp_quote(pattern)}"
     if message.startswith("nothing to repeat"):
-        return f"missing argument to repetition operator: {regexp_quote(pattern[position:position + 1])}"
+        return f"missing argument to repetition operator: {regexp_quote(pattern[position : position + 1])}"
     if message.startswith("bad escape"):
-        return f"invalid escape sequence: {regexp_quote(pattern[position:position + 2])}"
+        return f"invalid escape sequence: {regexp_quote(pattern[position : position + 2])}"
     if message.startswith("redefinition of group name"):
         return f"duplicate group names are unsupported by this simulator: {regexp_quote(pattern)}"
     return f"{message}: {regexp_quote(pattern)}"
@@ -288,8 +288,6 @@ def compile_go_regexp(pattern: str) -> re.Pattern:
         raise GoRegexpError("error parsing regexp: " + _go_syntax_error(pattern, err)) from None
 
 
-
-
 # ---------------------------------------------------------------------------------------------
 # Code point ranges for \pX classes and negated POSIX classes
 
@@ -302,7 +300,7 @@ def _unicode_class_name(pattern: str, i: int) -> tuple[str, int]:
         end = pattern.find("}", i + 3)
         if end == -1:
             raise _syntax_error("invalid character class range", pattern[i:])
-        return pattern[i + 3:end], end + 1
+        return pattern[i + 3 : end], end + 1
     if i + 2 >= len(pattern):
         raise _syntax_error("invalid character class range", pattern[i:])
     return pattern[i + 2], i + 3
@@ -320,8 +318,10 @@ def _unicode_category_ranges(name: str, written: str) -> tuple[tuple[int, int], 
         if not ranges:
             raise _syntax_error("invalid character class range", written)
     else:
-        raise GoRegexpError(f"regexp class {written} (a Unicode script) is unsupported by this simulator: "
-                            "Python's unicodedata has general categories only")
+        raise GoRegexpError(
+            f"regexp class {written} (a Unicode script) is unsupported by this simulator: "
+            "Python's unicodedata has general categories only"
+        )
     return _complement(ranges) if negated else ranges
 
 
@@ -341,8 +341,7 @@ def _runs(member) -> list[tuple[int, int]]:
 
 def _parse_ranges(body: str) -> tuple[tuple[int, int], ...]:
     """The ranges of a POSIX class body such as "0-9A-Za-z" (escapes as written above)."""
-    chars = [chr(int(m[2:], 16)) if m.startswith("\\x") else m[-1]
-             for m in re.findall(r"\\x[0-9A-F]{2}|\\.|-|.", body)]
+    chars = [chr(int(m[2:], 16)) if m.startswith("\\x") else m[-1] for m in re.findall(r"\\x[0-9A-F]{2}|\\.|-|.", body)]
     codes = []
     i = 0
     while i < len(chars):
@@ -368,6 +367,7 @@ def _complement(ranges) -> tuple[tuple[int, int], ...]:
 
 def _class_body(ranges) -> str:
     """Ranges written for the inside of a Python character class."""
+
     def char(code: int) -> str:
         return f"\\U{code:08x}"
 

@@ -39,7 +39,7 @@ def _shortest_digits(value: float) -> tuple[str, int]:
     """(digits, decimal point position) of the shortest round-trip form of a finite |value|."""
     if value == 0:
         return "0", 1
-    sign, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
+    _sign, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
     digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
     trailing = len(digit_tuple) - len(digits)
     point = len(digits) + exponent + trailing

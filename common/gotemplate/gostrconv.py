@@ -28,7 +28,7 @@ def underscore_ok(text: str) -> bool:
         i, saw = 2, "0"
         hex_digits = body[1] in "xX"
     for ch in body[i:]:
-        if ch.isdigit() and ch.isascii() or hex_digits and ch in "abcdefABCDEF":
+        if (ch.isdigit() and ch.isascii()) or (hex_digits and ch in "abcdefABCDEF"):
             saw = "0"
         elif ch == "_":
             if saw != "0":

@@ -15,9 +15,9 @@ from .errors import GoCallError
 from .funcmap import GoFunction
 from .go_builtins import query_escape
 from .goquote import go_quote
-from .gostrconv import StrconvError, parse_float
 from .goregexp import GoRegexpError, compile_go_regexp, regexp_quote, replace_all
-from .values import GoMap, GoTime, QueryResult, Sample, SafeHTML, go_type_name
+from .gostrconv import StrconvError, parse_float
+from .values import GoMap, GoTime, QueryResult, SafeHTML, Sample, go_type_name
 
 
 def go_parse_float(text: str) -> float:

@@ -15,7 +15,14 @@ import pytest
 import yaml
 from gotemplate_oracle import promtool_expansions
 
-from simulator.gotemplate import GoExecError, GoTemplateError, TemplateData, expand_alert_template, parse_template, render
+from common.gotemplate import (
+    GoExecError,
+    GoTemplateError,
+    TemplateData,
+    expand_alert_template,
+    parse_template,
+    render,
+)
 
 FIXTURE = yaml.safe_load((Path(__file__).parent / "expansions.yaml").read_text())
 
@@ -199,7 +206,9 @@ def test_render_raises_parse_errors() -> None:
 
 def test_server_url_feeds_external_url_functions() -> None:
     text = "{{ externalURL }} {{ pathPrefix }}"
-    assert render(text, TemplateData(), server_url="https://prom.example.com/sub") == "https://prom.example.com/sub /sub"
+    assert (
+        render(text, TemplateData(), server_url="https://prom.example.com/sub") == "https://prom.example.com/sub /sub"
+    )
     with pytest.raises(GoExecError, match="nil pointer dereference"):
         render(text, TemplateData())  # promtool test rules has no server URL
 
@@ -256,7 +265,7 @@ CALL_ARGUMENTS = [
 def _random_calls(count: int, seed: int) -> list[str]:
     import random
 
-    from simulator.gotemplate.function_names import ALERT_TEMPLATE_FUNCTION_NAMES
+    from common.gotemplate.function_names import ALERT_TEMPLATE_FUNCTION_NAMES
 
     functions = sorted(ALERT_TEMPLATE_FUNCTION_NAMES - {"query", "externalURL", "pathPrefix"})
     rng = random.Random(seed)

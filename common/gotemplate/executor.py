@@ -483,4 +483,4 @@ def execute(template: ParsedTemplate, functions: Mapping[str, GoFunction], data)
     return "".join(state.out).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-__all__ = ["execute", "MISSING"]
+__all__ = ["MISSING", "execute"]

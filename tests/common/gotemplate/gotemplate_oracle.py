@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from simulator.gotemplate.goquote import go_quote, go_unquote
+from common.gotemplate.goquote import go_quote, go_unquote
 
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 
@@ -76,7 +76,9 @@ def promtool_expansions(
         "groups": [
             {
                 "name": "g",
-                "rules": [{"alert": "A", "expr": "v", "annotations": {f"a{i:04d}": t for i, t in enumerate(templates)}}],
+                "rules": [
+                    {"alert": "A", "expr": "v", "annotations": {f"a{i:04d}": t for i, t in enumerate(templates)}}
+                ],
             }
         ]
     }

@@ -6,7 +6,6 @@ inside {{range}}) and the same error wording, so a template promtool rejects is 
 from __future__ import annotations
 
 import math
-
 from collections.abc import Collection
 from dataclasses import dataclass, field
 

@@ -9,7 +9,18 @@ import urllib.parse
 from . import gofmt
 from .errors import GoCallError
 from .funcmap import GoFunction
-from .values import BOOL_KIND, COMPLEX_KIND, STRING_KIND, GoMap, GoStruct, GoUint8, SafeHTML, basic_kind, go_type_name, is_true
+from .values import (
+    BOOL_KIND,
+    COMPLEX_KIND,
+    STRING_KIND,
+    GoMap,
+    GoStruct,
+    GoUint8,
+    SafeHTML,
+    basic_kind,
+    go_type_name,
+    is_true,
+)
 
 
 def _go_not(arg) -> bool:
@@ -109,9 +120,7 @@ def _js_escape(*args) -> str:
     for ch in text:
         if ch in "\\'\"":
             out.append("\\" + ch)
-        elif ch in "<>&=":
-            out.append(f"\\u{ord(ch):04X}")
-        elif ord(ch) < 0x20:
+        elif ch in "<>&=" or ord(ch) < 0x20:
             out.append(f"\\u{ord(ch):04X}")
         elif ord(ch) < 0x80 or ch.isprintable():
             out.append(ch)
@@ -240,5 +249,3 @@ GO_BUILTINS: dict[str, GoFunction] = {
         GoFunction("ne", ("value", "value"), _go_ne, builtin=True),
     ]
 }
-
-

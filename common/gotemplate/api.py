@@ -9,21 +9,18 @@ from typing import Protocol
 
 from .errors import GoCallError, GoExecError, GoTemplateError
 from .executor import execute
-from .function_names import ALERT_TEMPLATE_FUNCTION_NAMES
 from .funcmap import GoFunction
+from .function_names import ALERT_TEMPLATE_FUNCTION_NAMES
 from .go_builtins import GO_BUILTINS
-from .prometheus_functions import prometheus_functions
 from .parser import ParsedTemplate, parse
+from .prometheus_functions import prometheus_functions
 from .values import GoMap, GoStruct, QueryResult, Sample
 
 # Prometheus prepends these definitions to every alert label and annotation template, joined
 # with "" so line numbers are unchanged (rules/alerting.go Eval and model/rulefmt/rulefmt.go
 # testTemplateParsing, v2.42.0).
 ALERT_TEMPLATE_PREFIX = (
-    "{{$labels := .Labels}}"
-    "{{$externalLabels := .ExternalLabels}}"
-    "{{$externalURL := .ExternalURL}}"
-    "{{$value := .Value}}"
+    "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
 )
 
 # Prometheus names each alert template "__alert_" + the alert's name (rules/alerting.go).

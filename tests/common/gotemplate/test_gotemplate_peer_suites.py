@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from gotemplate_oracle import promtool_expansions, promtool_parse_errors
 
-from simulator.gotemplate import GoTemplateError, TemplateData, expand_alert_template, parse_template
+from common.gotemplate import GoTemplateError, TemplateData, expand_alert_template, parse_template
 
 # shared/ sits beside the repository (CI clones main next to it); a clone elsewhere falls back to
 # the workplace's copy.
@@ -69,7 +69,9 @@ def test_peer_templates_expand_like_promtool() -> None:
     # Every label a template reads gets a value shaped like host:port, so stripPort, reReplaceAll
     # and friends have work to do. Nested queries find nothing in promtool's storage (only v{}
     # series exist), matched here by a query stub that returns no samples.
-    labels = {name: f"{name}-val.example.com:9{i % 10}" for i, name in enumerate(_referenced(r"(?:\$labels|\.Labels)\.(\w+)"))}
+    labels = {
+        name: f"{name}-val.example.com:9{i % 10}" for i, name in enumerate(_referenced(r"(?:\$labels|\.Labels)\.(\w+)"))
+    }
     external = {name: f"ext_{name}" for name in _referenced(r"(?:\$externalLabels|\.ExternalLabels)\.(\w+)")}
     external["environment"] = "staging"
     url = "https://prom.example/x"

@@ -1,6 +1,6 @@
 """Refresh the expected outputs in expansions.yaml from the real promtool 2.42.
 
-Usage: .venv/bin/python tests/simulator/gotemplate/regenerate_expansions.py
+Usage: .venv/bin/python tests/common/gotemplate/regenerate_expansions.py
 The inputs (suites, values, templates) are edited by hand in the YAML; only the ``expect``
 mappings are rewritten. test_expansions_match_promtool fails when the file is stale.
 """

@@ -1,6 +1,6 @@
 r"""Go's regexp for the template functions match and reReplaceAll.
 
-Compiling (RE2 → Python translation) lives in simulator/regex.py, shared with label matchers;
+Compiling (RE2 → Python translation) lives in common/regex.py, shared with label matchers;
 this module re-exports it and adds Go's replacement semantics.
 
 Replacement templates (``$1``, ``${name}``) follow regexp.go expand/extract, and an empty match
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
-from simulator.regex import GoRegexpError, compile_go_regexp, regexp_quote
+from common.regex import GoRegexpError, compile_go_regexp, regexp_quote
 
 __all__ = ["GoRegexpError", "compile_go_regexp", "expand", "regexp_quote", "replace_all"]
+
 
 def _extract(template: str) -> tuple[str, int, str] | None:
     """regexp.go extract: the group name or number after a '$'; None when malformed."""
