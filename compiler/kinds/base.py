@@ -12,13 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-import promql_parser
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from compiler.durations import parse_duration
 from compiler.model import Alert, KindRules
 from compiler.naming import METRIC_NAME_PATTERN, label_name_problem
-from compiler.promql import instant_vector_problem
+from compiler.promql import instant_vector_problem, matchers_problem
 from compiler.spec import valid_duration_text
 
 
@@ -99,16 +98,14 @@ def _label_name(name: str) -> str:
 def _instant_vector_expr(expr: str) -> str:
     problem = instant_vector_problem(expr)
     if problem:
-        raise ValueError(problem)
+        raise problem
     return expr.strip()
 
 
 def _selector(text: str) -> str:
-    if text.strip():
-        try:
-            promql_parser.parse(f"up{{{text}}}")
-        except ValueError as error:
-            raise ValueError(f"invalid label matchers {text!r}: {error}") from None
+    problem = matchers_problem(text) if text.strip() else None
+    if problem:
+        raise ValueError(f"invalid label matchers {text!r}: {problem}")
     return text.strip()
 
 

@@ -92,7 +92,7 @@ BAD_INPUTS = [
     (
         "promql_syntax_error",
         HEADER + _alert(params="      expr: sum(rate(x[5m]) > 1\n"),
-        "alerts/bad.yaml:11:13: alert Bad: params.expr: PromQL syntax error: unclosed left parenthesis",
+        "alerts/bad.yaml:11:32: alert Bad: params.expr: PromQL syntax error: unclosed left parenthesis",
     ),
     (
         "ratio_out_of_range",
