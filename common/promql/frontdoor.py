@@ -147,7 +147,7 @@ class _Printer:
             name = ""
         if not matchers:
             return name
-        return name + "{" + ", ".join(matchers) + "}"
+        return name + "{" + ",".join(matchers) + "}"  # printer.go joins matchers with ","
 
     def modifiers(self, offset_ms: int, at: ast.AtModifier | None) -> str:
         parts = []

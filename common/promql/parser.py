@@ -243,6 +243,17 @@ class _Parser:
             raise self.unexpected(context, expected)
         return self.take()
 
+    def starts_expression(self) -> bool:
+        kind = self.peek().type
+        return kind in _METRIC_IDENTIFIER or kind in (
+            T.NUMBER,
+            T.STRING,
+            T.LEFT_PAREN,
+            T.LEFT_BRACE,
+            T.ADD,
+            T.SUB,
+        )
+
     # --- grammar
 
     def parse(self) -> ast.Node:
@@ -303,6 +314,8 @@ class _Parser:
                 matching.card = "many-to-one" if left else "one-to-many"
                 if self.peek().type is T.LEFT_PAREN:
                     matching.include = self.grouping_labels()
+                elif not self.starts_expression():
+                    raise self.unexpected("grouping opts", '"("')
         return return_bool, matching
 
     def grouping_labels(self) -> list[str]:
