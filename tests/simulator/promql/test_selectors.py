@@ -5,11 +5,10 @@ Expected values follow promql/engine.go at v2.42.0 (see the notes' section 1); t
 """
 
 import numpy as np
-import pytest
 from helpers import as_dict, column, make_storage
 
 from simulator.promql.engine import evaluate, instant_query
-from simulator.promql.model import Grid, PromQLError, Series, labels_from_dict
+from simulator.promql.model import Grid, Series, labels_from_dict
 from simulator.promql.selectors import select_instant
 from simulator.promql.storage import Storage
 
