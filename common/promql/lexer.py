@@ -11,6 +11,7 @@ Positions are indices into the Python string; `line_column` turns one into Go's
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -195,6 +196,18 @@ def _is_alnum(char: str) -> bool:
 
 
 _SPACE = " \t\n\r"
+# Runs the lexer can take at once (the same characters its loops accept one by one).
+_SPACE_RUN = re.compile(r"[ \t\n\r]*")
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9_]*")
+_WORD_RUN = re.compile(r"[A-Za-z0-9_:]*")
+_PLAIN_STRING_RUN = re.compile(r"[^\\\n\"'`]*")
+
+
+def _run_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    match = pattern.match(text, pos)
+    return match.end() if match else pos
+
+
 _SIMPLE_ESCAPES = "abfnrtv\\"
 
 
@@ -356,8 +369,7 @@ class Lexer:
         if char in _SPACE:
             self.skip_space()
         elif _is_alpha(char):
-            while _is_alnum(self.peek()):
-                self.next()
+            self.pos = _run_end(_ALNUM_RUN, self.text, self.pos)
             self.emit(T.IDENTIFIER)
         elif char == ",":
             self.emit(T.COMMA)
@@ -387,8 +399,7 @@ class Lexer:
         return True
 
     def skip_space(self) -> None:
-        while self.peek() and self.peek() in _SPACE:
-            self.next()
+        self.pos = _run_end(_SPACE_RUN, self.text, self.pos)
         self.start = self.pos
 
     def line_comment(self) -> None:
@@ -399,6 +410,7 @@ class Lexer:
     def string(self, quote: str) -> None:
         """lexString: escapes are checked here; unquoting happens in the parser."""
         while True:
+            self.pos = _run_end(_PLAIN_STRING_RUN, self.text, self.pos)  # nothing to check in these
             char = self.next()
             if char == "\\":
                 self.escape(quote)
@@ -491,8 +503,7 @@ class Lexer:
         self.pos -= self.width
 
     def keyword_or_identifier(self) -> None:
-        while _is_alnum(self.peek()) or self.peek() == ":":
-            self.next()
+        self.pos = _run_end(_WORD_RUN, self.text, self.pos)
         word = self.text[self.start : self.pos]
         keyword = KEYWORDS.get(word.lower())
         if keyword is not None:
