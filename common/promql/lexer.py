@@ -131,21 +131,37 @@ class Token:
         return self.pos + len(self.text)
 
     def desc(self) -> str:
-        """Go's Item.desc(): how a syntax error names this token."""
+        """Go's Item.desc(): how a syntax error names this token.
+
+        Types with a fixed spelling (ItemTypeStr) are named by Item.String() alone, others by
+        their kind and then Item.String(). `@` has no entry in ItemTypeStr, so Go names its kind
+        by the token number (57385 in the 2.42 parser)."""
         if self.type is T.EOF:
             return "end of input"
+        if self.type is T.AT:
+            return '"<Item 57385>" <op:@>'
+        if self.type in _NAMED_BY_KIND:
+            return f"{self.type.value} {self.string()}"
+        return self.string()
+
+    def string(self) -> str:
+        """Go's Item.String()."""
         if self.type in (T.IDENTIFIER, T.METRIC_IDENTIFIER):
-            return f"{self.type.value} {go_quote(self.text)}"
-        if self.type in _WORD_KEYWORDS:
-            return f"<{self.type.value}>"
-        if self.type in OPERATORS:
-            return f"<op:{self.type.value}>"
+            return go_quote(self.text)
+        if self.type in _KEYWORD_TYPES:
+            return f"<{self.text}>"
+        if self.type in OPERATORS or self.type in (T.EQL_REGEX, T.NEQ_REGEX, T.AT):
+            return f"<op:{self.text}>"
         if self.type in AGGREGATORS:
-            return f"<aggr:{self.type.value}>"
-        if self.type in (T.STRING, T.NUMBER, T.DURATION):
-            shown = go_quote(self.text[:10]) + "..." if len(self.text) > 10 else go_quote(self.text)
-            return f"{self.type.value} {shown}"
-        return go_quote(self.type.value)
+            return f"<aggr:{self.text}>"
+        if len(self.text) > 10:
+            return go_quote(self.text[:10]) + "..."
+        return go_quote(self.text)
+
+
+_NAMED_BY_KIND = frozenset({T.IDENTIFIER, T.METRIC_IDENTIFIER, T.STRING, T.NUMBER, T.DURATION})
+# lex.go IsKeyword: the range keywordsStart..keywordsEnd (start and end are not in it).
+_KEYWORD_TYPES = frozenset({T.BOOL, T.BY, T.GROUP_LEFT, T.GROUP_RIGHT, T.IGNORING, T.OFFSET, T.ON, T.WITHOUT})
 
 
 def go_quote(text: str) -> str:

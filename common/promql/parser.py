@@ -55,7 +55,7 @@ _METRIC_IDENTIFIER = frozenset(
 _MAYBE_LABEL = (
     frozenset(
         {T.IDENTIFIER, T.METRIC_IDENTIFIER, T.BOOL, T.BY, T.GROUP_LEFT, T.GROUP_RIGHT, T.IGNORING, T.LAND, T.LOR}
-        | {T.LUNLESS, T.OFFSET, T.ON, T.WITHOUT, T.START, T.END, T.ATAN2}
+        | {T.LUNLESS, T.OFFSET, T.ON, T.START, T.END, T.ATAN2}
     )
     | AGGREGATORS
 )
@@ -211,6 +211,9 @@ class _Parser:
         self.index = 0
         self.depth = 0
         self.max_depth = max_depth
+        # Grammar rules with an error production enclosing the current position (yacc recovers
+        # into the innermost one, which names the context: "in aggregation").
+        self.contexts: list[str] = []
 
     # --- token access
 
@@ -232,6 +235,7 @@ class _Parser:
         if token.type is T.ERROR:
             return ParseError(token.text, token.pos)
         message = f"unexpected {token.desc()}"
+        context = context or (self.contexts[-1] if self.contexts else "")
         if context:
             message += f" in {context}"
         if expected:
@@ -394,7 +398,9 @@ class _Parser:
             if self.peek().type is not T.COMMA:
                 raise self.unexpected()
             comma = self.take()
-            if self.peek().type is T.RIGHT_PAREN:
+            if self.peek().type is T.ERROR:
+                self.take()
+            if not self.starts_expression():
                 raise ParseError("trailing commas not allowed in function call args", comma.pos)
 
     def call(self) -> ast.Node:
@@ -406,6 +412,13 @@ class _Parser:
         return self.measured(ast.Call(start=name.pos, function=function, args=args))
 
     def aggregate(self) -> ast.Node:
+        self.contexts.append("aggregation")
+        try:
+            return self.aggregate_in_context()
+        finally:
+            self.contexts.pop()
+
+    def aggregate_in_context(self) -> ast.Node:
         op = self.take()
         modifier: tuple[bool, list[str]] | None = None
         if self.peek().type in (T.BY, T.WITHOUT):

@@ -3,7 +3,8 @@
 Expressions: every `expr` of the peer suites (rule files and promql_expr_test cases), every
 expression the property test (test_differential_promtool.py) draws in CI, and the generated
 near-misses of tests/common/promql/near_misses.py (newer functions and syntax, wrong arities and
-argument types, `or` in matchers, negative @, nesting). Each is accepted by the front door if
+argument types, `or` in matchers, negative @, nesting), and 2,000 peer-suite expressions with one
+token inserted, deleted or replaced. Each is accepted by the front door if
 and only if promtool accepts it, and where both refuse, alertkit prints promtool's exact text
 ("1:6: parse error: ..."). promtool judges thousands of expressions per call (one rule file).
 
@@ -16,6 +17,7 @@ promtool missing is a failure, never a skip.
 
 from __future__ import annotations
 
+import random
 import re
 import sys
 from functools import cache
@@ -26,6 +28,7 @@ from click.testing import CliRunner
 from test_differential_promtool import CASES_PER_GROUP, CI_GROUPS, draw_groups
 
 from common.promql.frontdoor import MAX_NESTING_DEPTH, PromQLSyntaxError, check_promql, parse_promql
+from common.promql.lexer import tokenize
 from compiler.cli import main as alertkit
 
 REPO = Path(__file__).resolve().parents[3]
@@ -43,6 +46,7 @@ PEER_SUITES = next(
 )
 
 
+@cache
 def peer_suite_expressions() -> list[str]:
     """Every string under an `expr` key in the peer suites' YAML files, first occurrence order."""
     found: list[str] = []
@@ -112,6 +116,40 @@ def test_near_misses_are_judged_like_promtool():
     # The set really straddles the line: many refused, many accepted.
     assert sum(v is None for v in verdicts) > 200 and sum(v is not None for v in verdicts) > 400
     assert_same_verdicts(expressions)
+
+
+# Pieces of PromQL spliced into peer-suite expressions (near the line on purpose).
+_PIECES = [
+    "(", ")", "[5m]", "[5m:]", " offset 5m", " @ 10", " @ -10", " by (a)", " bool", " on(a)", " group_left",
+    ",", " + ", " and ", '{a="b"}', " 1 ", '"s"', "sum", "rate", " or ", "-", ":", "[", "]", "{", "}", " x ",
+    " 5m ", "ignoring()", " without (b) ", " ^ ", "==", " atan2 ", "!=", "=~", " start()", " # c\n", "\n",
+    " topk", " count_values", "holt_winters", "@", "offset",
+]  # fmt: skip
+
+
+def mutants(count: int, seed: int) -> list[str]:
+    """Peer-suite expressions with one token inserted, deleted or replaced (fixed seed)."""
+    rng = random.Random(seed)
+    sources = [e for e in peer_suite_expressions() if len(e) < 400]
+    found: set[str] = set()
+    while len(found) < count:
+        expr = rng.choice(sources)
+        tokens = tokenize(expr)
+        token = rng.choice(tokens)
+        roll = rng.random()
+        if roll < 0.4:
+            mutant = expr[: token.pos] + rng.choice(_PIECES) + expr[token.pos :]
+        elif roll < 0.8:
+            mutant = expr[: token.pos] + expr[token.end :]
+        else:
+            mutant = expr[: token.pos] + rng.choice(_PIECES) + expr[token.end :]
+        if mutant.strip():
+            found.add(mutant)
+    return sorted(found)
+
+
+def test_mutated_peer_suite_expressions_are_judged_like_promtool():
+    assert_same_verdicts(mutants(2000, seed=7))
 
 
 def test_nesting_past_the_bound_is_refused_with_a_clear_message_though_promtool_accepts_it():
