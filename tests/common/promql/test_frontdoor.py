@@ -227,6 +227,18 @@ def test_deep_nesting_is_a_clear_error_in_simulate_and_test(tmp_path):
         assert "Traceback" not in done.stdout + done.stderr
 
 
+def test_deep_nesting_in_a_test_files_series_is_promtools_error(tmp_path):
+    (tmp_path / "t.yml").write_text(
+        f"tests:\n  - interval: 1m\n    input_series:\n      - series: '{DEEP}'\n        values: '1 2'\n"
+        "    promql_expr_test:\n      - expr: up\n        eval_time: 0m\n        exp_samples: []\n"
+    )
+    judge = subprocess.run([PROMTOOL, "test", "rules", "t.yml"], cwd=tmp_path, capture_output=True, text=True)
+    message = '1:1: parse error: unexpected "(" in series values'
+    assert message in judge.stdout + judge.stderr
+    done = _alertkit(["test", "t.yml"], tmp_path)
+    assert done.returncode == 1 and message in done.stdout + done.stderr, (done.returncode, done.stderr[-500:])
+
+
 # --- no location ----------------------------------------------------------------------------------
 
 
