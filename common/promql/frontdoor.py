@@ -14,7 +14,10 @@ text: it gets a re-print of the checked 2.42 tree (`engine_text`) in which
   literals or label values;
 - a negative @ time is written as `@ 0` plus an equivalent offset, because promql_parser drops
   the sign of `@ -60` and reads it as `@ 0`. A selector's reference time is (@ time) - offset,
-  so `x @ -60 offset 5m` becomes `x @ 0.000 offset 360000ms`: the same samples.
+  so `x @ -60 offset 5m` becomes `x @ 0.000 offset 6m`: the same samples. (An @ time more
+  than 292 years before 1970 cannot be folded into an offset and is refused as unsupported.)
+- durations are written largest unit first (`1y1ms`), as promql_parser overflows on a count of
+  seconds or milliseconds past 2^32.
 
 Nesting depth. promql_parser recurses per nesting level and crashes the process (a segfault
 at 6.4 GB for 10,000 nested parentheses), and the evaluator recurses per level too. So this
@@ -89,9 +92,9 @@ def _checked(text: str) -> ast.Node:
 
 @lru_cache(maxsize=16384)
 def _engine_tree(text: str):
-    printed = engine_text(_checked(text))
+    node = _checked(text)
     try:
-        return promql_parser.parse(printed)
+        return promql_parser.parse(engine_text(node))
     except ValueError as error:
         # A 2.42 expression promql_parser cannot read: not the user's mistake, but say where.
         raise PromQLSyntaxError(text, f"unsupported by alertkit's evaluator: {error}", 0) from None
@@ -162,19 +165,23 @@ class _Printer:
                     at_ms = 0
                 parts.append(f"@ {_seconds(at_ms)}")
         if offset_ms:
-            parts.append(f"offset {'-' if offset_ms < 0 else ''}{abs(offset_ms)}ms")
+            if abs(offset_ms) >= _MAX_ENGINE_DURATION_MS:
+                raise ValueError("an @ time this far before 1970 is beyond the evaluator's offsets")
+            parts.append(f"offset {'-' if offset_ms < 0 else ''}{_duration(abs(offset_ms))}")
         return "".join(" " + part for part in parts)
 
     def MatrixSelector(self, node: ast.MatrixSelector) -> str:
         selector = node.selector
-        return f"{self.selector_body(selector)}[{node.range_ms}ms]" + self.modifiers(selector.offset_ms, selector.at)
+        return f"{self.selector_body(selector)}[{_duration(node.range_ms)}]" + self.modifiers(
+            selector.offset_ms, selector.at
+        )
 
     def SubqueryExpr(self, node: ast.SubqueryExpr) -> str:
         inner = self.expr(node.expr)
         if not isinstance(node.expr, ast.ParenExpr):
             inner = f"({inner})"
-        step = f"{node.step_ms}ms" if node.step_ms else ""
-        return f"{inner}[{node.range_ms}ms:{step}]" + self.modifiers(node.offset_ms, node.at)
+        step = _duration(node.step_ms) if node.step_ms else ""
+        return f"{inner}[{_duration(node.range_ms)}:{step}]" + self.modifiers(node.offset_ms, node.at)
 
     def Call(self, node: ast.Call) -> str:
         name = node.function.name
@@ -221,6 +228,30 @@ def _string(value: str) -> str:
 
 
 _STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+# model.Duration.String()'s units; promql_parser reads a duration unit by unit, and a count of
+# seconds or milliseconds past 2^32 overflows there, so durations are written largest unit first.
+_DURATION_UNITS = (
+    ("y", 365 * 86_400_000),
+    ("w", 7 * 86_400_000),
+    ("d", 86_400_000),
+    ("h", 3_600_000),
+    ("m", 60_000),
+    ("s", 1000),
+    ("ms", 1),
+)
+# time.Duration's range (int64 nanoseconds): the longest offset promql_parser can hold.
+_MAX_ENGINE_DURATION_MS = (2**63 - 1) // 1_000_000
+
+
+def _duration(ms: int) -> str:
+    parts = []
+    for unit, size in _DURATION_UNITS:
+        count, ms = divmod(ms, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
 
 
 def _seconds(ms: int) -> str:
