@@ -93,4 +93,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("zscore_anomaly", Params, build)
+KIND = Kind("zscore_anomaly", Params, build, expression_params=("expr",))
