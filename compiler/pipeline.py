@@ -232,9 +232,9 @@ def _cross_group_reads(compiled: list[CompiledAlert], writers: dict[str, _Writer
             for record, writer in writers.items():
                 if writer.group != alert.alert.group and selector.reads(record):
                     message = (
-                        f"reads recording rule {record}, written by group {writer.group}: Prometheus evaluates "
-                        f"groups independently, so this alert sees it one evaluation late, or not at all after "
-                        f"a restart; use the expression it records instead"
+                        f"reads recording rule {record}, written by group {writer.group}: Prometheus orders rules "
+                        f"only within a group, so this alert sees it up to one evaluation late; use the "
+                        f"expression it records instead"
                     )
                     problems.append(Problem(where, message, alert.alert.name, severity=Severity.WARNING))
     return problems

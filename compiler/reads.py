@@ -2,8 +2,8 @@
 
 Prometheus runs rule groups concurrently and each on its own clock; only the rules inside one group run in
 order, each committed before the next (rules/manager.go Group.Eval). A hand-written expression that reads a
-recording rule another group writes therefore sees that rule's previous evaluation, or none at all after a
-restart: the compile warns about it (pipeline step "rule files").
+recording rule another group writes therefore sees that rule's previous evaluation, up to one interval late:
+the compile warns about it (pipeline step "rule files").
 """
 
 from __future__ import annotations
