@@ -61,8 +61,8 @@ def compile_project(
         return result
     validated = _validate_all(alerts_dir, result)
     validated = _drop_duplicate_names(validated, result)
-    compiled = [_compile_alert(item, runbook_base_url, result) for item in validated]
-    compiled = [alert for alert in compiled if alert is not None]
+    attempts = [_compile_alert(item, runbook_base_url, result) for item in validated]
+    compiled = [alert for alert in attempts if alert is not None]
     _render_runbooks(compiled, runbooks_dir, result)
     _render_rule_files(compiled, alerts_dir, result)
     _render_alertmanager_config(compiled, alerts_dir, alertmanager or AlertmanagerConfigV1(), result)
@@ -146,7 +146,7 @@ def _reserved_key_problems(item: ValidatedAlert) -> list[Problem]:
 def _template_problems(item: ValidatedAlert) -> list[Problem]:
     """Labels and annotations are Go templates in Prometheus: each must parse."""
     alert = item.alert
-    values = [(("summary",), alert.summary), (("description",), alert.description)]
+    values: list[tuple[tuple[str, ...], str]] = [(("summary",), alert.summary), (("description",), alert.description)]
     values += [(("labels", key), value) for key, value in alert.labels.items()]
     values += [(("annotations", key), value) for key, value in alert.annotations.items()]
     problems = []
