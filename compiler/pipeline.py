@@ -28,7 +28,7 @@ from compiler.problems import Problem, Severity, SourcePosition, sorted_problems
 from compiler.promql import syntax_problem
 from compiler.reads import SelectorRead, selector_reads
 from compiler.render import RuleGroupOutput, alerting_rule_entry, recording_rule_entry, render_rule_file
-from compiler.runbooks import RunbookRenderer, missing_runbook, orphan_runbook, read_runbooks
+from compiler.runbooks import RunbookRenderer, find_runbooks, missing_runbook, orphan_runbook, read_runbook
 from compiler.spec import AlertmanagerConfigV1
 from compiler.validation import ValidatedAlert, validate_file
 
@@ -160,19 +160,18 @@ def _template_problems(item: ValidatedAlert) -> list[Problem]:
 
 
 def _render_runbooks(compiled: list[CompiledAlert], runbooks_dir: Path, result: CompileResult) -> None:
-    sources = read_runbooks(runbooks_dir)
-    renderer = RunbookRenderer(sources)
+    paths = find_runbooks(runbooks_dir)
+    renderer = RunbookRenderer()
     for alert in compiled:
-        source = sources.get(alert.alert.name)
-        if source is None:
+        path = paths.get(alert.alert.name)
+        if path is None:
             result.problems.append(missing_runbook(alert, runbooks_dir))
             continue
-        rendered, problems = renderer.render(alert, source)
+        rendered, problems = renderer.render(alert, read_runbook(alert.alert.name, path))
         result.problems += problems
         if rendered is not None:
-            path = f"{RUNBOOK_OUTPUT_DIR}/{runbook_file_name(alert.alert.name)}"
-            result.files[path] = rendered.encode("utf-8")
-    result.problems += [orphan_runbook(source) for name, source in sources.items() if name not in result.defined_names]
+            result.files[f"{RUNBOOK_OUTPUT_DIR}/{runbook_file_name(alert.alert.name)}"] = rendered.encode("utf-8")
+    result.problems += [orphan_runbook(name, path) for name, path in paths.items() if name not in result.defined_names]
 
 
 def _render_rule_files(compiled: list[CompiledAlert], alerts_dir: Path, result: CompileResult) -> None:
