@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import time
 import types
-from collections.abc import Iterable, Iterator
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, ValuesView
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,8 +119,8 @@ REFUSED_STATEMENTS: dict[type[nodes.Node], str] = {
     nodes.AssignBlock: "set ... endset",
 }
 # Output values whose text is data (the same on every run); anything else prints as `<... at 0x7f...>`.
-_DICT_VIEWS: tuple[type, ...] = (type({}.items()), type({}.keys()), type({}.values()))
-_PRINTABLE = (str, int, float, bool, type(None), list, tuple, dict, *_DICT_VIEWS, jinja2.Undefined)
+_DICT_VIEWS = (ItemsView, KeysView, ValuesView)  # dict.items() and friends register as these
+_PRINTABLE: tuple[type, ...] = (str, int, float, bool, type(None), list, tuple, dict, *_DICT_VIEWS, jinja2.Undefined)
 _BOUNDED_LOOP_FILTER = "__bounded_loop__"  # wraps every loop's iterable (see _bound_loops)
 
 

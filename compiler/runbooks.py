@@ -14,6 +14,9 @@ Speed: compiling a jinja2 template (lex, parse, generate Python, `compile()`) co
 runbook, most of a large compile. Most runbooks only substitute values (`[= facts.window =]`) and use no
 statement or comment; `substitute_plain_values` renders those directly, with jinja2's exact semantics for that subset, and
 hands anything else (statements, filters, comments, unknown names, whitespace control) to jinja2.
+
+Safety: jinja2 renders in the sandbox of compiler.runbook_sandbox (no globals, bounded size, loops and time),
+and runbook files are read only when regular files of at most MAX_RUNBOOK_BYTES of UTF-8 (read_runbook).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from compiler.durations import format_duration
 from compiler.model import CompiledAlert
 from compiler.naming import RUNBOOK_SUFFIX, runbook_file_name
 from compiler.problems import Problem, Severity, SourcePosition
-from compiler.runbook_sandbox import RunbookEnvironment, render_bounded
+from compiler.runbook_sandbox import MAX_OUTPUT_CHARS, RunbookEnvironment, render_bounded
 
 # A runbook file, read at most this far: the reference runbooks are 2-4 KB, and a link to /dev/zero must not
 # fill memory.
@@ -181,14 +184,21 @@ def substitute_plain_values(text: str, context: dict[str, Any]) -> str | None:
     if text.count("[=") != len(_PLAIN_VALUE_TAG.findall(text)):
         return None  # a tag with filters, calls, literals or whitespace control
 
+    substituted = 0  # characters of values written so far: past MAX_OUTPUT_CHARS jinja2 refuses, at its line
+
     def value_of(match: re.Match[str]) -> str:
+        nonlocal substituted
         value: Any = context
         for name in match.group(1).split("."):
             name = name.strip()
             if not isinstance(value, dict) or name not in value or (value is not context and hasattr(value, name)):
                 raise _NeedsJinja
             value = value[name]
-        return str(value)
+        text = str(value)
+        substituted += len(text)
+        if substituted > MAX_OUTPUT_CHARS:
+            raise _NeedsJinja
+        return text
 
     try:
         # Normalizing newlines inside tags too is harmless: a tag's whitespace is not output.

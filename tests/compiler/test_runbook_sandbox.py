@@ -7,6 +7,7 @@ code 1 and that build/ is unchanged.
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import pytest
@@ -202,3 +203,23 @@ def test_an_orphan_fifo_is_never_opened(compiled):
 
     assert result.exit_code == 0, result.stderr
     assert "runbooks/Gone.md:1:1: warning: orphan runbook: no alert named 'Gone'" in result.stderr
+
+
+def test_a_plain_substitution_runbook_is_held_to_the_output_limit_too(compiled):
+    # Only `[= name =]` tags: the fast path, which hands over to jinja2 once the output limit is passed.
+    tags = MAX_RUNBOOK_BYTES // 20
+    compiled.write_runbook("A", GENERIC_RUNBOOK + "[= facts_block =]\n" * tags)
+    before = compiled.build_digest()
+
+    result = compiled.compile()
+
+    assert result.exit_code == 1
+    message = re.fullmatch(
+        r"runbooks/A\.md:(\d+):1: alert A: runbook: runbook template error: "
+        rf"the rendered runbook is longer than {MAX_OUTPUT_CHARS:,} characters",
+        result.stderr.splitlines()[0],
+    )
+    assert message, result.stderr
+    first_tag = GENERIC_RUNBOOK.count("\n") + 1
+    assert first_tag < int(message.group(1)) < first_tag + tags  # a line of the repeated tags
+    assert compiled.build_digest() == before
