@@ -228,8 +228,11 @@ def _cross_group_reads(compiled: list[CompiledAlert], writers: dict[str, _Writer
     problems = []
     for alert in compiled:
         for selector, where in alert.handwritten_reads:
-            for record, writer in writers.items():
-                if writer.group != alert.alert.group and selector.reads(record):
+            # A named selector can only read its name; only a `__name__` matcher alone needs every record.
+            candidates = [selector.name] if selector.name is not None else list(writers)
+            for record in candidates:
+                writer = writers.get(record)
+                if writer is not None and writer.group != alert.alert.group and selector.reads(record):
                     message = (
                         f"reads recording rule {record}, written by group {writer.group}: Prometheus orders rules "
                         f"only within a group, so this alert sees it up to one evaluation late; use the "

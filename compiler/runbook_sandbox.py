@@ -124,6 +124,22 @@ _PRINTABLE: tuple[type, ...] = (str, int, float, bool, type(None), list, tuple, 
 _BOUNDED_LOOP_FILTER = "__bounded_loop__"  # wraps every loop's iterable (see _bound_loops)
 
 
+# How runbooks are written: `[= value =]`, `[% statement %]`, `[# comment #]`, so Go templates (`{{ }}`) pass
+# through; an undefined name is an error; text is kept as written (no escaping, trailing newline kept).
+RUNBOOK_SYNTAX: dict[str, Any] = {
+    "variable_start_string": "[=",
+    "variable_end_string": "=]",
+    "block_start_string": "[%",
+    "block_end_string": "%]",
+    "comment_start_string": "[#",
+    "comment_end_string": "#]",
+    "undefined": jinja2.StrictUndefined,
+    "keep_trailing_newline": True,
+    "autoescape": False,
+    "trim_blocks": False,
+}
+
+
 class RunbookLimitError(SecurityError):
     """A runbook template reached past what the sandbox allows."""
 
@@ -268,19 +284,7 @@ class RunbookEnvironment(ImmutableSandboxedEnvironment):
     code_generator_class = _BoundedCodeGenerator
 
     def __init__(self) -> None:
-        super().__init__(
-            variable_start_string="[=",
-            variable_end_string="=]",
-            block_start_string="[%",
-            block_end_string="%]",
-            comment_start_string="[#",
-            comment_end_string="#]",
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            autoescape=False,
-            trim_blocks=False,
-            finalize=_printable,
-        )
+        super().__init__(**RUNBOOK_SYNTAX, finalize=_printable)
         self.globals = {"range": bounded_range}
         defaults = self.filters
         self.filters = {name: _charged_filter(name, defaults[name]) for name in ALLOWED_FILTERS}
