@@ -92,4 +92,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("zscore_anomaly", Params, build)
+KIND = Kind("zscore_anomaly", Params, build, expression_params=("expr",))
