@@ -10,7 +10,8 @@ from compiler.config import load_config
 from compiler.naming import PROMETHEUS_OUTPUT_DIR
 from compiler.output import write_build
 from compiler.pipeline import compile_project
-from compiler.problems import render_problem, sorted_problems
+from compiler.problems import Problem, SourcePosition, render_problem, sorted_problems
+from compiler.routing import ROUTING_FILE, load_routing
 
 DEFAULT_CONFIG = "alertkit.yaml"
 
@@ -47,11 +48,30 @@ DEFAULT_CONFIG = "alertkit.yaml"
     type=click.Path(path_type=Path),
     help=f"Configuration file [default: {DEFAULT_CONFIG} if present].",
 )
-def compile_command(alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_file: Path | None) -> None:
+@click.option(
+    "--routing",
+    "routing_file",
+    default=None,
+    type=click.Path(path_type=Path),
+    help=f"Routing of the Alertmanager config (docs/alertmanager.md) [default: {ROUTING_FILE} if present].",
+)
+def compile_command(
+    alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_file: Path | None, routing_file: Path | None
+) -> None:
     """Compile alert definitions into Prometheus rule files with runbook links, and an Alertmanager config."""
     config, problems = load_config(config_file or Path(DEFAULT_CONFIG), required=config_file is not None)
+    routing_path = routing_file or Path(ROUTING_FILE)
+    routing = None
+    if routing_file is not None or routing_path.is_file():
+        if routing_path.is_file():
+            routing, routing_problems = load_routing(routing_path)
+            problems = problems + routing_problems
+        else:
+            problems = problems + [
+                Problem(SourcePosition(str(routing_path)), "routing file not found", field="routing")
+            ]
     if not problems:
-        result = compile_project(alerts_dir, runbooks_dir, config.runbook_base_url, config.alertmanager)
+        result = compile_project(alerts_dir, runbooks_dir, config.runbook_base_url, config.alertmanager, routing)
         problems = result.problems
     for problem in sorted_problems(problems):
         click.echo(render_problem(problem), err=True)
