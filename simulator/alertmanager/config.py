@@ -50,7 +50,7 @@ class Matcher:
             return actual == self.value
         if self.op == "!=":
             return actual != self.value
-        found = self.pattern.match(actual) is not None  # compile_anchored: ^(?:value)$ as Alertmanager anchors it
+        found = self.pattern.fullmatch(actual) is not None  # anchored ^(?:value)$ as labels.NewMatcher does
         return found if self.op == "=~" else not found
 
     def __str__(self) -> str:
