@@ -42,6 +42,8 @@ def link_problems(links: list[CausalLink], compiled: set[str], defined: set[str]
             )
         elif link.cause not in defined:
             problems.append(Problem(link.position, f"unknown alert {link.cause!r}", link.symptom, "symptom_of"))
+        elif sum(other.symptom == link.symptom and other.cause == link.cause for other in links) > 1:
+            problems.append(Problem(link.position, f"{link.cause!r} is listed twice", link.symptom, "symptom_of"))
     causes: dict[str, list[CausalLink]] = {}
     for link in links:
         if link.cause != link.symptom and link.cause in compiled:

@@ -242,6 +242,11 @@ def _compiled_project(project, routing: str = GOOD_ROUTING, alerts: tuple[str, .
             (_alert("Down", "    symptom_of: Down\n"), _alert("Slow")),
             "alerts/a.yaml:10:17: alert Down: symptom_of: an alert cannot be a symptom of itself",
         ),
+        (
+            GOOD_ROUTING,
+            (_alert("Down"), _alert("Slow", "    symptom_of: [Down, Down]\n")),
+            "alerts/a.yaml:19:24: alert Slow: symptom_of: 'Down' is listed twice",
+        ),
     ],
     ids=[
         "unknown-team",
@@ -252,6 +257,7 @@ def _compiled_project(project, routing: str = GOOD_ROUTING, alerts: tuple[str, .
         "cycle",
         "unknown-alert",
         "self-link",
+        "listed-twice",
     ],
 )
 def test_bad_routing_input_is_an_error_and_changes_nothing(project, routing, alerts, expected):
@@ -275,3 +281,33 @@ def test_symptom_of_compiles_into_an_inhibit_rule_on_the_shared_labels(project):
     assert config["inhibit_rules"] == [
         {"source_matchers": ['alertname="Down"'], "target_matchers": ['alertname="Slow"'], "equal": ["service"]}
     ]
+
+
+def test_routing_and_definition_problems_are_reported_together(project):
+    routing = GOOD_ROUTING.replace("routing_key_file", "routing_key") + "  search:\n    pager: {}\n"
+    before = _compiled_project(project, routing, (_alert("Down", "    symptom_of: Gone\n"), _alert("Slow")))
+
+    result = project.compile()
+
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert [line.split(": ")[0] for line in lines[:-1]] == [
+        "alerts/a.yaml:10:17",  # unknown alert in symptom_of
+        "routing.yaml:6:18",  # missing routing_key_file
+        "routing.yaml:6:19",  # inline routing_key
+        "routing.yaml:8:5",  # `pager` for `page`
+    ], result.stderr
+    assert lines[-1] == "compile failed: 4 error(s); nothing under build/ was changed"
+    assert project.build_digest() == before
+
+
+def test_an_alertmanager_section_next_to_routing_yaml_is_ignored_with_a_warning(project):
+    _compiled_project(project)
+    (project.root / "alertkit.yaml").write_text("alertmanager:\n  group_wait: 1m\n")
+
+    result = project.compile()
+
+    assert result.exit_code == 0, result.stderr
+    assert "alertkit.yaml:1:1: warning: alertmanager: ignored: the Alertmanager configuration comes from " in (
+        result.stderr
+    )
