@@ -154,7 +154,7 @@ def simulate(
     max_false_positives: int | None = None,
 ) -> ScenarioResult:
     """Generate the scenario's series, evaluate the rule groups over them, and judge the alerts."""
-    from simulator.rules.group import evaluate_rule_groups  # the evaluator lands separately (engineer C1)
+    from simulator.rules.group import evaluate_rule_groups  # imported late: loads numpy and the evaluator
 
     stage = on_stage or (lambda name: None)
     check_alert_names(scenario, groups)
