@@ -69,8 +69,8 @@ def compile_project(
         return result
     validated = _validate_all(alerts_dir, result)
     validated = _drop_duplicate_names(validated, result)
-    compiled = [_compile_alert(item, runbook_base_url, result) for item in validated]
-    compiled = [alert for alert in compiled if alert is not None]
+    attempted = [_compile_alert(item, runbook_base_url, result) for item in validated]
+    compiled = [alert for alert in attempted if alert is not None]
     _render_runbooks(compiled, runbooks_dir, result)
     _render_rule_files(compiled, alerts_dir, result)
     links = _causal_links(validated, compiled, result)

@@ -38,7 +38,7 @@ def alert_label_set(alert: CompiledAlert) -> dict[str, str]:
 def route_assertions(compiled: list[CompiledAlert], causal_rules: list[dict]) -> list[dict]:
     """The cases, alerts in name order, then causal links in rule order."""
     by_name = {alert.alert.name: alert for alert in compiled}
-    cases = []
+    cases: list[dict] = []
     for name in sorted(by_name):
         alert = by_name[name]
         receiver = expected_receiver(alert.alert.team, alert.alert.severity)

@@ -199,7 +199,8 @@ def _receiver(name: str, receiver: ReceiverV1) -> dict:
         ]
     if receiver.webhook:
         webhook = receiver.webhook
-        if webhook.bearer_token_file is not None:
+        http_config: dict[str, Any]
+        if webhook.basic_auth is None:  # WebhookV1 holds exactly one credential
             http_config = {"authorization": {"credentials_file": webhook.bearer_token_file}}
         else:
             http_config = {

@@ -114,6 +114,7 @@ def _aggregate_labels(node, recorded) -> frozenset[str]:
     if node.op in ("topk", "bottomk"):
         return inner
     modifier = node.modifier
+    grouped: frozenset[str]
     if modifier is None:
         grouped = frozenset()
     elif str(modifier.type) == "AggModifierType.Without":

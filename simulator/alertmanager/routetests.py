@@ -97,11 +97,10 @@ def run_case(config: AlertmanagerConfig, case: RouteCase) -> CaseResult:
         if got != case.receivers:
             return CaseResult(case, f"expected receivers {case.receivers}, got {got}")
         return CaseResult(case)
-    muted = sorted(
-        case.firing[item.target].get("alertname", "") for item in inhibited(config.inhibit_rules, case.firing)
-    )
-    if muted != sorted(case.inhibited):
-        return CaseResult(case, f"expected inhibited {sorted(case.inhibited)}, got {muted}")
+    firing, expected = case.firing or [], sorted(case.inhibited or [])
+    muted = sorted(firing[item.target].get("alertname", "") for item in inhibited(config.inhibit_rules, firing))
+    if muted != expected:
+        return CaseResult(case, f"expected inhibited {expected}, got {muted}")
     return CaseResult(case)
 
 
@@ -155,9 +154,10 @@ def _case(node: yaml.Node, index: int, file: str, problems: list[Problem]) -> Ro
     if not isinstance(firing_node, yaml.SequenceNode) or not firing_node.value:
         problems.append(Problem(file, position_of(firing_node), f"{label}.firing: expected a list of label sets"))
         return None
-    firing = [_label_map(item, f"{label}.firing[{i}]", file, problems) for i, item in enumerate(firing_node.value)]
+    maps = [_label_map(item, f"{label}.firing[{i}]", file, problems) for i, item in enumerate(firing_node.value)]
+    firing = [labels for labels in maps if labels is not None]
     expected = _string_list(items["inhibited"][1], f"{label}.inhibited", file, problems)
-    names = [labels.get("alertname") for labels in firing if labels is not None]
+    names = [labels.get("alertname") for labels in firing]
     for name_ in expected or []:
         if name_ not in names:
             problems.append(
@@ -190,7 +190,7 @@ def _string_list(node: yaml.Node, label: str, file: str, problems: list[Problem]
         problems.append(Problem(file, position_of(node), f"{label}: expected a list of names"))
         return None
     values = [_string(item, f"{label}[{i}]", file, problems) for i, item in enumerate(node.value)]
-    return values if None not in values else None
+    return [value for value in values if value is not None] if None not in values else None
 
 
 def render_results(results: RouteTestResults) -> tuple[str, str]:
