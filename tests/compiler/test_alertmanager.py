@@ -64,6 +64,14 @@ def test_amtool_check_config_accepts_the_reference_config(reference_config):
     assert " - 4 inhibit rules" in completed.stdout
 
 
+def test_compiling_routing_yaml_twice_gives_the_same_bytes(reference_build):
+    routing, _ = load_routing(REPO_ROOT / "routing.yaml")
+    again = compile_project(REPO_ROOT / "alerts", REPO_ROOT / "runbooks", "build/runbooks/", None, routing)
+
+    for name in ("alertmanager.yml", "route-tests.yaml"):
+        assert again.files[f"alertmanager/{name}"] == (reference_build / "alertmanager" / name).read_bytes()
+
+
 def test_amlint_strict_finds_nothing_in_the_reference_config(reference_build, reference_config):
     amlint = shutil.which("amlint", path=str(Path(sys.executable).parent))
     assert amlint, "amlint is a dev dependency: pip install -e '.[dev]'"
