@@ -111,7 +111,8 @@ def _labels(node, recorded: dict[str, frozenset[str]]) -> frozenset[str]:
 
 def _aggregate_labels(node, recorded) -> frozenset[str]:
     inner = _labels(node.expr, recorded)
-    if node.op in ("topk", "bottomk"):
+    op = str(node.op)  # a promql_parser TokenType; its text is the operator
+    if op in ("topk", "bottomk"):
         return inner
     modifier = node.modifier
     grouped: frozenset[str]
@@ -121,7 +122,7 @@ def _aggregate_labels(node, recorded) -> frozenset[str]:
         grouped = inner - set(modifier.labels)
     else:
         grouped = frozenset(modifier.labels)
-    if node.op == "count_values" and isinstance(node.param, promql_parser.StringLiteral):
+    if op == "count_values" and isinstance(node.param, promql_parser.StringLiteral):
         grouped |= {node.param.val}
     return grouped
 
@@ -141,8 +142,9 @@ def _binary_labels(node, recorded) -> frozenset[str]:
         return rhs
     if _is_scalar(node.rhs):
         return lhs
-    if node.op in _SET_OPERATORS:
-        return lhs & rhs if node.op == "or" else lhs
+    op = str(node.op)  # a promql_parser TokenType; its text is the operator
+    if op in _SET_OPERATORS:
+        return lhs & rhs if op == "or" else lhs
     modifier = node.modifier
     matching = modifier.matching if modifier is not None else None
     card = str(modifier.card) if modifier is not None and modifier.card is not None else ""

@@ -173,11 +173,13 @@ def _time_of_day(text: str) -> str:
     return text
 
 
-def _named_ranges(names: tuple[str, ...]):
+def _named_ranges(names: tuple[str, ...], numbers: bool):
+    """timeinterval.go: weekdays by name only; months by name or number; `a:b` is an inclusive range."""
+
     def check(items: list[str]) -> list[str]:
         for item in items:
             for part in item.split(":"):
-                if part.lower() not in names and not part.lstrip("-").isdigit():
+                if part.lower() not in names and not (numbers and part.isdigit()):
                     raise ValueError(f"invalid range {item!r}: expected names like {names[1]} or {names[1]}:{names[5]}")
         return items
 
@@ -208,9 +210,11 @@ class TimeIntervalV1(StrictModel):
     """One entry of an Alertmanager 0.25 time interval (timeinterval.TimeInterval); unset fields match always."""
 
     times: list[TimeRangeV1] = Field(default_factory=list)
-    weekdays: Annotated[list[str], AfterValidator(_named_ranges(_WEEKDAYS))] = Field(default_factory=list)
+    weekdays: Annotated[list[str], AfterValidator(_named_ranges(_WEEKDAYS, numbers=False))] = Field(
+        default_factory=list
+    )
     days_of_month: Annotated[list[str], AfterValidator(_numeric_ranges)] = Field(default_factory=list)
-    months: Annotated[list[str], AfterValidator(_named_ranges(_MONTHS))] = Field(default_factory=list)
+    months: Annotated[list[str], AfterValidator(_named_ranges(_MONTHS, numbers=True))] = Field(default_factory=list)
     years: Annotated[list[str], AfterValidator(_numeric_ranges)] = Field(default_factory=list)
     location: Annotated[str, AfterValidator(_location)] | None = None
 

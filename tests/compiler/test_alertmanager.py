@@ -251,6 +251,23 @@ def _compiled_project(project, routing: str = GOOD_ROUTING, alerts: tuple[str, .
             "alerts/a.yaml:10:17: alert Down: symptom_of: an alert cannot be a symptom of itself",
         ),
         (
+            GOOD_ROUTING.replace(
+                "{routing_key_file: /run/secrets/pagerduty}",
+                "{routing_key_file: /run/pd}\n"
+                "    ticket:\n      opsgenie: {api_key_file: /run/og}\n      active_time_intervals: [office]",
+            ),
+            (),
+            "routing.yaml:9:31: teams.ranking.ticket.active_time_intervals: unknown time interval 'office' "
+            "(defined: none)",
+        ),
+        (
+            GOOD_ROUTING + "time_intervals:\n  office:\n    - weekdays: ['1:5']\n      times: "
+            "[{start_time: '9:00', end_time: '17:00'}]\n",
+            (),
+            "routing.yaml:9:17: time_intervals.office[0].weekdays: invalid range '1:5': expected names like monday "
+            "or monday:friday",
+        ),
+        (
             GOOD_ROUTING,
             (_alert("Down"), _alert("Slow", "    symptom_of: [Down, Down]\n")),
             "alerts/a.yaml:19:24: alert Slow: symptom_of: 'Down' is listed twice",
@@ -265,6 +282,8 @@ def _compiled_project(project, routing: str = GOOD_ROUTING, alerts: tuple[str, .
         "cycle",
         "unknown-alert",
         "self-link",
+        "unknown-time-interval",
+        "numeric-weekday",
         "listed-twice",
     ],
 )
@@ -319,3 +338,28 @@ def test_an_alertmanager_section_next_to_routing_yaml_is_ignored_with_a_warning(
     assert "alertkit.yaml:1:1: warning: alertmanager: ignored: the Alertmanager configuration comes from " in (
         result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("expr", "recorded", "labels"),
+    [
+        (
+            "sum by (service, feature) (rate(a[5m])) / sum by (service, feature) (rate(b[5m])) > 0.01",
+            {},
+            {"service", "feature"},
+        ),
+        ('sum by (service) (rate(a[5m])) < 1 or absent(a{service="ranker"})', {}, {"service"}),
+        ("sum by (service) (rate(a[5m])) < 1 or absent(a)", {}, set()),  # `or`: what both sides carry
+        ("abs((x - avg_over_time(x[2d])) / stddev_over_time(x[2d])) > 5", {"x": frozenset({"service"})}, {"service"}),
+        ("histogram_quantile(0.99, sum by (le, service) (rate(h_bucket[5m]))) > 0.2", {}, {"service"}),
+        ('sum without (instance) (up{job="api", instance="i"}) == 0', {}, {"job"}),
+        ('a{service="s"} / on (service) group_left (owner) b', {}, {"service", "owner"}),
+        ("sum by (service, region) (a) / on (service) sum by (service) (b)", {}, {"service"}),
+        ("up == 0", {}, set()),
+        ('count_values by (job) ("version", build_info)', {}, {"job", "version"}),
+    ],
+)
+def test_the_labels_an_alert_is_known_to_carry(expr, recorded, labels):
+    from compiler.routing_causes import series_labels
+
+    assert series_labels(expr, recorded) == labels
