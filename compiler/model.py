@@ -31,6 +31,7 @@ class Alert:
     source_file: str  # the definition file as the user named it
     source_stem: str  # its name without suffix: the output file and group prefix
     position: SourcePosition  # where the alert's mapping starts
+    symptom_of: tuple[str, ...] = ()  # alerts whose firing mutes this one (compiled into inhibit rules)
 
     @property
     def group(self) -> str:

@@ -28,6 +28,9 @@ from compiler.problems import Problem, Severity, SourcePosition, sorted_problems
 from compiler.promql import syntax_problem
 from compiler.reads import SelectorRead, selector_reads
 from compiler.render import RuleGroupOutput, alerting_rule_entry, recording_rule_entry, render_rule_file
+from compiler.route_assertions import ROUTE_TESTS_FILE, render_route_assertions
+from compiler.routing import LoadedRouting, routing_config, team_problems
+from compiler.routing_causes import CausalLink, inhibit_rules, link_problems, series_labels
 from compiler.runbooks import RunbookRenderer, find_runbooks, missing_runbook, orphan_runbook, read_runbook
 from compiler.spec import AlertmanagerConfigV1
 from compiler.validation import ValidatedAlert, validate_file
@@ -51,10 +54,15 @@ class CompileResult:
 
 
 def compile_project(
-    alerts_dir: Path, runbooks_dir: Path, runbook_base_url: str, alertmanager: AlertmanagerConfigV1 | None = None
+    alerts_dir: Path,
+    runbooks_dir: Path,
+    runbook_base_url: str,
+    alertmanager: AlertmanagerConfigV1 | None = None,
+    routing: LoadedRouting | None = None,
 ) -> CompileResult:
     """Compile every `alerts_dir/*.yaml` with the runbooks of `runbooks_dir` into rule files and runbooks,
-    and the Alertmanager configuration routing their teams (`alertmanager`: the settings, default if None)."""
+    and the Alertmanager configuration routing their teams: from `routing` (routing.yaml) when given, else from
+    `alertmanager` (the `alertmanager:` settings of alertkit.yaml, default if None)."""
     result = CompileResult()
     if not alerts_dir.is_dir():
         result.problems.append(Problem(SourcePosition(str(alerts_dir)), "alerts directory not found"))
@@ -65,7 +73,10 @@ def compile_project(
     compiled = [alert for alert in attempts if alert is not None]
     _render_runbooks(compiled, runbooks_dir, result)
     _render_rule_files(compiled, alerts_dir, result)
-    _render_alertmanager_config(compiled, alerts_dir, alertmanager or AlertmanagerConfigV1(), result)
+    links = _causal_links(validated, compiled, result)
+    if routing is not None:
+        result.problems += team_problems(routing, _team_references(validated))
+    _render_alertmanager_config(compiled, alerts_dir, alertmanager or AlertmanagerConfigV1(), routing, links, result)
     result.problems = sorted_problems(result.problems)
     if result.failed:
         result.files = {}
@@ -242,9 +253,64 @@ def _cross_group_reads(compiled: list[CompiledAlert], writers: dict[str, _Writer
     return problems
 
 
+def _causal_links(
+    validated: list[ValidatedAlert], compiled: list[CompiledAlert], result: CompileResult
+) -> list[CausalLink]:
+    """The `symptom_of` links of valid definitions; problems for self-links, unknown alerts and cycles."""
+    links = []
+    for item in validated:
+        written_as_list = item.path + ("symptom_of", 0) in item.positions.values
+        for index, cause in enumerate(item.alert.symptom_of):
+            path = item.path + (("symptom_of", index) if written_as_list else ("symptom_of",))
+            links.append(CausalLink(item.alert.name, cause, item.positions.of_value(path)))
+    names = {alert.alert.name for alert in compiled}
+    problems = link_problems(links, names, result.defined_names)
+    result.problems += problems
+    return [link for link in links if link.cause in names and link.symptom in names] if not problems else []
+
+
+def _team_references(validated: list[ValidatedAlert]) -> list:
+    return [
+        (
+            item.alert.name,
+            item.alert.team,
+            item.alert.severity,
+            item.positions.of_value(item.path + ("team",)),
+            item.positions.of_value(item.path + ("severity",)),
+        )
+        for item in validated
+    ]
+
+
+def _alert_labels(compiled: list[CompiledAlert]) -> dict[str, frozenset[str]]:
+    """Label names each alert's series are known to carry: its expression's (through the recording rules it
+    reads) and its definition's extra labels."""
+    recorded: dict[str, frozenset[str]] = {}
+    labels_of = {}
+    for alert in compiled:
+        for rule in alert.rules.recording_rules:
+            recorded.setdefault(rule.record, series_labels(rule.expr, recorded))
+    for alert in compiled:
+        labels_of[alert.alert.name] = series_labels(alert.rules.alert_expr, recorded) | set(alert.alert.labels)
+    return labels_of
+
+
 def _render_alertmanager_config(
-    compiled: list[CompiledAlert], alerts_dir: Path, settings: AlertmanagerConfigV1, result: CompileResult
+    compiled: list[CompiledAlert],
+    alerts_dir: Path,
+    settings: AlertmanagerConfigV1,
+    routing: LoadedRouting | None,
+    links: list[CausalLink],
+    result: CompileResult,
 ) -> None:
-    config = alertmanager_config((alert.alert.team for alert in compiled), settings)
-    text = render_alertmanager_file(config, f"{alerts_dir.name}/{ALERT_FILE_GLOB}")
+    labels_of = _alert_labels(compiled)
+    causal_rules = inhibit_rules(links, labels_of)
+    sources = f"{alerts_dir.name}/{ALERT_FILE_GLOB}"
+    if routing is not None:
+        config = routing_config(routing.routing, causal_rules)
+        text = render_alertmanager_file(config, sources, Path(routing.positions.file).name)
+    else:
+        config = alertmanager_config((alert.alert.team for alert in compiled), settings, causal_rules)
+        text = render_alertmanager_file(config, sources)
     result.files[ALERTMANAGER_CONFIG_FILE] = text.encode("utf-8")
+    result.files[ROUTE_TESTS_FILE] = render_route_assertions(compiled, causal_rules, sources).encode("utf-8")

@@ -132,6 +132,7 @@ def _validate_alert(
         source_file=display_name,
         source_stem=file.stem,
         position=positions.of_value(path),
+        symptom_of=(spec.symptom_of,) if isinstance(spec.symptom_of, str) else tuple(spec.symptom_of or ()),
     )
     return ValidatedAlert(alert, params, path, positions), problems
 

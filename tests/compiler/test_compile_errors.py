@@ -42,7 +42,7 @@ BAD_INPUTS = [
         "unknown_field",
         HEADER + _alert(extra="    severty: page\n"),
         "alerts/bad.yaml:10:5: alert Bad: severty: unknown field (allowed: annotations, description, for, keep_firing_for, "
-        "kind, labels, name, params, severity, summary, team)",
+        "kind, labels, name, params, severity, summary, symptom_of, team)",
     ),
     (
         "unknown_param",
