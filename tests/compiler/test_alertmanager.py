@@ -9,47 +9,69 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from compiler_testkit import REPO_ROOT, alert_yaml, alerts_file, amtool_route, run_amtool
+import yaml
+from compiler_testkit import GENERIC_RUNBOOK, REPO_ROOT, alert_yaml, alerts_file, amtool_route, run_amtool
 
 from compiler.config import load_config
 from compiler.output import write_build
 from compiler.pipeline import compile_project
 
+FIXTURE = Path(__file__).parent / "fixtures" / "alertmanager"
 
-@pytest.fixture(scope="module")
-def reference_config(tmp_path_factory) -> Path:
-    """The reference alerts compiled with the repository's alertkit.yaml; the path of alertmanager.yml."""
-    config, problems = load_config(REPO_ROOT / "alertkit.yaml", required=True)
+
+def _compile(alerts_dir: Path, runbooks_dir: Path, config_file: Path, out: Path) -> Path:
+    config, problems = load_config(config_file, required=True)
     assert not problems
-    result = compile_project(REPO_ROOT / "alerts", REPO_ROOT / "runbooks", config.runbook_base_url, config.alertmanager)
+    result = compile_project(alerts_dir, runbooks_dir, config.runbook_base_url, config.alertmanager)
     assert not result.failed, result.problems
-    out = tmp_path_factory.mktemp("reference") / "build"
     write_build(out, result.files)
     return out / "alertmanager" / "alertmanager.yml"
 
 
-def test_amtool_check_config_accepts_the_reference_config(reference_config):
-    completed = run_amtool("check-config", str(reference_config))
+@pytest.fixture(scope="module")
+def fixture_config(tmp_path_factory) -> Path:
+    """The tests' own alerts (fixtures/alertmanager: teams serving and "search quality", and a team only in
+    the config) compiled with their alertkit.yaml; the path of alertmanager.yml."""
+    root = tmp_path_factory.mktemp("fixture")
+    (root / "alerts").mkdir()
+    (root / "runbooks").mkdir()
+    source = (FIXTURE / "alerts.yaml").read_text()
+    (root / "alerts" / "alerts.yaml").write_text(source)
+    for alert in yaml.safe_load(source)["alerts"]:
+        (root / "runbooks" / f"{alert['name']}.md").write_text(GENERIC_RUNBOOK)
+    return _compile(root / "alerts", root / "runbooks", FIXTURE / "alertkit.yaml", root / "build")
+
+
+def test_amtool_check_config_accepts_the_repository_config(tmp_path):
+    """Whatever the team keeps in alerts/ and alertkit.yaml gives a configuration amtool accepts."""
+    path = _compile(REPO_ROOT / "alerts", REPO_ROOT / "runbooks", REPO_ROOT / "alertkit.yaml", tmp_path / "build")
+    completed = run_amtool("check-config", str(path))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "SUCCESS" in completed.stdout
+
+
+def test_amtool_check_config_accepts_the_fixture_config(fixture_config):
+    completed = run_amtool("check-config", str(fixture_config))
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "SUCCESS" in completed.stdout
-    # 4 teams in alerts/ (experimentation, ml-platform, ranking, ranking-quality) × pager and ticket, + null, unrouted
-    assert " - 10 receivers" in completed.stdout and " - 1 inhibit rules" in completed.stdout
+    # 3 teams (serving, search quality, oncall-only from the config) × pager and ticket, + null, unrouted
+    assert " - 8 receivers" in completed.stdout and " - 1 inhibit rules" in completed.stdout
 
 
 @pytest.mark.parametrize(
     ("labels", "receiver"),
     [
-        (["alertname=RankerNoTraffic", "team=ranking", "severity=page", "service=ranker"], "ranking-pager"),
-        (["alertname=ClickThroughRateDrop", "team=ranking-quality", "severity=ticket"], "ranking-quality-ticket"),
-        (["team=ml-platform", "severity=page"], "ml-platform-pager"),
-        (["team=ranking", "severity=info"], "null"),  # info notifies no one, whatever the team
+        (["alertname=ServingDown", "team=serving", "severity=page", "service=api"], "serving-pager"),
+        (["alertname=QualityDrift", "team=search quality", "severity=ticket"], "search quality-ticket"),
+        (["team=oncall-only", "severity=page"], "oncall-only-pager"),
+        (["team=serving", "severity=info"], "null"),  # info notifies no one, whatever the team
         (["team=unknown-team", "severity=page"], "unrouted"),  # another rule file's alert is not lost
         (["alertname=Watchdog"], "unrouted"),
     ],
 )
-def test_alerts_are_routed_by_team_and_severity(reference_config, labels, receiver):
-    assert amtool_route(reference_config, *labels) == receiver
+def test_alerts_are_routed_by_team_and_severity(fixture_config, labels, receiver):
+    assert amtool_route(fixture_config, *labels) == receiver
 
 
 @pytest.mark.parametrize(
