@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: compile test tools bench golden clean
+.PHONY: compile test lint tools bench golden clean
 
 compile: $(STAMP)
 	$(BIN)/alertkit compile
@@ -29,6 +29,12 @@ tools:
 
 test: $(STAMP) tools
 	$(BIN)/python -m pytest -q
+
+# Static checks: ruff (lint + format) over the whole tree, mypy over the packages (settings in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check compiler simulator common tests benchmarks
+	$(BIN)/ruff format --check compiler simulator common tests benchmarks
+	$(BIN)/mypy
 
 # Regenerate the golden files of compiled output (review the diff like code).
 golden: $(STAMP)

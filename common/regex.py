@@ -205,6 +205,7 @@ class _Translator:
             self.out.append("(?P<")
             return i + 4
         flags = re.match(r"\(\?([a-zA-Z-]*)([):]?)", pattern[i:])
+        assert flags is not None  # the caller saw "(?", and every group of the pattern may be empty
         letters = flags.group(1)
         bad = next((c for c in letters if c not in "imsU-"), None)
         if bad is not None or not flags.group(2):
@@ -239,8 +240,9 @@ class _Translator:
         lazy = pattern.startswith("?", i)
         if lazy:
             i += 1
-        if i < len(pattern) and (pattern[i] in _QUANTIFIERS or _REPEAT.match(pattern, i)):
-            following = pattern[i] if pattern[i] in _QUANTIFIERS else _REPEAT.match(pattern, i).group(0)
+        following_repeat = _REPEAT.match(pattern, i)
+        if i < len(pattern) and (pattern[i] in _QUANTIFIERS or following_repeat):
+            following = following_repeat.group(0) if following_repeat else pattern[i]
             raise _syntax_error("invalid nested repetition operator", operator + ("?" if lazy else "") + following)
         self.out.append(operator + ("?" if lazy != self.ungreedy else ""))
         return i

@@ -189,7 +189,7 @@ def simulate_with_evaluation(
 ) -> tuple[ScenarioResult, RulesEvaluation]:
     """simulate(), also returning the evaluation (storage with the rules' outputs, alert histories) so a
     report can query the rules' expressions around an incident afterwards."""
-    from simulator.rules.group import evaluate_rule_groups
+    from simulator.rules.group import evaluate_rule_groups  # imported late: loads numpy and the evaluator
 
     stage = on_stage or (lambda name: None)
     check_alert_names(scenario, groups)

@@ -9,6 +9,7 @@ the node's text (parse/parse.go ErrorContext).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NoReturn
 
 from . import gofmt
 from . import nodes as n
@@ -89,7 +90,7 @@ class _State:
     def at(self, node: n.Node) -> None:
         self.node = node
 
-    def errorf(self, message: str) -> None:
+    def errorf(self, message: str) -> NoReturn:
         name = self.current_name
         if self.node is None:
             raise _ExecFailure(f"template: {name}: {message}")
@@ -346,7 +347,7 @@ class _State:
             self.errorf(f"wrong number of args for {name}: want 0 got 1")
         return methods[name]()
 
-    def eval_function(self, dot, node: n.IdentifierNode, cmd: n.CommandNode, args, final):
+    def eval_function(self, dot, node: n.IdentifierNode, cmd: n.Node, args, final):
         self.at(node)
         function = self.functions.get(node.ident)
         if function is None:

@@ -40,6 +40,7 @@ def _shortest_digits(value: float) -> tuple[str, int]:
     if value == 0:
         return "0", 1
     _sign, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
+    assert isinstance(exponent, int)  # a finite value has a numeric exponent
     digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
     trailing = len(digit_tuple) - len(digits)
     point = len(digits) + exponent + trailing

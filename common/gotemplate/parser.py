@@ -451,7 +451,9 @@ def parse_number(token: Item) -> n.NumberNode:
     if is_int or is_uint:
         # An integer extraction succeeded: promote it to float as well (parse/node.go).
         node.is_int = is_int
-        node.int_value = signed if is_int else unsigned
+        extracted = signed if is_int else unsigned
+        assert extracted is not None  # is_int / is_uint say which extraction succeeded
+        node.int_value = extracted
         node.is_float = True
         node.float_value = float(node.int_value)
         return node

@@ -519,8 +519,9 @@ def go_format_float(value: float) -> str:
         return "NaN"
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
-    sign, digits, exponent = Decimal(repr(value)).as_tuple()
-    digits = list(digits)
+    sign, digit_tuple, exponent = Decimal(repr(value)).as_tuple()
+    assert isinstance(exponent, int)  # a finite value has a numeric exponent
+    digits = list(digit_tuple)
     while len(digits) > 1 and digits[-1] == 0:
         digits.pop()
         exponent += 1

@@ -19,10 +19,10 @@ class CallArgs:
     step_ms: np.ndarray  # the evaluation timestamps (enh.Ts at every step)
 
     def vector(self, i: int) -> VectorOverGrid:
-        return self.values[i]  # type: ignore[return-value]
+        return self.values[i]
 
     def matrix(self, i: int) -> MatrixOverGrid:
-        return self.values[i]  # type: ignore[return-value]
+        return self.values[i]
 
     def scalar(self, i: int) -> np.ndarray:
         return self.values[i].values  # type: ignore[union-attr]

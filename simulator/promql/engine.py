@@ -2,7 +2,7 @@
 
 The result at step j equals Prometheus 2.42's instant query at grid.timestamps[j] (what a rule
 evaluation runs). promql_parser gives the AST; this module walks it, with selectors in
-selectors.py, functions in functions.py and (engineer B2's) aggregations, binary operators and
+selectors.py, functions in functions.py, and aggregations, binary operators and
 histogram_quantile in aggregations.py, binops.py and histogram.py. Mirrors promql/engine.go
 (evaluator.eval) at v2.42.0.
 """
@@ -310,7 +310,7 @@ def _eval_unary(node, context: _Context) -> Value:
 
 
 def _eval_aggregate(node, context: _Context) -> VectorOverGrid:
-    from .aggregations import aggregate  # engineer B2's module
+    from .aggregations import aggregate  # imported late: aggregations imports this module's helpers
 
     op = str(node.op)
     if op not in AGGREGATION_OPERATORS:
@@ -326,7 +326,7 @@ def _eval_aggregate(node, context: _Context) -> VectorOverGrid:
 
 
 def _eval_binary(node, context: _Context) -> Value:
-    from . import binops  # engineer B2's module
+    from . import binops  # imported late: binops imports this module's helpers
 
     op = str(node.op)
     lhs = _eval(node.lhs, context)

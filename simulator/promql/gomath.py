@@ -41,9 +41,9 @@ def go_log(values: np.ndarray) -> np.ndarray:
     x = np.asarray(values, dtype=np.float64)
     bits = x.view(np.uint64)
     f1 = ((bits & np.uint64(0x000FFFFFFFFFFFFF)) | np.uint64(0x3FE0000000000000)).view(np.float64)
-    k = ((bits >> np.uint64(52)) & np.uint64(0x7FF)).astype(np.int64) - 0x3FE
+    exponent = ((bits >> np.uint64(52)) & np.uint64(0x7FF)).astype(np.int64) - 0x3FE
     below = ~(f1 > _HALF_SQRT2)  # the assembly's cmpnlt: f1 <= sqrt(2)/2 doubles f1
-    k = k.astype(np.float64) - np.where(below, 1.0, 0.0)
+    k = exponent.astype(np.float64) - np.where(below, 1.0, 0.0)
     f = f1 * np.where(below, 2.0, 1.0) - 1.0
     s = f / (2.0 + f)
     s2 = s * s
@@ -83,7 +83,7 @@ def go_cosh(values: np.ndarray) -> np.ndarray:
 
 def go_asin(values: np.ndarray) -> np.ndarray:
     """Go math.Asin (pure Go on amd64): through satan, i.e. Atan of a positive argument."""
-    from .binops import go_atan  # Go's Cephes atan, engineer B2's port
+    from .binops import go_atan  # Go's Cephes atan; imported late: binops imports this module
 
     magnitude = np.abs(values)
     root = np.sqrt(1 - magnitude * magnitude)
@@ -132,7 +132,7 @@ def _cpu_has_fma() -> bool:
     try:
         from numpy._core._multiarray_umath import __cpu_features__ as features
     except ImportError:  # numpy < 2
-        from numpy.core._multiarray_umath import __cpu_features__ as features
+        from numpy.core._multiarray_umath import __cpu_features__ as features  # type: ignore[no-redef]
     return bool(features.get("AVX2")) and bool(features.get("FMA3"))
 
 

@@ -173,3 +173,7 @@ Value = VectorOverGrid | ScalarOverGrid | StringValue | MatrixOverGrid
 
 class PromQLError(Exception):
     """An expression that Prometheus would reject at evaluation time (the query fails)."""
+
+    # The earliest grid step at which the query fails, for errors that depend on the data at a step
+    # (an instant query at an earlier step still succeeds); None when the expression always fails.
+    step_index: int | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-# strconv.Quote, with Go's notion of printable characters (engineer C2's implementation).
+# strconv.Quote, with Go's notion of printable characters.
 from common.gotemplate.goquote import go_quote
 
 

@@ -1,7 +1,7 @@
 """Expanding alert label and annotation templates, as rules/alerting.go does.
 
 The Go text/template interpreter and Prometheus's template functions live in
-common.gotemplate (engineer C2), which also prepends the $labels/$value/... definitions
+common.gotemplate, which also prepends the $labels/$value/... definitions
 (ALERT_TEMPLATE_PREFIX); this module builds the data Prometheus hands to a template and turns
 failures into the text Prometheus stores in their place.
 """
