@@ -91,13 +91,15 @@ class Check:
     budget_ms: int | None = None
 
     def words(self) -> str:
+        time = "-" if self.time_ms is None else format_duration(self.time_ms)
         if self.status == FIRED:
-            return f"fired at +{format_duration(self.time_ms)}"
+            return f"fired at +{time}"
         if self.status == MISSED:
-            late = "" if self.time_ms is None else f", fired at +{format_duration(self.time_ms)}"
-            return f"missed (budget {format_duration(self.budget_ms)}{late})"
+            budget = "-" if self.budget_ms is None else format_duration(self.budget_ms)
+            late = "" if self.time_ms is None else f", fired at +{time}"
+            return f"missed (budget {budget}{late})"
         if self.status == LOUD:
-            return f"fired at {format_duration(self.time_ms)} (must stay silent)"
+            return f"fired at {time} (must stay silent)"
         return SILENT
 
 

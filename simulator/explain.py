@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import promql_parser
@@ -28,6 +29,9 @@ from simulator.rules.queries import default_query
 
 from .scenarios.durations import format_duration
 from .scenarios.model import Incident, Scenario
+
+if TYPE_CHECKING:
+    from simulator.rules.group import RulesEvaluation
 
 # promql/parser/lex.go: the comparison operators; without `bool` they filter, which is how alerts use them.
 COMPARISONS = {
@@ -146,7 +150,7 @@ class Explainer:
     """Explanations over one finished simulation (scenario, evaluation of its rules)."""
 
     scenario: Scenario
-    evaluation: object  # simulator.rules.group.RulesEvaluation
+    evaluation: RulesEvaluation
 
     def rule(self, alertname: str) -> AlertingRule | None:
         for planned in self.evaluation.rules:
@@ -253,7 +257,7 @@ class Explainer:
             v = float(values[k])
             verdict = "holds" if condition.holds(v) else "does not hold"
             gap = ""
-            if condition.op is not None and not condition.holds(v) and condition.op not in ("==", "!="):
+            if condition.threshold is not None and not condition.holds(v) and condition.op not in ("==", "!="):
                 gap = f", {_number(abs(v - condition.threshold))} short of {_number(condition.threshold)}"
             lines.append(f"    {format_labels(value.labels[rows[k]]) or '{}'} = {_number(v)}: {verdict}{gap}")
         if len(rows) > SERIES_SHOWN:

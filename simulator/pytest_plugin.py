@@ -19,8 +19,11 @@ rule-file texts the compile produces, which the simulator parses as Prometheus w
 from __future__ import annotations
 
 import glob
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -35,6 +38,10 @@ from .scenarios.durations import format_duration
 from .scenarios.errors import ScenarioError
 from .scenarios.loader import load_scenario
 from .scenarios.model import Incident, Scenario
+
+if TYPE_CHECKING:
+    from .rules.group import RulesEvaluation
+    from .simulate import ScenarioResult
 
 # ini option -> (default, help). Paths and globs are relative to pytest's rootdir.
 INI_OPTIONS = {
@@ -87,8 +94,8 @@ SHOWN_AS_TEXT = (AlertCheckFailed, ProjectUnavailable, ScenarioError, PromQLErro
 
 @dataclass
 class Simulation:
-    result: object  # simulator.simulate.ScenarioResult
-    evaluation: object | None  # the last simulation's evaluation only (memory), else None
+    result: ScenarioResult
+    evaluation: RulesEvaluation | None  # kept for the latest simulation only (memory), else None
 
 
 class Project:
@@ -100,8 +107,8 @@ class Project:
         self._build: MemoryBuild | None = None
         self._groups: list | None = None
         self._scenarios: dict[Path, Scenario | ScenarioError] = {}
-        self._results: dict[Path, object] = {}
-        self._last: tuple[Path, object] | None = None  # (path, evaluation) of the latest simulation only
+        self._results: dict[Path, ScenarioResult] = {}
+        self._last: tuple[Path, RulesEvaluation] | None = None  # (path, evaluation) of the latest simulation only
         self.scenario_glob = config.getini("alertkit_scenarios")
         self.scenario_files = self._glob(self.scenario_glob)
         self.promtool_files = self._glob(config.getini("alertkit_promtool_tests"))
@@ -240,11 +247,22 @@ class IncidentCollector(pytest.Collector):
             )
 
 
-class ScenariosDir(pytest.Dir):
-    """The scenarios directory, plus the project's compile check and coverage gate."""
+class ScenariosDir(pytest.Directory):
+    """The scenarios directory, collected as pytest.Dir collects one (its files and subdirectories, through
+    the collection hooks), plus the project's compile check and coverage gate."""
 
-    def collect(self):
-        yield from super().collect()
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        ihook = self.ihook
+        for entry in sorted(os.scandir(self.path), key=lambda entry: entry.name):
+            path = Path(entry.path)
+            if ihook.pytest_ignore_collect(collection_path=path, config=self.config):
+                continue
+            if entry.is_dir():
+                directory = ihook.pytest_collect_directory(path=path, parent=self)
+                if directory is not None:
+                    yield directory
+            elif entry.is_file():
+                yield from ihook.pytest_collect_file(file_path=path, parent=self)
         yield CompileItem.from_parent(self, name="compile")
         yield CoverageCollector.from_parent(self, name="coverage")
 
@@ -285,6 +303,7 @@ class ScenarioItem(AlertkitItem):
 
     def explainer(self) -> Explainer:
         simulation = self.project.simulation(self.path, with_evaluation=True)
+        assert simulation.evaluation is not None  # with_evaluation keeps it
         return Explainer(self.scenario(), simulation.evaluation)
 
 
@@ -292,6 +311,7 @@ class FiresItem(ScenarioItem):
     def __init__(self, *, alertname: str, budget_ms: int, line: int | None, **kwargs):
         super().__init__(**kwargs)
         self.alertname, self.budget_ms, self.line = alertname, budget_ms, line
+        assert isinstance(self.parent, IncidentCollector)
         self.incident: Incident = self.parent.incident
 
     def runtest(self) -> None:

@@ -100,11 +100,12 @@ class RulesSource:
     def groups(self) -> list[RuleGroup]:
         """The rule groups; raise RulesUnavailable or RuleFileError."""
         if self.rules_dir is not None:
-            return load_rule_files(self._rule_files())
+            return load_rule_files(list[str | Path](self._rule_files()))
         return rule_groups_from_texts(self.rule_texts())
 
     def _rule_files(self) -> list[Path]:
         rules_dir = self.rules_dir
+        assert rules_dir is not None  # only called for --rules
         if not rules_dir.is_dir():
             raise RulesUnavailable(f"{rules_dir}: no such rules directory (omit --rules to compile alerts/ in memory)")
         files = rule_files_in(rules_dir)

@@ -47,7 +47,7 @@ def _rules_beside(rules_source: RulesSource, out_path: Path):
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     try:
-        return load_rule_files(paths)
+        return load_rule_files(list[str | Path](paths))
     except RuleFileError as error:
         _fail(str(error))
 
