@@ -164,7 +164,7 @@ class Project:
     def scenario(self, path: Path) -> Scenario:
         if path not in self._scenarios:
             try:
-                self._scenarios[path] = load_scenario(path)
+                self._scenarios[path] = load_scenario(_shown(path))
             except ScenarioError as error:
                 self._scenarios[path] = error
         loaded = self._scenarios[path]
@@ -195,6 +195,14 @@ class Project:
 
 
 PROJECT = pytest.StashKey[Project]()
+
+
+def _shown(path: Path) -> Path:
+    """The path as messages show it: relative to the working directory when under it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _static_prefix(pattern: str) -> str:
