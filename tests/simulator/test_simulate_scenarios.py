@@ -174,3 +174,9 @@ def test_coverage_reports_an_alert_that_fires_where_it_must_stay_silent(project)
     assert result.exit_code == 1
     nulls = next(a for a in json.loads(result.output)["alerts"] if a["alertname"] == "NullsSpike")
     assert nulls["scenarios"]["quiet"]["status"] == "fired while silent"
+
+
+def test_coverage_of_a_missing_scenario_file_is_a_clear_error(project):
+    result = invoke("coverage", "scenarios/nope.yaml")
+    assert result.exit_code == 2
+    assert "scenarios/nope.yaml: no such scenario file" in result.output and "Traceback" not in result.output
