@@ -16,6 +16,7 @@ COMMANDS = {
     "export-promtool": "simulator.commands.simulate:export_promtool_command",
     "test": "simulator.commands.test:test_command",
     "routes": "simulator.commands.routes:routes_command",
+    "coverage": "simulator.commands.coverage:coverage_command",
 }
 
 

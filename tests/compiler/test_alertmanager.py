@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from compiler_testkit import REPO_ROOT, alert_yaml, alerts_file, amtool_route, run_amtool
+from compiler_testkit import GENERIC_RUNBOOK, REPO_ROOT, alert_yaml, alerts_file, amtool_route, run_amtool
 
 from compiler.config import load_config
 from compiler.output import write_build
@@ -30,6 +30,8 @@ AMLINT_IGNORES = {
     # `null` is the receiver of severity=info: routed (visible in Alertmanager), deliberately notifying no one.
     "empty-receiver",
 }
+
+FIXTURE = Path(__file__).parent / "fixtures" / "alertmanager"
 
 
 @pytest.fixture(scope="module")
@@ -53,15 +55,44 @@ def reference_config(reference_build) -> Path:
     return reference_build / "alertmanager" / "alertmanager.yml"
 
 
-def test_amtool_check_config_accepts_the_reference_config(reference_config):
+def _compile(alerts_dir: Path, runbooks_dir: Path, config_file: Path, out: Path) -> Path:
+    config, problems = load_config(config_file, required=True)
+    assert not problems
+    result = compile_project(alerts_dir, runbooks_dir, config.runbook_base_url, config.alertmanager)
+    assert not result.failed, result.problems
+    write_build(out, result.files)
+    return out / "alertmanager" / "alertmanager.yml"
+
+
+@pytest.fixture(scope="module")
+def fixture_config(tmp_path_factory) -> Path:
+    """The tests' own alerts (fixtures/alertmanager: teams serving and "search quality", and a team only in
+    the config) compiled with their alertkit.yaml (no routing.yaml); the path of alertmanager.yml."""
+    root = tmp_path_factory.mktemp("fixture")
+    (root / "alerts").mkdir()
+    (root / "runbooks").mkdir()
+    source = (FIXTURE / "alerts.yaml").read_text()
+    (root / "alerts" / "alerts.yaml").write_text(source)
+    for alert in yaml.safe_load(source)["alerts"]:
+        (root / "runbooks" / f"{alert['name']}.md").write_text(GENERIC_RUNBOOK)
+    return _compile(root / "alerts", root / "runbooks", FIXTURE / "alertkit.yaml", root / "build")
+
+
+def test_amtool_check_config_accepts_the_repository_config(reference_config):
+    """Whatever the team keeps in alerts/, alertkit.yaml and routing.yaml gives a configuration amtool accepts."""
     completed = run_amtool("check-config", str(reference_config))
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "SUCCESS" in completed.stdout
-    # ranking: pager + ticket; ml-platform: pager + ticket; ranking-quality, experimentation: ticket; null, unrouted
-    assert " - 8 receivers" in completed.stdout
-    # page mutes tickets + 3 symptom_of links (RankerLatencyP99High, ClickThroughRateDrop, ModelScoreAnomaly)
-    assert " - 4 inhibit rules" in completed.stdout
+
+
+def test_amtool_check_config_accepts_the_fixture_config(fixture_config):
+    completed = run_amtool("check-config", str(fixture_config))
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "SUCCESS" in completed.stdout
+    # 3 teams (serving, search quality, oncall-only from the config) × pager and ticket, + null, unrouted
+    assert " - 8 receivers" in completed.stdout and " - 1 inhibit rules" in completed.stdout
 
 
 def test_compiling_routing_yaml_twice_gives_the_same_bytes(reference_build):
@@ -87,18 +118,17 @@ def test_amlint_strict_finds_nothing_in_the_reference_config(reference_build, re
 @pytest.mark.parametrize(
     ("labels", "receiver"),
     [
-        (["alertname=RankerNoTraffic", "team=ranking", "severity=page", "service=ranker"], "ranking-pager"),
-        (["alertname=ClickThroughRateDrop", "team=ranking-quality", "severity=ticket"], "ranking-quality-ticket"),
-        (["team=ml-platform", "severity=page"], "ml-platform-pager"),
-        (["team=ranking", "severity=info"], "null"),  # info notifies no one, whatever the team
-        (["team=ranking-quality", "severity=page"], "unrouted"),  # a team without a pager: not lost
+        (["alertname=ServingDown", "team=serving", "severity=page", "service=api"], "serving-pager"),
+        (["alertname=QualityDrift", "team=search quality", "severity=ticket"], "search quality-ticket"),
+        (["team=oncall-only", "severity=page"], "oncall-only-pager"),
+        (["team=serving", "severity=info"], "null"),  # info notifies no one, whatever the team
         (["team=unknown-team", "severity=page"], "unrouted"),  # another rule file's alert is not lost
         (["alertname=Watchdog"], "unrouted"),
     ],
 )
-def test_alerts_are_routed_by_team_and_severity(reference_config, labels, receiver):
-    assert amtool_route(reference_config, *labels) == receiver
-    model = load_alertmanager_config(reference_config.read_text())
+def test_alerts_are_routed_by_team_and_severity(fixture_config, labels, receiver):
+    assert amtool_route(fixture_config, *labels) == receiver
+    model = load_alertmanager_config(fixture_config.read_text())
     assert receivers_for(model, dict(label.split("=", 1) for label in labels)) == [receiver]
 
 
@@ -106,12 +136,14 @@ def test_every_generated_route_assertion_passes_with_amtool_and_the_model(refere
     tests_file = reference_build / "alertmanager" / "route-tests.yaml"
     cases = yaml.safe_load(tests_file.read_text())["tests"]
     receiver_cases = [case for case in cases if "labels" in case]
-    assert len(receiver_cases) == 7  # one per alert of alerts/
-    assert sorted(case["inhibited"][0] for case in cases if "firing" in case) == [
-        "ClickThroughRateDrop",
-        "ModelScoreAnomaly",
-        "RankerLatencyP99High",
+    definitions = [
+        alert
+        for path in sorted((REPO_ROOT / "alerts").glob("*.yaml"))
+        for alert in yaml.safe_load(path.read_text())["alerts"]
     ]
+    assert len(receiver_cases) == len(definitions)  # one per alert of alerts/
+    symptoms = sorted(alert["name"] for alert in definitions for _ in _as_list(alert.get("symptom_of")))
+    assert sorted(case["inhibited"][0] for case in cases if "firing" in case) == symptoms
     for case in receiver_cases:
         labels = [f"{name}={value}" for name, value in case["labels"].items()]
         verify = "--verify.receivers=" + ",".join(case["receivers"])
@@ -121,6 +153,10 @@ def test_every_generated_route_assertion_passes_with_amtool_and_the_model(refere
     results = run_route_tests(tests_file, reference_config)
 
     assert results.ok and len(results.results) == len(cases), results
+
+
+def _as_list(value) -> list:
+    return [] if value is None else value if isinstance(value, list) else [value]
 
 
 @pytest.mark.parametrize(
