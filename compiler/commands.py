@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
+from common.problems import render_problem, sorted_problems
 from compiler.config import load_config
 from compiler.naming import PROMETHEUS_OUTPUT_DIR
 from compiler.output import write_build
 from compiler.pipeline import compile_project
-from compiler.problems import render_problem, sorted_problems
 
 DEFAULT_CONFIG = "alertkit.yaml"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from compiler.problems import Problem, SourcePosition
+from common.problems import Problem, SourcePosition
+from common.yamlsource import load_yaml
 from compiler.spec import ConfigV1
 from compiler.validation import duplicate_key_problems, pydantic_problems
-from compiler.yamlsource import load_yaml
 
 
 def load_config(path: Path, required: bool) -> tuple[ConfigV1, list[Problem]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.problems import SourcePosition
+from common.problems import SourcePosition
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from compiler.durations import format_duration
+from common.durations import format_duration
 
 ALERT_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 LABEL_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")

@@ -25,10 +25,10 @@ from typing import Any
 
 import jinja2
 
-from compiler.durations import format_duration
+from common.durations import format_duration
+from common.problems import Problem, Severity, SourcePosition
 from compiler.model import CompiledAlert
 from compiler.naming import RUNBOOK_SUFFIX, runbook_file_name
-from compiler.problems import Problem, Severity, SourcePosition
 
 REQUIRED_SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation", "Escalation", "Prevention")
 

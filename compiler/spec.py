@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from compiler.durations import parse_duration
+from common.durations import DURATION_OUT_OF_RANGE, DurationError, parse_duration
 from compiler.naming import ALERT_NAME_PATTERN, label_name_problem
 
 
@@ -45,7 +45,16 @@ def valid_duration_text(value: Any) -> str:
     """A Prometheus duration as text; a bare number (`for: 5`) gets a message saying what to write."""
     if not isinstance(value, str):
         raise ValueError(f"invalid duration {value!r}: write it as text with a unit, like 30s, 5m, 1h")
-    parse_duration(value)
+    try:
+        parse_duration(value)
+    except DurationError as error:
+        if str(error) == DURATION_OUT_OF_RANGE:
+            raise ValueError(
+                f"invalid duration {value!r}: duration out of range (Prometheus durations are at most 292y)"
+            ) from None
+        raise ValueError(
+            f"invalid duration {value!r}: expected a Prometheus duration like 30s, 5m, 1h30m, 1d"
+        ) from None
     return value
 
 

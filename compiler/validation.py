@@ -13,13 +13,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from compiler.durations import parse_duration
+from common.durations import parse_duration
+from common.problems import Problem
+from common.yamlsource import PositionMap, YamlPath, dotted, load_yaml
 from compiler.kinds import KINDS
 from compiler.kinds.base import KindParams
 from compiler.model import Alert
-from compiler.problems import Problem
 from compiler.spec import AlertFileV1, AlertSpecV1
-from compiler.yamlsource import PositionMap, YamlPath, dotted, load_yaml
 
 
 @dataclass(frozen=True)

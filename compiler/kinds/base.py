@@ -15,7 +15,7 @@ from typing import Annotated
 import promql_parser
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
-from compiler.durations import parse_duration
+from common.durations import parse_duration
 from compiler.model import Alert, KindRules
 from compiler.naming import METRIC_NAME_PATTERN, label_name_problem
 from compiler.promql import instant_vector_problem

@@ -11,18 +11,21 @@ from pathlib import Path
 
 import yaml
 
-from .durations import DurationError, parse_duration
-from .model import AlertingRule, RecordingRule, RuleGroup
-from .parsing import parse_expr
-from .yaml_nodes import (
-    Problem,
+from common.durations import DurationError, parse_duration
+from common.errors import SourceError
+from common.problems import Problem, SourcePosition
+from common.yamlsource import (
     YamlSyntaxError,
     compose,
     is_null,
     mapping_items,
     position_of,
+    read_source_text,
     scalar_text,
 )
+
+from .model import AlertingRule, RecordingRule, RuleGroup
+from .parsing import parse_expr
 
 _GROUP_KEYS = {"name", "interval", "limit", "rules"}
 _RULE_KEYS = {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
@@ -56,9 +59,9 @@ def load_rule_file(path: Path) -> tuple[list[RuleGroup], list[Problem]]:
     """Groups of one file plus the problems found in it (never raises for bad content)."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        return [], [Problem(file, None, f"cannot read rule file: {error.strerror}")]
+        text = read_source_text(path, file)
+    except SourceError as error:
+        return [], [error.problem]
     return parse_rule_text(text, file)
 
 
@@ -97,7 +100,8 @@ class _RuleFileReader:
         self.problems: list[Problem] = []
 
     def problem(self, node: yaml.Node | None, message: str) -> None:
-        self.problems.append(Problem(self.file, position_of(node) if node else None, message))
+        where = position_of(node, self.file) if node else SourcePosition(self.file, None, None)
+        self.problems.append(Problem(where, message))
 
     def read(self, root: yaml.Node | None) -> list[RuleGroup]:
         if root is None or is_null(root):
