@@ -97,7 +97,8 @@ def render_problem(problem: Problem) -> str:
     if problem.severity is Severity.WARNING:
         parts.append("warning")
     if problem.alert:
-        parts.append(f"alert {problem.alert}")
+        # A name with a line break or control character is shown quoted, so the line stays one line.
+        parts.append(f"alert {problem.alert if problem.alert.isprintable() else repr(problem.alert)}")
     if problem.field:
         parts.append(problem.field)
     parts.append(problem.message)

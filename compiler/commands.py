@@ -59,10 +59,6 @@ def compile_command(alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_
         errors = sum(problem.is_error for problem in problems)
         click.echo(f"compile failed: {errors} error(s); nothing under {out_dir}/ was changed", err=True)
         raise SystemExit(1)
-    try:
-        write_build(out_dir, result.files)
-    except OSError as error:
-        click.echo(f"{out_dir}: cannot write the build: {error}", err=True)
-        raise SystemExit(1) from None
+    write_build(out_dir, result.files)
     rule_files = sum(1 for path in result.files if path.startswith(f"{PROMETHEUS_OUTPUT_DIR}/"))
     click.echo(f"compiled {rule_files} rule file(s) and the Alertmanager configuration into {out_dir}/")

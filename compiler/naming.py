@@ -18,9 +18,9 @@ import re
 
 from common.durations import format_duration
 
-ALERT_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-LABEL_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-METRIC_NAME_PATTERN = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+ALERT_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
+LABEL_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
+METRIC_NAME_PATTERN = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 API_VERSION = "alertkit/v1"
 
 # Labels every compiled alert carries, set by the compiler from the definition.

@@ -27,6 +27,7 @@ import jinja2
 
 from common.durations import format_duration
 from common.problems import Problem, Severity, SourcePosition
+from common.yamlsource import read_source_text
 from compiler.model import CompiledAlert
 from compiler.naming import RUNBOOK_SUFFIX, runbook_file_name
 
@@ -97,7 +98,7 @@ def read_runbooks(directory: Path) -> dict[str, RunbookSource]:
     if not directory.is_dir():
         return {}
     return {
-        path.stem: RunbookSource(path.stem, str(path), path.read_text(encoding="utf-8"))
+        path.stem: RunbookSource(path.stem, str(path), read_source_text(path))
         for path in sorted(directory.glob(f"*{RUNBOOK_SUFFIX}"))
     }
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from common.durations import parse_duration
 from common.problems import Problem
-from common.yamlsource import PositionMap, YamlPath, dotted, load_yaml
+from common.yamlsource import PositionMap, YamlPath, dotted, load_yaml_file
 from compiler.kinds import KINDS
 from compiler.kinds.base import KindParams
 from compiler.model import Alert
@@ -43,7 +43,7 @@ class FileValidation:
 
 def validate_file(path: Path, display_name: str) -> FileValidation:
     """Parse and validate one `alerts/*.yaml` file; every problem is collected, valid alerts are kept."""
-    document = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    document = load_yaml_file(path)
     if document.problems:
         return FileValidation([], document.problems, [])
     if not isinstance(document.data, dict):

@@ -249,7 +249,8 @@ def load_input_series(group: TestGroup, last_ms: int) -> Storage:
     definitions: dict[Labels, tuple[np.ndarray, np.ndarray]] = {}
     for series in group.input_series:
         labels = parse_input_series(series.series, series.values)
-        t, v = samples_from_slots(parse_values(series.values), group.interval_ms)
+        readable_slots = last_ms // group.interval_ms + 1 if group.interval_ms > 0 else None
+        t, v = samples_from_slots(parse_values(series.values, readable_slots), group.interval_ms)
         keep = t <= last_ms
         definitions[labels] = (t[keep], v[keep])
     storage = Storage()

@@ -27,7 +27,7 @@ from common.yamlsource import (
 # cmd/promtool/unittest.go: evaluation_interval defaults to 1m.
 DEFAULT_EVALUATION_INTERVAL_MS = 60_000
 
-_YAML_V2_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_YAML_V2_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 
 _NEWER_FIELDS = {
     "start_timestamp": "added in Prometheus 3.9",
