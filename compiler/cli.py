@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from common.errors import EXIT_INTERNAL_ERROR, AlertkitError, InputError, InternalError, OutputError
+from common.errors import EXIT_INTERNAL_ERROR, AlertkitError, InputError, InternalError
 
 # command name -> "module:attribute" of its click command.
 COMMANDS = {
@@ -21,8 +21,8 @@ COMMANDS = {
 }
 
 
-# Exit status of a user's mistake (bad input, unwritable output), per command: simulate and
-# export-promtool keep 1 for "an expectation failed" (docs/scenarios.md), so their input errors are 2.
+# Exit status of bad input, per command: simulate and export-promtool keep 1 for "an expectation
+# failed" (docs/scenarios.md), so their input errors are 2. An unwritable output is 1 everywhere.
 INPUT_ERROR_EXIT = {"simulate": 2, "export-promtool": 2}
 
 
@@ -59,7 +59,7 @@ class LazyGroup(click.Group):
 def _exit_with(error: AlertkitError, command: str | None) -> None:
     click.echo(error.render(), err=True)
     exit_code = error.exit_code
-    if isinstance(error, (InputError, OutputError)):
+    if isinstance(error, InputError):
         exit_code = INPUT_ERROR_EXIT.get(command or "", exit_code)
     sys.exit(exit_code if exit_code else EXIT_INTERNAL_ERROR)
 

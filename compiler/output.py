@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from common.errors import OutputError
+from common.outputpaths import non_directory_on_path
 from compiler.naming import ALERTMANAGER_OUTPUT_DIR, PROMETHEUS_OUTPUT_DIR, RUNBOOK_OUTPUT_DIR
 
 OWNED_SUBDIRECTORIES = (PROMETHEUS_OUTPUT_DIR, RUNBOOK_OUTPUT_DIR, ALERTMANAGER_OUTPUT_DIR)
@@ -22,7 +23,7 @@ def write_build(out_dir: Path, files: dict[str, bytes]) -> None:
 
     All or nothing: if any step fails, the old subdirectories are put back and OutputError is raised.
     """
-    blocker = _non_directory_on_path(out_dir)
+    blocker = non_directory_on_path(out_dir / "build")  # out_dir itself must be a directory too
     if blocker is not None:
         raise OutputError(f"{out_dir}: cannot write the build: {blocker} exists and is not a directory")
     try:
@@ -40,14 +41,6 @@ def write_build(out_dir: Path, files: dict[str, bytes]) -> None:
         ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _non_directory_on_path(out_dir: Path) -> Path | None:
-    """The first existing path on the way to `out_dir` (itself included) that is not a directory."""
-    for path in [*reversed(out_dir.parents), out_dir]:
-        if path.exists() and not path.is_dir():
-            return path
-    return None
 
 
 def _stage(new: Path, files: dict[str, bytes]) -> None:

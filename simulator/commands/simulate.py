@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from common.errors import InputError, OutputError
+from common.outputpaths import non_directory_on_path
 from simulator.promql.allocator import allow_malloc_tuning
 from simulator.promql.model import PromQLError
 from simulator.rules.outputs import RuleEvaluationError
@@ -153,6 +154,9 @@ def export_promtool_command(scenario_path: Path, rules_dir: Path, from_: str, sp
 
     if _same_file(out_path, scenario_path):
         raise OutputError(f"--out {out_path}: is the scenario file itself; write the test file elsewhere")
+    blocker = non_directory_on_path(out_path)
+    if blocker is not None:
+        raise OutputError(f"--out {out_path}: cannot write: {blocker} exists and is not a directory")
     allow_malloc_tuning()
     scenario = _load_scenarios((scenario_path,))[0]
     groups = _load_groups(rules_dir)

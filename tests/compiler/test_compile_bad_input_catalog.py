@@ -132,15 +132,18 @@ def test_durations_past_prometheus_range(compiled, field, value, expected):
     _fails_and_changes_nothing(compiled, expected)
 
 
-def _window_params(window: str) -> str:
-    return f"      metric: http_requests_total\n      threshold: 5\n      window: {window}\n"
-
-
 def test_keep_firing_for_and_window_past_prometheus_range(compiled):
     compiled.write_alerts("good.yaml", GOOD.replace("    for: 5m\n", "    for: 5m\n    keep_firing_for: 100000y\n"))
     _fails_and_changes_nothing(
         compiled,
         "alerts/good.yaml:10:22: alert GoodAlert: keep_firing_for: invalid duration '100000y': "
+        "duration out of range (Prometheus durations are at most 292y)",
+    )
+    params = "      nulls_metric: a_total\n      lookups_metric: b_total\n      window: 300y\n"
+    compiled.write_alerts("good.yaml", alerts_file(alert_yaml("GoodAlert", "null_rate", params)))
+    _fails_and_changes_nothing(
+        compiled,
+        "alerts/good.yaml:13:15: alert GoodAlert: params.window: invalid duration '300y': "
         "duration out of range (Prometheus durations are at most 292y)",
     )
 
