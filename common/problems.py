@@ -45,11 +45,6 @@ class SourcePosition:
         return (self.file, self.line or 0, self.column or 0)
 
 
-def position(file: str, line: int | None = None, column: int | None = None) -> SourcePosition:
-    """A position from its parts; leave line (and column) out when they are not known."""
-    return SourcePosition(file, line, column)
-
-
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input: where, which alert, which field, what, and how bad.

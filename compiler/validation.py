@@ -7,6 +7,7 @@ offending key or value and name the alert and the field.
 from __future__ import annotations
 
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,7 +167,7 @@ def _is_union_branch(part: Any) -> bool:
     return isinstance(part, str) and (part in ("str", "none", "float", "int") or part.startswith("function-"))
 
 
-def _message(detail: dict[str, Any], model: type[BaseModel], location: tuple) -> str:
+def _message(detail: Mapping[str, Any], model: type[BaseModel], location: tuple) -> str:
     kind = detail["type"]
     if kind == "missing":
         return "missing required field"

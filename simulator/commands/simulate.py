@@ -15,8 +15,6 @@ import click
 from common.errors import InputError, OutputError
 from common.outputpaths import non_directory_on_path
 from simulator.promql.allocator import allow_malloc_tuning
-from simulator.promql.model import PromQLError
-from simulator.rules.outputs import RuleEvaluationError
 from simulator.scenarios.errors import ScenarioError
 from simulator.scenarios.loader import load_scenario
 
@@ -33,7 +31,7 @@ _rules_option = click.option(
 
 
 def _load_groups(rules_dir: Path):
-    from simulator.rules.loader import RuleFileError, load_rule_files
+    from simulator.rules.loader import load_rule_files
     from simulator.simulate import rule_files_in
 
     if not rules_dir.is_dir():
@@ -41,10 +39,7 @@ def _load_groups(rules_dir: Path):
     files = rule_files_in(rules_dir)
     if not files:
         _fail(f"{rules_dir}: no rule files (*.yml, *.yaml) found")
-    try:
-        return load_rule_files(files)
-    except RuleFileError as error:
-        _fail(str(error))
+    return load_rule_files(files)
 
 
 class _NoProgress:
@@ -122,7 +117,7 @@ def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json:
 
             try:
                 results.append(simulate(scenario, groups, on_stage=on_stage))
-            except (ScenarioError, PromQLError, RuleEvaluationError) as error:
+            except ScenarioError as error:
                 _fail(str(error))
     click.echo(render_json(results) if as_json else render_text(results), nl=False)
     if not all(r.passed for r in results):
@@ -167,7 +162,7 @@ def export_promtool_command(scenario_path: Path, rules_dir: Path, from_: str, sp
         _fail(f"--from/--span: {error}")
     try:
         written = export_promtool_test(scenario, groups, out_path, window_start, window_span)
-    except (ScenarioError, PromQLError, RuleEvaluationError) as error:
+    except ScenarioError as error:
         _fail(str(error))
     except OSError as error:
         raise OutputError(f"--out {out_path}: cannot write: {error.strerror or error}") from None

@@ -167,7 +167,8 @@ def samples_from_slots(slots: list[float | None], interval_ms: int) -> tuple[np.
     With interval 0 (2.42: no default) every slot lands at t=0; the head keeps the first
     sample appended for a timestamp and drops the rest as out of order (tsdb/head_append.go).
     """
-    times, values = [], []
+    times: list[int] = []
+    values: list[float] = []
     for index, value in enumerate(slots):
         if value is None:
             continue

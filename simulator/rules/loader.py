@@ -7,12 +7,13 @@ and reported together as file:line:col: message (rulefmt.Parse + RuleGroups.Vali
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 
 from common.durations import DurationError, parse_duration
-from common.errors import SourceError
+from common.errors import InputError, SourceError
 from common.problems import Problem, SourcePosition
 from common.yamlsource import (
     YamlSyntaxError,
@@ -34,15 +35,14 @@ _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 
 
-class RuleFileError(Exception):
-    """One or more rule files are invalid; `problems` lists every problem found."""
+class RuleFileError(InputError):
+    """One or more rule files are invalid; `problems` lists every problem found, in file order."""
 
     def __init__(self, problems: list[Problem]):
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems), problems)
 
 
-def load_rule_files(paths: list[str | Path]) -> list[RuleGroup]:
+def load_rule_files(paths: Sequence[str | Path]) -> list[RuleGroup]:
     """Load rule files in order; raise RuleFileError listing every problem as file:line:col."""
     groups: list[RuleGroup] = []
     problems: list[Problem] = []

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from common.errors import InputError
 from simulator.promql.model import (
     METRIC_NAME,
     STALE_NAN,
@@ -21,7 +22,7 @@ from simulator.promql.model import (
 )
 
 
-class RuleEvaluationError(Exception):
+class RuleEvaluationError(InputError):
     """A rule's evaluation failed at one timestamp (Prometheus's rule.LastError())."""
 
     def __init__(self, rule_name: str, t_ms: int, message: str):
