@@ -256,3 +256,17 @@ def test_a_failed_swap_leaves_the_previous_build_whole(compiled, monkeypatch, fa
     assert sorted(p.name for p in compiled.build.iterdir()) == ["alertmanager", "prometheus", "runbooks"]
     assert not list(compiled.root.glob(".build.staging-*"))
     assert compiled.compile().exit_code == 0 and compiled.build_digest() != before
+
+
+def test_an_unexpected_failure_is_one_line_exit_3_and_no_traceback(compiled, monkeypatch):
+    from compiler import commands
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(commands, "compile_project", broken)
+    before = compiled.build_digest()
+    result = compiled.compile()
+    assert result.exit_code == 3
+    assert result.stderr == "internal error: KeyError: 'boom'; please report it with the input that caused it\n"
+    assert compiled.build_digest() == before
