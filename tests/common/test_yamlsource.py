@@ -86,8 +86,14 @@ def test_depth_through_aliases_is_bounded():
         compose(f"a: &a {deep}\nb: {'[' * 50}*a{']' * 50}\n", "f.yaml")
 
 
-def test_the_node_tree_keeps_marks_like_pyyaml():
-    text = "groups:\n- name: g\n  rules: []\n"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "groups:\n- name: g\n  rules: []\n",  # no anchor: libyaml composes it
+        "groups:\n- name: &n g\n  rules: [{a: 'x', b: \"y\"}]\n  text: |\n    block\n  other: *n\n",  # the event loop
+    ],
+)
+def test_the_node_tree_keeps_marks_like_pyyaml(text):
     ours, theirs = compose(text, "f.yaml"), yaml.compose(text, Loader=yaml.SafeLoader)
 
     def shape(node):
