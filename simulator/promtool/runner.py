@@ -185,6 +185,11 @@ def _cases(index: int, group: TestGroup) -> list[CaseResult]:
     return cases
 
 
+# The evaluator holds every step of a test group at once. promtool evaluates the rules step by step, so it
+# has no such bound (only time): the peer suites use at most 14,460 steps; a million is 1.9 years at 1m.
+MAX_EVALUATION_STEPS = 1_000_000
+
+
 def run_test_group(
     test_file: TestFile, index: int, group: TestGroup, rules: list[RuleGroup] | RuleFileError, engines: Engines
 ) -> GroupResult:
@@ -199,6 +204,12 @@ def run_test_group(
         return result
 
     interval = test_file.evaluation_interval_ms
+    steps = group.max_eval_time_ms // interval + 1 if interval > 0 else 1
+    if steps > MAX_EVALUATION_STEPS:
+        return abort(
+            f"eval_time {format_duration(group.max_eval_time_ms)} at evaluation_interval {format_duration(interval)} "
+            f"is {steps} rule evaluations; alertkit evaluates at most {MAX_EVALUATION_STEPS} per test group"
+        )
     grid = Grid(0, group.max_eval_time_ms // interval * interval, interval)
     try:
         storage = load_input_series(group, grid.end_ms)

@@ -151,3 +151,17 @@ def test_export_promtool_to_an_unwritable_path_is_a_message(tmp_path, out):
     assert result.stderr == expected + "\n"
     assert "internal error" not in result.stderr and "Traceback" not in result.output
     assert _digest(tmp_path) == before
+
+
+def test_an_eval_time_of_years_is_refused_before_allocating(tmp_path):
+    """promtool would evaluate 52 million steps one by one; alertkit holds the steps at once and refuses."""
+    (tmp_path / "rules.yml").write_text(RULES)
+    (tmp_path / "t.yml").write_text(TEST_FILE.format(values="1 2 3", eval_time="100y"))
+    start = time.perf_counter()
+    result = _alertkit(tmp_path, "test", "t.yml")
+    assert time.perf_counter() - start < 10
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "  FAILED:\neval_time 100y at evaluation_interval 1m is 52560001 rule evaluations; "
+        "alertkit evaluates at most 1000000 per test group\n"
+    )
