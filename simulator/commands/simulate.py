@@ -146,10 +146,17 @@ def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json:
     "out_path",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The promtool test file to write; a copy of the rules it needs is written beside it.",
+    help="The promtool test file to write; the rule files it tests are copied beside it, into "
+    "OUT's name without its extension plus .rules/ (check.test.yml: check.test.rules/).",
 )
 def export_promtool_command(scenario_path: Path, rules_dir: Path, from_: str, span: str | None, out_path: Path) -> None:
-    """Write a promtool test file that checks the simulated alert timeline of SCENARIO."""
+    """Write a promtool test file that checks the simulated alert timeline of SCENARIO.
+
+    The window [--from, --from + --span] is exported with the history its alerts read before it
+    (ranges, offsets, lookback, subqueries, for and keep_firing_for), so promtool checks the
+    whole scenario's timeline inside the window; a window that no bounded history replays
+    exactly is refused with the alert and the reason.
+    """
     from simulator.scenarios.durations import parse_duration
     from simulator.scenarios.promtool_export import export_promtool_test
 
@@ -164,6 +171,8 @@ def export_promtool_command(scenario_path: Path, rules_dir: Path, from_: str, sp
         written = export_promtool_test(scenario, groups, out_path, window_start, window_span)
     except (ScenarioError, PromQLError, RuleEvaluationError) as error:
         _fail(str(error))
+    except OSError as error:  # the user's path: unwritable, a full disk, a directory
+        _fail(f"{out_path}: cannot write the export ({error.strerror or error})")
     except Exception as error:  # never a traceback: say what broke and where to report it
         _internal_error(scenario.source, error)
     click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)

@@ -145,7 +145,7 @@ def plan_window(scenario: Scenario, groups: list[RuleGroup], start_ms: int, span
     absolute time and the history does not start with the scenario."""
     interval = scenario.evaluation_interval_ms
     analysis = ReachAnalysis(groups, interval, DEFAULT_SUBQUERY_STEP_MS)
-    needs, problems, absolute, steps = [], [], [], {scenario.scrape_interval_ms, interval}
+    needs, unbounded, absolute, steps = [], [], [], {scenario.scrape_interval_ms, interval}
     for group in groups:
         for rule in group.rules:
             if not isinstance(rule, AlertingRule):
@@ -153,9 +153,8 @@ def plan_window(scenario: Scenario, groups: list[RuleGroup], start_ms: int, span
             try:
                 reach = analysis.alert_reach(rule)
             except UnboundedReach as error:
-                problems.append(
-                    f"alert {rule.alert} (group {group.name}) {error}, so no bounded history replays it "
-                    "exactly; export the whole scenario (--from 0s) instead"
+                unbounded.append(
+                    f"alert {rule.alert} (group {group.name}) {error}, so only the whole scenario replays it"
                 )
                 continue
             steps |= reach.subquery_steps_ms
@@ -169,11 +168,16 @@ def plan_window(scenario: Scenario, groups: list[RuleGroup], start_ms: int, span
     history = max((need.history_ms(interval) for need in needs), default=0)
     alignment = math.lcm(*steps)
     history_start = max(0, (window_step - history) // alignment * alignment)
+    if unbounded:
+        history_start = 0
+    problems = []
+    if start_ms > 0 and history_start == 0 and unbounded:
+        problems = [f"{why} exactly; export it with --from 0s" for why in unbounded]
     if history_start > 0:
-        problems += [
-            f"alert {rule.alert} uses {why}, which depends on the absolute time or on unbounded history, and "
-            f"promtool's input starts at 0s; its window needs the whole scenario from 0s (a --from of "
-            f"{format_duration(history)} or earlier includes it)"
+        problems = [
+            f"alert {rule.alert} uses {why}, which depends on the absolute time, and promtool's input starts "
+            f"at 0s; only an export whose history starts with the scenario replays it (--from "
+            f"{format_duration(history)} or earlier)"
             for rule, why in absolute
         ]
     if problems:
@@ -225,7 +229,7 @@ def check_no_older_chains(scenario: Scenario, plan: WindowPlan, evaluation, firs
         if not _settles(
             present, exact, first_step, -(-rule.for_ms // interval), -(-rule.keep_firing_for_ms // interval)
         ):
-            labels = ", ".join(f'{k}="{v}"' for k, v in sorted(instance.labels.items()) if k != "alertname")
+            labels = ", ".join(f'{k}="{v}"' for k, v in instance.labels if k != "alertname")
             problems.append(
                 Problem(
                     scenario.source,
