@@ -31,23 +31,15 @@ def _load_groups(rules_source: RulesSource):
         _fail(str(error))
 
 
-def _rules_beside(rules_source: RulesSource, out_path: Path):
-    """Rules compiled in memory, written into rules/ beside the promtool test file that references them."""
-    from simulator.rules.loader import load_rule_files
+def _rules_in_memory(rules_source: RulesSource):
+    """Rules compiled in memory: (groups, rule-file texts), which the export copies beside its test file."""
+    from simulator.simulate import rule_groups_from_texts
 
     try:
         texts = rules_source.rule_texts()
+        return rule_groups_from_texts(texts), texts
     except RulesUnavailable as error:
         _fail(str(error))
-    directory = out_path.parent / "rules"
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, text in texts.items():
-        path = directory / Path(name).name
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    try:
-        return load_rule_files(list[str | Path](paths))
     except RuleFileError as error:
         _fail(str(error))
 
@@ -169,14 +161,14 @@ def export_promtool_command(
     from simulator.scenarios.promtool_export import export_promtool_test
 
     scenario = _load_scenarios((scenario_path,))[0]
-    groups = _load_groups(rules_source) if rules_source.rules_dir else _rules_beside(rules_source, out_path)
+    groups, texts = (_load_groups(rules_source), None) if rules_source.rules_dir else _rules_in_memory(rules_source)
     try:
         window_start = parse_duration(from_)
         window_span = parse_duration(span) if span is not None else None
     except ValueError as error:
         _fail(f"--from/--span: {error}")
     try:
-        written = export_promtool_test(scenario, groups, out_path, window_start, window_span)
+        written = export_promtool_test(scenario, groups, out_path, window_start, window_span, texts)
     except (ScenarioError, PromQLError, RuleEvaluationError) as error:
         _fail(str(error))
     except OSError as error:  # the user's path: unwritable, a full disk, a directory

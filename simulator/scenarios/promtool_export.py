@@ -82,13 +82,17 @@ def export_promtool_test(
     out_path: str | Path,
     window_start_ms: int = 0,
     window_span_ms: int | None = None,
+    rule_texts: dict[str, str] | None = None,
 ) -> list[Path]:
-    """Write the promtool test file (and its rule files) for a window of the scenario; return the paths written."""
+    """Write the promtool test file (and its rule files) for a window of the scenario; return the paths written.
+
+    rule_texts: the text of each rule file the groups come from (by group.file), when the groups
+    were not read from files (compiled in memory); by default the files are read."""
     from simulator.rules.group import evaluate_rule_groups
 
     out_path = Path(out_path)
     rules_dir = out_path.parent / (out_path.with_suffix("").name + RULES_DIR_SUFFIX)
-    _check_outputs(scenario, groups, out_path, rules_dir)
+    _check_outputs(scenario, groups if rule_texts is None else [], out_path, rules_dir)
     span = _window_span(scenario, window_start_ms, window_span_ms)
     plan = plan_window(scenario, groups, window_start_ms, span)
     shift = plan.history_start_ms
@@ -108,9 +112,9 @@ def export_promtool_test(
     first_step = -(-(window_start_ms - shift) // interval)
     if shift > 0:
         check_no_older_chains(scenario, plan, evaluation, first_step)
-    rule_texts = _rule_file_copies(groups)
+    copies = _rule_file_copies(groups, rule_texts)
     document = {
-        "rule_files": [f"{rules_dir.name}/{name}" for name in rule_texts],
+        "rule_files": [f"{rules_dir.name}/{name}" for name in copies],
         "evaluation_interval": format_duration(interval),
         "group_eval_order": group_order,
         "tests": [
@@ -133,7 +137,7 @@ def export_promtool_test(
         f"# Checks the simulated alert timeline with: promtool test rules {out_path.name}\n"
     )
     text = header + yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=1_000_000)
-    return _write_atomically(out_path, text, rules_dir, rule_texts)
+    return _write_atomically(out_path, text, rules_dir, copies)
 
 
 def plan_window(scenario: Scenario, groups: list[RuleGroup], start_ms: int, span_ms: int) -> WindowPlan:
@@ -350,7 +354,7 @@ def _check_outputs(scenario: Scenario, groups: list[RuleGroup], out_path: Path, 
         raise ScenarioError([Problem(scenario.source, None, p) for p in problems])
 
 
-def _rule_file_copies(groups: list[RuleGroup]) -> dict[str, str]:
+def _rule_file_copies(groups: list[RuleGroup], texts: dict[str, str] | None = None) -> dict[str, str]:
     """File name -> text of each rule file the groups come from: the file as it is when every group
     of it is exported, else only the exported groups (in file order)."""
     wanted: dict[str, list[str]] = {}
@@ -358,7 +362,7 @@ def _rule_file_copies(groups: list[RuleGroup]) -> dict[str, str]:
         wanted.setdefault(group.file, []).append(group.name)
     copies = {}
     for file, names in wanted.items():
-        text = Path(file).read_text(encoding="utf-8")
+        text = texts[file] if texts is not None else Path(file).read_text(encoding="utf-8")
         document = yaml.safe_load(text) or {}
         all_groups = document.get("groups") or []
         if [g.get("name") for g in all_groups] != names:
