@@ -78,21 +78,21 @@ class RuleOutputs:
                 series.t, series.v = self.preexisting.get(labels, (np.zeros(0, np.int64), np.zeros(0)))
         hidden = self.hidden_from is not None and position >= self.hidden_from
         for labels, (t, v) in new.items():
-            series = owned.get(labels)
-            if series is None:
-                series = self.stored.get(labels)
-                if series is None:
-                    # A new series: stored as this object (its arrays are fresh, owned by nobody else).
-                    series = Series(labels, t, v)
-                    self.storage.add_series(series)
-                    self.stored[labels] = series
-                else:
-                    self.storage.add(labels, t, v)
-                owned[labels] = series
-                series.hidden_at_eval_time = hidden
-            else:
+            mine = owned.get(labels)
+            if mine is not None:
                 base = self.preexisting.get(labels)
-                series.t, series.v = (t, v) if base is None else _merge(base, (t, v))
+                mine.t, mine.v = (t, v) if base is None else _merge(base, (t, v))
+                continue
+            stored = self.stored.get(labels)
+            if stored is None:
+                # A new series: stored as this object (its arrays are fresh, owned by nobody else).
+                stored = Series(labels, t, v)
+                self.storage.add_series(stored)
+                self.stored[labels] = stored
+            else:
+                self.storage.add(labels, t, v)
+            owned[labels] = stored
+            stored.hidden_at_eval_time = hidden
         self.last_written[position] = new
         return True
 
