@@ -30,23 +30,15 @@ def _load_groups(rules_source: RulesSource):
         _fail(str(error))
 
 
-def _rules_beside(rules_source: RulesSource, out_path: Path):
-    """Rules compiled in memory, written into rules/ beside the promtool test file that references them."""
-    from simulator.rules.loader import load_rule_files
+def _rules_in_memory(rules_source: RulesSource):
+    """Rules compiled in memory: (groups, rule-file texts), which the export copies beside its test file."""
+    from simulator.simulate import rule_groups_from_texts
 
     try:
         texts = rules_source.rule_texts()
+        return rule_groups_from_texts(texts), texts
     except RulesUnavailable as error:
         _fail(str(error))
-    directory = out_path.parent / "rules"
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, text in texts.items():
-        path = directory / Path(name).name
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    try:
-        return load_rule_files(list[str | Path](paths))
     except RuleFileError as error:
         _fail(str(error))
 
@@ -149,12 +141,19 @@ def simulate_command(scenario_paths: tuple[Path, ...], rules_source: RulesSource
     "out_path",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The promtool test file to write; a copy of the rules it needs is written beside it.",
+    help="The promtool test file to write; the rule files it tests are copied beside it, into "
+    "OUT's name without its extension plus .rules/ (check.test.yml: check.test.rules/).",
 )
 def export_promtool_command(
     scenario_path: Path, rules_source: RulesSource, from_: str, span: str | None, out_path: Path
 ) -> None:
-    """Write a promtool test file that checks the simulated alert timeline of SCENARIO."""
+    """Write a promtool test file that checks the simulated alert timeline of SCENARIO.
+
+    The window [--from, --from + --span] is exported with the history its alerts read before it
+    (ranges, offsets, lookback, subqueries, for and keep_firing_for), so promtool checks the
+    whole scenario's timeline inside the window; a window that no bounded history replays
+    exactly is refused with the alert and the reason.
+    """
     from simulator.scenarios.durations import parse_duration
     from simulator.scenarios.promtool_export import export_promtool_test
 
@@ -163,16 +162,19 @@ def export_promtool_command(
     blocker = non_directory_on_path(out_path)
     if blocker is not None:
         raise OutputError(f"--out {out_path}: cannot write: {blocker} exists and is not a directory")
+    if out_path.exists() and not out_path.is_file():
+        # The export replaces its file by a rename: never put a file in the place of a device or directory.
+        raise OutputError(f"--out {out_path}: cannot write: not a regular file (a directory, device, FIFO or socket)")
     allow_malloc_tuning()
     scenario = _load_scenarios((scenario_path,))[0]
-    groups = _load_groups(rules_source) if rules_source.rules_dir else _rules_beside(rules_source, out_path)
+    groups, texts = (_load_groups(rules_source), None) if rules_source.rules_dir else _rules_in_memory(rules_source)
     try:
         window_start = parse_duration(from_)
         window_span = parse_duration(span) if span is not None else None
     except ValueError as error:
         _fail(f"--from/--span: {error}")
     try:
-        written = export_promtool_test(scenario, groups, out_path, window_start, window_span)
+        written = export_promtool_test(scenario, groups, out_path, window_start, window_span, texts)
     except ScenarioError as error:
         _fail(str(error))
     except OSError as error:

@@ -42,7 +42,14 @@ def _timeline_text(report: dict) -> str:
             labels = ", ".join(f'{k}="{v}"' for k, v in alert["labels"].items())
             for interval in alert["intervals"]:
                 lines.append(
-                    f"  {alert['alertname']}{{{labels}}} pending_at={interval['pending_at']}s "
-                    f"firing_at={interval['firing_at']}s resolved_at={interval['resolved_at']}s"
+                    f"  {alert['alertname']}{{{labels}}} pending_at={_moment(interval['pending_at'])} "
+                    f"firing_at={_moment(interval['firing_at'], 'never')} "
+                    f"resolved_at={_moment(interval['resolved_at'], 'still-active')}"
                 )
     return "\n".join(lines)
+
+
+def _moment(seconds, missing: str = "") -> str:
+    """Seconds from the test group's start as `60s`; `missing` when the time is null in the JSON
+    (firing_at: never fired; resolved_at: still active at the last evaluation)."""
+    return missing if seconds is None else f"{seconds}s"

@@ -5,6 +5,7 @@ Series are returned in storage order (sorted label sets), as Prometheus's querie
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -58,7 +59,8 @@ class Storage:
         values = np.asarray(values, dtype=np.float64)
         existing = self._series.get(labels)
         if existing is None:
-            self._series[labels] = Series(labels, t_ms.copy(), values.copy())
+            self._series[labels] = series = Series(labels, t_ms.copy(), values.copy())
+            self._index_new(series)
         else:
             if len(existing.t) and len(t_ms) and t_ms[0] <= existing.t[-1]:
                 # Out-of-order append: merge, later writes win on equal timestamps.
@@ -71,8 +73,6 @@ class Storage:
             else:
                 existing.t = np.concatenate([existing.t, t_ms])
                 existing.v = np.concatenate([existing.v, values])
-        self._sorted = None
-        self._by_name = None
 
     def add_series(self, series: Series) -> None:
         """Store a whole Series without copying its arrays (a new label set; else like add()).
@@ -84,8 +84,16 @@ class Storage:
             self.add(series.labels, series.t, series.v)
             return
         self._series[series.labels] = series
+        self._index_new(series)
+
+    def _index_new(self, series: Series) -> None:
+        """Insert a new label set into the name index in storage order rather than rebuilding the
+        index: rule groups add output series one rule at a time, and a rebuild per rule made a
+        group's evaluation quadratic in its rules. Appending samples changes no index."""
         self._sorted = None
-        self._by_name = None
+        if self._by_name is not None:
+            same_name = self._by_name.setdefault(labels_get(series.labels, METRIC_NAME), [])
+            bisect.insort(same_name, series, key=_series_labels)
 
     def all_series(self) -> list[Series]:
         if self._sorted is None:
@@ -98,12 +106,13 @@ class Storage:
             self._by_name = {}
             for series in self.all_series():
                 self._by_name.setdefault(labels_get(series.labels, METRIC_NAME), []).append(series)
-        candidates = self.all_series()
-        for m in matchers:
-            if m.name == METRIC_NAME and m.op == "=":
-                candidates = self._by_name.get(m.value, [])
-                break
+        names = [m.value for m in matchers if m.name == METRIC_NAME and m.op == "="]
+        candidates = self._by_name.get(names[0], []) if names else self.all_series()
         return [s for s in candidates if all(m.matches(labels_get(s.labels, m.name)) for m in matchers)]
 
     def __len__(self) -> int:
         return len(self._series)
+
+
+def _series_labels(series: Series) -> Labels:
+    return series.labels

@@ -46,7 +46,11 @@ def stack_columns(columns: list[VectorOverGrid]) -> VectorOverGrid:
 
 
 class RuleOutputs:
-    """The series each rule wrote, replaceable when rules are evaluated again."""
+    """The series each rule wrote, replaceable when rules are evaluated again.
+
+    Every method costs what the rules it touches wrote, never the whole storage: a group of
+    20,000 rules calls hide_from and replace once per rule.
+    """
 
     def __init__(self, storage: Storage):
         self.storage = storage
@@ -54,8 +58,13 @@ class RuleOutputs:
         # in simulator/ writes into a series' arrays in place; Storage.add and replace() below swap in
         # new arrays instead.
         self.preexisting = {series.labels: (series.t, series.v) for series in storage.all_series()}
+        # Every stored Series object by labels (input series and rule outputs), so an output that
+        # joins an existing series is found without scanning the storage.
+        self.stored: dict[Labels, Series] = {series.labels: series for series in storage.all_series()}
         self.by_position: dict[int, dict[Labels, Series]] = {}
         self.last_written: dict[int, dict[Labels, tuple[np.ndarray, np.ndarray]]] = {}
+        # Outputs of rules at positions >= hidden_from are hidden (None: nothing is hidden).
+        self.hidden_from: int | None = None
 
     def replace(self, position: int, written: list[tuple[Labels, np.ndarray, np.ndarray]]) -> bool:
         """Make `written` the rule's output; return whether it differs from the previous one."""
@@ -67,32 +76,50 @@ class RuleOutputs:
         for labels, series in owned.items():
             if labels not in new:
                 series.t, series.v = self.preexisting.get(labels, (np.zeros(0, np.int64), np.zeros(0)))
-        added = []
+        hidden = self.hidden_from is not None and position >= self.hidden_from
         for labels, (t, v) in new.items():
-            series = owned.get(labels)
-            if series is None:
-                self.storage.add(labels, t, v)
-                added.append(labels)
-            else:
+            mine = owned.get(labels)
+            if mine is not None:
                 base = self.preexisting.get(labels)
-                series.t, series.v = (t, v) if base is None else _merge(base, (t, v))
-        if added:
-            index = {series.labels: series for series in self.storage.all_series()}
-            for labels in added:
-                owned[labels] = index[labels]
+                mine.t, mine.v = (t, v) if base is None else _merge(base, (t, v))
+                continue
+            stored = self.stored.get(labels)
+            if stored is None:
+                # A new series: stored as this object (its arrays are fresh, owned by nobody else).
+                stored = Series(labels, t, v)
+                self.storage.add_series(stored)
+                self.stored[labels] = stored
+            else:
+                self.storage.add(labels, t, v)
+            owned[labels] = stored
+            stored.hidden_at_eval_time = hidden
         self.last_written[position] = new
         return True
 
     def hide_from(self, position: int) -> None:
-        """Outputs of this rule and later ones are not yet written at the reader's timestamp."""
-        for owner, series_by_labels in self.by_position.items():
-            for series in series_by_labels.values():
-                series.hidden_at_eval_time = owner >= position
+        """Outputs of this rule and later ones are not yet written at the reader's timestamp.
+
+        Only the rules between the previous boundary and this one change sides."""
+        previous = self.hidden_from
+        self.hidden_from = position
+        if previous is None:
+            for owner, series_by_labels in self.by_position.items():
+                self._set_hidden(series_by_labels, owner >= position)
+            return
+        low, high = min(previous, position), max(previous, position)
+        for owner in range(low, high) if high - low <= len(self.by_position) else sorted(self.by_position):
+            if low <= owner < high and owner in self.by_position:
+                self._set_hidden(self.by_position[owner], owner >= position)
 
     def reveal_all(self) -> None:
+        self.hidden_from = None
         for series_by_labels in self.by_position.values():
-            for series in series_by_labels.values():
-                series.hidden_at_eval_time = False
+            self._set_hidden(series_by_labels, False)
+
+    @staticmethod
+    def _set_hidden(series_by_labels: dict[Labels, Series], hidden: bool) -> None:
+        for series in series_by_labels.values():
+            series.hidden_at_eval_time = hidden
 
 
 def _same_outputs(old: dict, new: dict) -> bool:

@@ -116,11 +116,12 @@ def test_broken_rule_file_is_a_clear_error(project):
 
 def test_exported_promtool_file_passes_promtool(project):
     """promtool independently confirms the simulated timeline around an incident (rules compiled in memory
-    are written beside the test file)."""
+    are copied beside the test file, into <stem>.rules/)."""
     out = project / "export" / "nulls.test.yml"
     result = invoke("export-promtool", "scenarios/nulls.yaml", "--from", "1h", "--span", "2h30m", "--out", out)
     assert result.exit_code == 0, result.output
-    assert (out.parent / "rules" / "fixture.yml").is_file()
+    assert (out.parent / "nulls.test.rules" / "fixture.yml").is_file()
+    assert not (out.parent / "rules").exists()
     text = out.read_text()
     assert "alertname: NullsSpike" in text and "exp_labels:" in text  # it does check a firing alert
     run = subprocess.run(

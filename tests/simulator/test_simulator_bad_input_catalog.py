@@ -145,7 +145,7 @@ def test_export_promtool_to_an_unwritable_path_is_a_message(tmp_path, out):
     )
     assert result.exit_code == 1, result.output
     expected = {
-        "/dev/full": "--out /dev/full: cannot write: No space left on device",
+        "/dev/full": "--out /dev/full: cannot write: not a regular file (a directory, device, FIFO or socket)",
         f"{tmp_path}/rules/x.yml/t.yml": f"--out {out}: cannot write: {tmp_path}/rules/x.yml exists and is not a directory",
     }[out]
     assert result.stderr == expected + "\n"

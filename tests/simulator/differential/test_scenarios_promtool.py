@@ -1,11 +1,15 @@
-"""Every shipped scenario, exported with export-promtool around each transition of its simulated
-timeline, passes the real promtool 2.42 (issue 4 item 5).
+"""Windows of every shipped scenario, exported with export-promtool, confirm the FULL simulation's
+timeline: the exported expectations equal the whole-scenario simulation at every tested
+evaluation, every transition inside the window is tested, and the real promtool 2.42 passes them.
 
-The scenario is simulated once over its whole span to find its transitions (pending, firing,
-resolved); a window of a few hours around each (overlapping windows merged) is exported, and
-every exported file goes to promtool in one call. A scenario without transitions gets one quiet
-window. The export re-simulates exactly the window's input, so promtool judges the simulator's
-whole timeline of that window, transitions included.
+Each scenario is simulated once over its whole span. Its windows start 30 minutes before each
+incident (cutting through its start), 10 minutes after the first firing of the full simulation
+(cutting through a firing alert) and in the last hours (quiet, or late in an incident). Each
+window is exported once per rule bundle: the groups whose alerts need at most SHORT_HISTORY_MS of
+history together, and each longer-reaching group alone (its history then costs promtool time
+for its own rules only). The long bundles are exported in the windows where the full simulation
+has a transition of their alerts, and in the incident-start windows of the first scenario; every
+file goes to promtool in one batch (two processes).
 """
 
 from __future__ import annotations
@@ -20,18 +24,19 @@ from click.testing import CliRunner
 from compiler.cli import main as alertkit
 from simulator.rules.group import evaluate_rule_groups
 from simulator.rules.loader import load_rule_files
+from simulator.rules.model import AlertingRule
 from simulator.scenarios import load_scenario
+from simulator.scenarios.durations import parse_duration
 from simulator.scenarios.generators import generate_series, populate_storage
-from simulator.scenarios.promtool_export import export_promtool_test
+from simulator.scenarios.promtool_export import export_promtool_test, plan_window
 from simulator.simulate import evaluation_grid, rule_files_in
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
 HOUR_MS = 3_600_000
 MINUTE_MS = 60_000
-# The window around a transition: long enough for the rules' `for` and range windows to settle
-# after the window's start, short enough that promtool runs in seconds.
-BEFORE_MS, AFTER_MS = 75 * MINUTE_MS, 30 * MINUTE_MS
+WINDOW_MS = 2 * HOUR_MS
+SHORT_HISTORY_MS = 6 * HOUR_MS
 
 
 @pytest.fixture(scope="module")
@@ -55,27 +60,31 @@ def groups(tmp_path_factory):
     return load_rule_files(rule_files_in(out / "prometheus"))
 
 
-def transition_times(scenario, groups) -> list[int]:
-    """Every pending, firing and resolved time of the scenario's simulated timeline."""
-    evaluation = evaluate_rule_groups(groups, populate_storage(generate_series(scenario)), evaluation_grid(scenario))
-    times = set()
-    for timeline in evaluation.timelines:
-        for interval in timeline.intervals:
-            times.update(
-                t for t in (interval.pending_at_ms, interval.firing_at_ms, interval.resolved_at_ms) if t is not None
-            )
-    return sorted(times)
+def alert_names(groups) -> set[str]:
+    return {rule.alert for group in groups for rule in group.rules if isinstance(rule, AlertingRule)}
 
 
-def windows_around(times: list[int], duration_ms: int, scrape_ms: int) -> list[tuple[int, int]]:
-    """(start, span) windows of BEFORE/AFTER around each time, on the scrape grid, merged when
-    they overlap; one window in the middle when there is no transition."""
-    if not times:
-        times = [duration_ms // 2 - AFTER_MS]
+def bundles(scenario, groups) -> list[list]:
+    """The short-history groups together, then each long-history group alone."""
+    short, long = [], []
+    for group in groups:
+        history = plan_window(scenario, [group], scenario.duration_ms - 1, 1).needs
+        needed = max((need.history_ms(scenario.evaluation_interval_ms) for need in history), default=0)
+        (short if needed <= SHORT_HISTORY_MS else long).append([group])
+    return [[g for [g] in short]] + long
+
+
+def windows(scenario, evaluation) -> list[tuple[int, int]]:
+    """(start, span) windows on the scrape grid, merged when they overlap."""
+    starts = [incident.start_ms - 30 * MINUTE_MS for incident in scenario.incidents]
+    firings = sorted(i.firing_at_ms for tl in evaluation.timelines for i in tl.intervals if i.firing_at_ms is not None)
+    if firings:
+        starts.append(firings[0] + 10 * MINUTE_MS)
+    starts.append(scenario.duration_ms - WINDOW_MS)
     merged: list[list[int]] = []
-    for t in times:
-        start = max(0, t - BEFORE_MS) // scrape_ms * scrape_ms
-        end = min(duration_ms, t + AFTER_MS)
+    for start in sorted(starts):
+        start = max(0, start) // scenario.scrape_interval_ms * scenario.scrape_interval_ms
+        end = min(scenario.duration_ms, start + WINDOW_MS)
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -83,31 +92,92 @@ def windows_around(times: list[int], duration_ms: int, scrape_ms: int) -> list[t
     return [(start, end - start) for start, end in merged]
 
 
-def test_windows_merge_and_stay_on_the_scrape_grid():
-    # No transition: one window ending at the middle plus AFTER (5h - 30m - 75m = 195m).
-    assert windows_around([], 10 * HOUR_MS, 15_000) == [(195 * MINUTE_MS, 105 * MINUTE_MS)]
-    # 1h and 2h overlap ([0, 90m] and [45m, 150m]); 9h+7s starts at 7h45m+7s, floored to the grid.
-    assert windows_around([HOUR_MS, 2 * HOUR_MS, 9 * HOUR_MS + 7_000], 10 * HOUR_MS, 15_000) == [
-        (0, 150 * MINUTE_MS),
-        (465 * MINUTE_MS, 105 * MINUTE_MS + 7_000),
-    ]
+def transitions(evaluation, names: set[str], start: int, end: int) -> list[tuple[str, int]]:
+    """(alertname, time) of every change to firing or resolved in [start, end]."""
+    return sorted(
+        (tl.alertname, t)
+        for tl in evaluation.timelines
+        if tl.alertname in names
+        for i in tl.intervals
+        for t in (i.firing_at_ms, i.resolved_at_ms)
+        if t is not None and start <= t <= end
+    )
 
 
-def test_every_scenario_exported_around_its_transitions_passes_promtool(groups, tmp_path):
-    written, firing_checks = [], 0
-    for path in SCENARIO_FILES:
+def normalized(alerts) -> list:
+    return sorted((sorted(a["exp_labels"].items()), sorted(a["exp_annotations"].items())) for a in alerts)
+
+
+def assert_export_matches_full_simulation(out: Path, scenario, evaluation, names, start: int, span: int, history_start):
+    """Every alert test of the export equals the full simulation at that time, and every transition
+    of the full simulation inside the window is tested at its evaluation and the one before."""
+    interval = scenario.evaluation_interval_ms
+    tests = yaml.safe_load(out.read_text())["tests"][0]["alert_rule_test"]
+    tested = set()
+    for test in tests:
+        t = history_start + parse_duration(test["eval_time"])
+        assert start <= t <= start + span, f"{out.name}: a test at {test['eval_time']} lies outside the window"
+        full = [
+            {"exp_labels": {k: v for k, v in a.labels.items() if k != "alertname"}, "exp_annotations": a.annotations}
+            for a in evaluation.firing_alerts(t // interval, test["alertname"])
+        ]
+        assert normalized(test["exp_alerts"]) == normalized(full), f"{out.name} {test['alertname']} at {t} ms"
+        tested.add((test["alertname"], t))
+    for name, t in transitions(evaluation, names, start, start + span):
+        assert (name, t) in tested, f"{out.name}: {name}'s transition at {t} ms is not tested"
+        if t - interval >= start:
+            assert (name, t - interval) in tested
+
+
+def test_windows_of_every_scenario_confirm_the_full_simulation_with_promtool(groups, tmp_path):
+    written, firing_checks, windows_cut_through = [], 0, 0
+    for number, path in enumerate(SCENARIO_FILES):
         scenario = load_scenario(path)
-        windows = windows_around(transition_times(scenario, groups), scenario.duration_ms, scenario.scrape_interval_ms)
-        for index, (start, span) in enumerate(windows):
-            out = tmp_path / f"{path.stem}.{index}.test.yml"
-            written += export_promtool_test(scenario, groups, out, start, span)
-            tests = yaml.safe_load(out.read_text())["tests"][0]["alert_rule_test"]
-            firing_checks += sum(bool(test.get("exp_alerts")) for test in tests)
-    assert len(written) >= len(SCENARIO_FILES)
+        evaluation = evaluate_rule_groups(
+            groups, populate_storage(generate_series(scenario)), evaluation_grid(scenario)
+        )
+        short, *long = bundles(scenario, groups)
+        for index, (start, span) in enumerate(windows(scenario, evaluation)):
+            cut = any(start < i.window_end_ms and i.start_ms < start + span for i in scenario.incidents)
+            windows_cut_through += cut
+            for part, bundle in enumerate([short, *long]):
+                names = alert_names(bundle)
+                if part and not transitions(evaluation, names, start, start + span) and not (number == 0 and cut):
+                    continue
+                out = tmp_path / f"{path.stem}.{index}.{part}.test.yml"
+                written.append(out)
+                export_promtool_test(scenario, bundle, out, start, span)
+                history_start = plan_window(scenario, bundle, start, span).history_start_ms
+                assert_export_matches_full_simulation(out, scenario, evaluation, names, start, span, history_start)
+                tests = yaml.safe_load(out.read_text())["tests"][0]["alert_rule_test"]
+                firing_checks += sum(bool(test["exp_alerts"]) for test in tests)
+    assert len(written) >= 2 * len(SCENARIO_FILES)
+    assert windows_cut_through >= len(SCENARIO_FILES), "windows must cut through incidents"
     expected = sum(len(incident.expect) for path in SCENARIO_FILES for incident in load_scenario(path).incidents)
     assert firing_checks >= min(expected, 1), "the exported windows must check firing alerts, not only quiet ones"
+    print(f"{len(written)} files, {windows_cut_through} windows through incidents, {firing_checks} firing checks")
     for run in _promtool_in_two_processes(written, tmp_path):
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
+
+
+def test_window_reads_the_history_of_its_offsets(groups, tmp_path):
+    """Issue 7: the on-call window from 9d8h for 3h must expect ClickThroughRateDrop at 9d9h54m,
+    which its `offset 1d` and 1h ranges see only with a day of history before the window."""
+    scenario = load_scenario(ROOT / "scenarios" / "oncall-exercise.yaml")
+    bundle = [group for group in groups if "ClickThroughRateDrop" in alert_names([group])]
+    start, span = parse_duration("9d8h"), parse_duration("3h")
+    out = tmp_path / "ctr.test.yml"
+    export_promtool_test(scenario, bundle, out, start, span)
+    history_start = plan_window(scenario, bundle, start, span).history_start_ms
+    assert history_start <= start - parse_duration("1d1h15m")
+    fired = parse_duration("9d9h54m") - history_start
+    tests = yaml.safe_load(out.read_text())["tests"][0]["alert_rule_test"]
+    [at_firing] = [
+        t for t in tests if t["alertname"] == "ClickThroughRateDrop" and parse_duration(t["eval_time"]) == fired
+    ]
+    assert at_firing["exp_alerts"], "the window must expect the firing the full simulation has"
+    [run] = _promtool_in_two_processes([out], tmp_path)[:1]
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 def _promtool_in_two_processes(paths: list[Path], cwd: Path) -> list[subprocess.CompletedProcess]:
@@ -120,6 +190,6 @@ def _promtool_in_two_processes(paths: list[Path], cwd: Path) -> list[subprocess.
             stderr=subprocess.PIPE,
             text=True,
         )
-        for i in range(2)
+        for i in range(min(2, len(paths)))
     ]
-    return [subprocess.CompletedProcess(run.args, run.wait(timeout=300), *run.communicate()) for run in runs]
+    return [subprocess.CompletedProcess(run.args, run.wait(timeout=600), *run.communicate()) for run in runs]
