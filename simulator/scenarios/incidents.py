@@ -68,6 +68,8 @@ def parameter_curves(scenario: Scenario, t_s: np.ndarray) -> dict[str, np.ndarra
     for incident in scenario.incidents:
         start_s = incident.start_ms / 1000.0
         for change in incident.changes:
+            if change.series is not None:  # a declared series' parameter (see series.py)
+                continue
             profile = shape_profile(change, t_s - start_s, duration_s - start_s)
             if change.delta is not None:
                 curves[change.parameter] = curves[change.parameter] + change.delta * profile

@@ -146,7 +146,7 @@ def test_cli_bad_scenario_and_missing_rules(tmp_path):
     scenario = tmp_path / "bad.yaml"
     scenario.write_text("name: bad\nduration: 0s\n")
     result = CliRunner().invoke(alertkit, ["simulate", str(scenario), "--rules", str(tmp_path)])
-    assert result.exit_code == 2 and f"{scenario}:2: duration must be positive" in result.output
+    assert result.exit_code == 2 and f"{scenario}:2:1: duration must be positive" in result.output
     good = SCENARIOS / "no-traffic.yaml"
     result = CliRunner().invoke(alertkit, ["simulate", str(good), "--rules", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "no such rules directory" in result.output
