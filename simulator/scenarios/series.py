@@ -109,13 +109,14 @@ def _parameter(child: Child, name: str, scenario: Scenario, t_s: np.ndarray, str
         if name in ("rate", "value"):
             values = values * child.weight
     changed = False
-    duration_s = scenario.duration_ms / 1000.0
+    # Gauges are sampled at the scenario's last instant too: a change "until the end" includes it.
+    end_s = scenario.duration_ms / 1000.0 + 1.0
     for incident in scenario.incidents:
         start_s = incident.start_ms / 1000.0
         for change in incident.changes:
             if change.series != child.spec.name or change.parameter != name or not child.matches(change.match):
                 continue
-            profile = shape_profile(change, t_s - start_s, duration_s - start_s)
+            profile = shape_profile(change, t_s - start_s, end_s - start_s)
             if change.delta is not None:
                 values = values + change.delta * profile
             else:
