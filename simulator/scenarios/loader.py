@@ -143,13 +143,19 @@ def _ranker_series_count(baseline: BaselineSpec) -> int:
 
 
 def _check_size(spec: ScenarioSpec, baseline: BaselineSpec | None, problem) -> None:
-    """Refuse, before allocating, a scenario that would generate or evaluate past the limits."""
+    """Refuse, before allocating, a scenario that would generate or evaluate past the limits.
+
+    The problem points at the interval when the file sets it, else at the duration."""
+
+    def at(interval: str) -> Path_:
+        return (interval,) if interval in spec.model_fields_set else ("duration",)
+
     scrapes = spec.duration // spec.scrape_interval + 1
     count = sum(series_count(s) for s in spec.series) + (_ranker_series_count(baseline) if baseline else 0)
     samples = scrapes * max(count, 1)
     if samples > MAX_SAMPLES:
         problem(
-            ("duration",),
+            at("scrape_interval"),
             f"this scenario would generate {samples:,} samples ({count:,} series x {scrapes:,} scrapes of "
             f"{format_duration(spec.scrape_interval)} over {format_duration(spec.duration)}); the limit is "
             f"{MAX_SAMPLES:,}: shorten duration, lengthen scrape_interval or declare fewer series",
@@ -157,7 +163,7 @@ def _check_size(spec: ScenarioSpec, baseline: BaselineSpec | None, problem) -> N
     steps = spec.duration // spec.evaluation_interval + 1
     if steps > MAX_EVALUATION_STEPS:
         problem(
-            ("evaluation_interval",),
+            at("evaluation_interval"),
             f"this scenario would need {steps:,} rule evaluation steps "
             f"({format_duration(spec.duration)} / {format_duration(spec.evaluation_interval)}); the limit is "
             f"{MAX_EVALUATION_STEPS:,}: shorten duration or lengthen evaluation_interval",
@@ -493,4 +499,4 @@ def _pydantic_problems(exc: ValidationError, lines: dict, source: str) -> list[P
             message = "must be a finite number (not NaN or infinity)"
         line, col = _position_for(loc, lines)
         problems.append(Problem(source, line, f"{where}: {message}", col))
-    return problems
+    return sorted(problems, key=lambda p: (p.line or 0, p.col or 0))

@@ -172,9 +172,17 @@ class CurveSpec(_Strict):
 
 
 def _curve(value: object) -> object:
-    # A bare number is a constant curve.
+    # A bare number is a constant curve; like pydantic's floats, a numeric string counts as a number
+    # (YAML 1.1 reads `1e18`, without a dot, as text).
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return {"base": value}
+    if isinstance(value, str):
+        try:
+            return {"base": float(value)}
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is neither a number nor a curve (a mapping of {', '.join(CurveSpec.model_fields)})"
+            ) from None
     return value
 
 
