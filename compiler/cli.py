@@ -15,6 +15,8 @@ COMMANDS = {
     "simulate": "simulator.commands.simulate:simulate_command",
     "export-promtool": "simulator.commands.simulate:export_promtool_command",
     "test": "simulator.commands.test:test_command",
+    "routes": "simulator.commands.routes:routes_command",
+    "coverage": "simulator.commands.coverage:coverage_command",
 }
 
 

@@ -17,31 +17,37 @@ from simulator.rules.outputs import RuleEvaluationError
 from simulator.scenarios.errors import ScenarioError
 from simulator.scenarios.loader import load_scenario
 
+from .rules_source import RuleFileError, RulesSource, RulesUnavailable, rules_options
+
 EXIT_EXPECTATION_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
 
-_rules_option = click.option(
-    "--rules",
-    "rules_dir",
-    default="build/prometheus",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory of compiled rule files (*.yml), as Prometheus loads them.",
-)
 
-
-def _load_groups(rules_dir: Path):
-    from simulator.rules.loader import RuleFileError, load_rule_files
-    from simulator.simulate import rule_files_in
-
-    if not rules_dir.is_dir():
-        _fail(f"{rules_dir}: no such rules directory (run `alertkit compile` first, or pass --rules DIR)")
-    files = rule_files_in(rules_dir)
-    if not files:
-        _fail(f"{rules_dir}: no rule files (*.yml, *.yaml) found")
+def _load_groups(rules_source: RulesSource):
     try:
-        return load_rule_files(files)
+        return rules_source.groups()
+    except (RulesUnavailable, RuleFileError) as error:
+        _fail(str(error))
+
+
+def _rules_beside(rules_source: RulesSource, out_path: Path):
+    """Rules compiled in memory, written into rules/ beside the promtool test file that references them."""
+    from simulator.rules.loader import load_rule_files
+
+    try:
+        texts = rules_source.rule_texts()
+    except RulesUnavailable as error:
+        _fail(str(error))
+    directory = out_path.parent / "rules"
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in texts.items():
+        path = directory / Path(name).name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    try:
+        return load_rule_files(list[str | Path](paths))
     except RuleFileError as error:
         _fail(str(error))
 
@@ -102,15 +108,15 @@ def _load_scenarios(paths: tuple[Path, ...]):
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
-@_rules_option
+@rules_options
 @click.option("--json", "as_json", is_flag=True, help="Write the versioned JSON report (schema in docs/scenarios.md).")
-def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json: bool) -> None:
+def simulate_command(scenario_paths: tuple[Path, ...], rules_source: RulesSource, as_json: bool) -> None:
     """Replay SCENARIO files through the rule files: which alerts fire, and how fast."""
     from simulator.report import render_json, render_text
     from simulator.simulate import simulate
 
     scenarios = _load_scenarios(scenario_paths)
-    groups = _load_groups(rules_dir)
+    groups = _load_groups(rules_source)
     results = []
     with _progress(len(scenarios) * 3) as bar:
         for scenario in scenarios:
@@ -132,7 +138,7 @@ def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json:
 
 @click.command("export-promtool")
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_rules_option
+@rules_options
 @click.option(
     "--from",
     "from_",
@@ -148,13 +154,15 @@ def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The promtool test file to write; a copy of the rules it needs is written beside it.",
 )
-def export_promtool_command(scenario_path: Path, rules_dir: Path, from_: str, span: str | None, out_path: Path) -> None:
+def export_promtool_command(
+    scenario_path: Path, rules_source: RulesSource, from_: str, span: str | None, out_path: Path
+) -> None:
     """Write a promtool test file that checks the simulated alert timeline of SCENARIO."""
     from simulator.scenarios.durations import parse_duration
     from simulator.scenarios.promtool_export import export_promtool_test
 
     scenario = _load_scenarios((scenario_path,))[0]
-    groups = _load_groups(rules_dir)
+    groups = _load_groups(rules_source) if rules_source.rules_dir else _rules_beside(rules_source, out_path)
     try:
         window_start = parse_duration(from_)
         window_span = parse_duration(span) if span is not None else None
