@@ -161,7 +161,7 @@ Shape = Literal["step", "ramp", "exp_decay", "spike"]
 
 class CurveSpec(_Strict):
     """A value over time: base * (1 + daily * cos(2π (t - phase) / 1d) + weekly * cos(2π (t - weekly_phase) / 1w)),
-    times (1 + noise * N(0, 1)) per scrape. t=0 is a Monday midnight; the daily peak is `phase` after midnight."""
+    times (1 + noise * N(0, 1)) per scrape. t=0 is midnight; the daily peak is `phase` after midnight, the weekly peak `weekly_phase` after t=0."""
 
     base: float = 0.0
     daily: float = Field(0.0, ge=0, le=1)

@@ -232,3 +232,20 @@ def test_promtool_agrees_with_the_simulated_timeline_of_declared_series(tmp_path
         [promtool, "test", "rules", out.name], cwd=out.parent, capture_output=True, text=True, timeout=120
     )
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
+
+
+def test_the_documented_http_api_example_is_the_tested_fixture():
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "scenarios.md").read_text()
+    section = docs[docs.index("### Example: an HTTP API") :]
+    example = section[section.index("```yaml\n") + len("```yaml\n") : section.index("```\n")]
+    documented = parse_scenario(example)
+    fixture = load_scenario(FIXTURES / "http-api.yaml")
+    assert series_hash(generate_series(documented)) == series_hash(generate_series(fixture))
+
+    def plan(scenario):  # everything but line numbers (the fixture starts with a comment line)
+        return [
+            (i.name, i.start_ms, i.end_ms, i.changes, [(e.alertname, e.budget_ms) for e in i.expect])
+            for i in scenario.incidents
+        ]
+
+    assert plan(documented) == plan(fixture) and documented.faults == fixture.faults
