@@ -23,6 +23,7 @@ from simulator.promql.storage import Storage
 from .catalog import LATENCY_BUCKETS, METRICS, SERVICE_LABEL
 from .incidents import parameter_curves
 from .model import Fault, Scenario
+from .schema import BaselineSpec
 
 # Counts whose expected value (of the rarer outcome) is at least this many use the normal
 # approximation to the binomial/Poisson (the textbook np >= 10 rule); rarer counts are drawn
@@ -59,11 +60,12 @@ def generate_series(scenario: Scenario) -> list[GeneratedSeries]:
     streams = _Streams(scenario.seed)
     samples: dict[Labels, np.ndarray] = {}
     counters: set[str] = set()
-    if scenario.baseline is not None:
+    baseline = scenario.baseline
+    if baseline is not None:
         # Increments of interval (t[k-1], t[k]] follow the parameters at t[k-1], so a change that
         # starts exactly on a scrape shows from the next sample on.
         curves = parameter_curves(scenario, t_ms[:-1] / 1000.0)
-        samples.update(_counters(scenario, curves, interval_s, streams))
+        samples.update(_counters(baseline, curves, interval_s, streams))
         counters.update(METRICS)
     samples.update(generate_declared(scenario, t_ms, streams))
     for spec in scenario.series:
@@ -98,9 +100,8 @@ def _service_labels(name: str, **labels: str) -> Labels:
     return labels_from_dict({METRIC_NAME: name, SERVICE_LABEL[0]: SERVICE_LABEL[1], **labels})
 
 
-def _counters(scenario: Scenario, curves: dict, interval_s: float, streams: _Streams) -> dict[Labels, np.ndarray]:
-    """Every counter series' samples (cumulative), keyed by labels."""
-    baseline = scenario.baseline
+def _counters(baseline: BaselineSpec, curves: dict, interval_s: float, streams: _Streams) -> dict[Labels, np.ndarray]:
+    """Every counter series of the ranker preset (cumulative), keyed by labels."""
     noise = 1.0 + baseline.request_rate.noise * streams("request_rate_noise").standard_normal(len(curves["ctr"]))
     expected_requests = np.clip(curves["request_rate"] * interval_s * noise, 0.0, None)
     requests = _poisson(streams("requests"), expected_requests)

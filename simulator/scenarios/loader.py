@@ -109,7 +109,7 @@ def _preset(spec: ScenarioSpec) -> BaselineSpec | None:
     """The ranker preset's parameters, or None: absent means ranker unless the file declares series."""
     if "baseline" in spec.model_fields_set:
         return spec.baseline
-    return None if spec.series else BaselineSpec()
+    return None if spec.series else BaselineSpec.model_validate({})
 
 
 def _check_intervals(spec: ScenarioSpec, problem) -> None:

@@ -87,7 +87,7 @@ def series_count(spec: SeriesSpec) -> int:
 
 def curve_values(curve: CurveSpec, t_s: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
     """base * (1 + daily cycle + weekly cycle) * (1 + noise * N(0, 1)) at each time."""
-    cycle = 1.0
+    cycle: float | np.ndarray = 1.0
     if curve.daily:
         cycle = cycle + curve.daily * np.cos(2 * np.pi * (t_s - curve.phase / 1000.0) / DAY_S)
     if curve.weekly:
@@ -119,7 +119,7 @@ def _parameter(child: Child, name: str, scenario: Scenario, t_s: np.ndarray, str
             profile = shape_profile(change, t_s - start_s, end_s - start_s)
             if change.delta is not None:
                 values = values + change.delta * profile
-            else:
+            elif change.factor is not None:
                 values = values * (1.0 + (change.factor - 1.0) * profile)
             changed = True
     if changed or (curve is not None and curve.noise):
@@ -164,9 +164,10 @@ def _histogram(child: Child, scenario: Scenario, since_s, interval_s: float, str
     # A log-normal needs p99 above p50; an incident that crosses them keeps p99 just above.
     p99 = np.maximum(_parameter(child, "p99", scenario, since_s, streams), p50 * 1.001)
     observations = _poisson(streams(f"{key}/count"), rate * interval_s)
-    per_le, mu, sigma = classic_histogram(streams(f"{key}/buckets"), observations, p50, p99, spec.buckets)
+    bounds = list(spec.buckets or ())  # validated present for a histogram
+    per_le, mu, sigma = classic_histogram(streams(f"{key}/buckets"), observations, p50, p99, bounds)
     out = {}
-    for index, bound in enumerate(list(spec.buckets) + [float("inf")]):
+    for index, bound in enumerate([*bounds, float("inf")]):
         le = "+Inf" if bound == float("inf") else _format_le(bound)
         out[_labels(f"{spec.name}_bucket", child, le=le)] = _cumulative(per_le[:, index])
     mean = np.exp(mu + sigma**2 / 2)
@@ -184,7 +185,7 @@ def _last_success(child: Child, scenario: Scenario, at_s: np.ndarray, streams: _
 
     Runs are at 0, every, 2*every, ...; a run succeeds while `success` > SUCCESS_THRESHOLD. Before the
     first success the gauge is 0, as client libraries export an unset timestamp."""
-    every_s = child.spec.every / 1000.0
+    every_s = (child.spec.every or 0) / 1000.0  # validated positive for a timestamp
     runs_s = np.arange(0.0, at_s[-1] + every_s / 2, every_s)
     ok = runs_s[_parameter(child, "success", scenario, runs_s, streams) > SUCCESS_THRESHOLD]
     if not len(ok):
