@@ -37,6 +37,9 @@ A full example (every key optional except name and duration; defaults shown)::
       - {kind: scrape_gap, at: 3d, duration: 10m}
       - {kind: stale_marker, at: 5d, metrics: [ranker_clicks_total]}
 
+Declared series of any service (counter, gauge, histogram, timestamp; see SeriesSpec and
+docs/scenarios.md) go under `series:`; `baseline:` is then `ranker`, a mapping as above, or `none`.
+
 Unknown keys are errors (typos must not be ignored). The mapping to the internal model
 (simulator.scenarios.model) is one explicit step in simulator.scenarios.loader.
 """
