@@ -6,7 +6,7 @@ exactly these parameters.
 
 from __future__ import annotations
 
-from .schema import BaselineSpec
+from .schema import MAX_RATE_PER_SECOND, BaselineSpec
 
 SERVICE_LABEL = ("service", "ranker")
 
@@ -30,7 +30,7 @@ METRICS = (
 
 # Parameter name -> (lower bound, upper bound) after incidents are applied.
 _FIXED_PARAMETERS = {
-    "request_rate": (0.0, float("inf")),
+    "request_rate": (0.0, MAX_RATE_PER_SECOND),
     "cache_hit_ratio": (0.0, 1.0),
     "latency_p50": (1e-6, float("inf")),
     "latency_p99": (1e-6, float("inf")),

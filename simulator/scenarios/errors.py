@@ -7,14 +7,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a scenario file, located at file:line."""
+    """One thing wrong with a scenario file, located at file:line:col (col when known)."""
 
     file: str
     line: int | None
     message: str
+    col: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}" + (f":{self.col}" if self.col is not None else "")
         return f"{where}: {self.message}"
 
 

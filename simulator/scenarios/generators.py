@@ -20,9 +20,10 @@ import numpy as np
 from simulator.promql.model import METRIC_NAME, STALE_NAN, Labels, Series, labels_from_dict, labels_get
 from simulator.promql.storage import Storage
 
-from .catalog import LATENCY_BUCKETS, SERVICE_LABEL
+from .catalog import LATENCY_BUCKETS, METRICS, SERVICE_LABEL
 from .incidents import parameter_curves
 from .model import Fault, Scenario
+from .schema import BaselineSpec
 
 # Counts whose expected value (of the rarer outcome) is at least this many use the normal
 # approximation to the binomial/Poisson (the textbook np >= 10 rule); rarer counts are drawn
@@ -51,19 +52,29 @@ def scrape_times_ms(scenario: Scenario) -> np.ndarray:
 
 
 def generate_series(scenario: Scenario) -> list[GeneratedSeries]:
-    """Every catalog series for the scenario, faults applied, in storage (label-sorted) order."""
+    """Every preset and declared series for the scenario, faults applied, in storage (label-sorted) order."""
+    from .series import counter_metric_names, generate_declared  # series.py builds on this module's primitives
+
     t_ms = scrape_times_ms(scenario)
     interval_s = scenario.scrape_interval_ms / 1000.0
-    # Increments of interval (t[k-1], t[k]] follow the parameters at t[k-1], so a change that
-    # starts exactly on a scrape shows from the next sample on.
-    curves = parameter_curves(scenario, t_ms[:-1] / 1000.0)
     streams = _Streams(scenario.seed)
-    counters = _counters(scenario, curves, interval_s, streams)
+    samples: dict[Labels, np.ndarray] = {}
+    counters: set[str] = set()
+    baseline = scenario.baseline
+    if baseline is not None:
+        # Increments of interval (t[k-1], t[k]] follow the parameters at t[k-1], so a change that
+        # starts exactly on a scrape shows from the next sample on.
+        curves = parameter_curves(scenario, t_ms[:-1] / 1000.0)
+        samples.update(_counters(baseline, curves, interval_s, streams))
+        counters.update(METRICS)
+    samples.update(generate_declared(scenario, t_ms, streams))
+    for spec in scenario.series:
+        counters.update(counter_metric_names(spec))
     # Every series shares the one timestamp array, and series with equal counts (lookups of every
     # feature, requests and _count) share one value array: generated arrays are never mutated.
-    series = [GeneratedSeries(labels, t_ms, values) for labels, values in counters.items()]
+    series = [GeneratedSeries(labels, t_ms, values) for labels, values in samples.items()]
     for fault in scenario.faults:
-        series = [_apply_fault(fault, s) for s in series]
+        series = [_apply_fault(fault, s, counters) for s in series]
     return sorted(series, key=lambda s: s.labels)
 
 
@@ -89,9 +100,8 @@ def _service_labels(name: str, **labels: str) -> Labels:
     return labels_from_dict({METRIC_NAME: name, SERVICE_LABEL[0]: SERVICE_LABEL[1], **labels})
 
 
-def _counters(scenario: Scenario, curves: dict, interval_s: float, streams: _Streams) -> dict[Labels, np.ndarray]:
-    """Every counter series' samples (cumulative), keyed by labels."""
-    baseline = scenario.baseline
+def _counters(baseline: BaselineSpec, curves: dict, interval_s: float, streams: _Streams) -> dict[Labels, np.ndarray]:
+    """Every counter series of the ranker preset (cumulative), keyed by labels."""
     noise = 1.0 + baseline.request_rate.noise * streams("request_rate_noise").standard_normal(len(curves["ctr"]))
     expected_requests = np.clip(curves["request_rate"] * interval_s * noise, 0.0, None)
     requests = _poisson(streams("requests"), expected_requests)
@@ -132,16 +142,9 @@ def _latency_histogram(
     requests: np.ndarray, requests_total: np.ndarray, curves: dict, streams: _Streams
 ) -> dict[Labels, np.ndarray]:
     """Bucket, _sum and _count samples of ranker_request_duration_seconds."""
-    mu = np.log(curves["latency_p50"])
-    sigma = (np.log(curves["latency_p99"]) - mu) / Z_99
-    bounds = np.array(LATENCY_BUCKETS)
-    cdf = _normal_cdf((np.log(bounds)[None, :] - mu[:, None]) / sigma[:, None])
-    cdf = np.maximum.accumulate(np.clip(cdf, 0.0, 1.0), axis=1)
-    cells = np.diff(cdf, axis=1, prepend=0.0, append=1.0)  # (steps, buckets + 1): the last cell is (2.5, +Inf)
-    cells = np.clip(cells, 0.0, None)
-    cells /= cells.sum(axis=1, keepdims=True)
-    counts = streams("latency_buckets").multinomial(requests, cells)
-    per_le = np.cumsum(counts, axis=1)  # cumulative over le: bucket le=b counts every request <= b
+    per_le, mu, sigma = classic_histogram(
+        streams("latency_buckets"), requests, curves["latency_p50"], curves["latency_p99"], LATENCY_BUCKETS
+    )
 
     out: dict[Labels, np.ndarray] = {}
     for index, bound in enumerate(list(LATENCY_BUCKETS) + [float("inf")]):
@@ -156,6 +159,23 @@ def _latency_histogram(
     )
     out[_service_labels("ranker_request_duration_seconds_count")] = requests_total
     return out
+
+
+def classic_histogram(
+    rng: np.random.Generator, observations: np.ndarray, p50: np.ndarray, p99: np.ndarray, bounds
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-interval counts cumulative over `le` (steps, len(bounds) + 1; the last column is +Inf) of
+    observations from a log-normal with median p50 and 99th percentile p99, drawn as one multinomial
+    per interval; also the log-normal's mu and sigma per interval."""
+    mu = np.log(p50)
+    sigma = (np.log(p99) - mu) / Z_99
+    cdf = _normal_cdf((np.log(np.array(bounds))[None, :] - mu[:, None]) / sigma[:, None])
+    cdf = np.maximum.accumulate(np.clip(cdf, 0.0, 1.0), axis=1)
+    cells = np.diff(cdf, axis=1, prepend=0.0, append=1.0)  # the last cell is (last bound, +Inf)
+    cells = np.clip(cells, 0.0, None)
+    cells /= cells.sum(axis=1, keepdims=True)
+    counts = rng.multinomial(observations, cells)
+    return np.cumsum(counts, axis=1), mu, sigma  # cumulative over le: bucket le=b counts every value <= b
 
 
 def _assignments(
@@ -277,14 +297,19 @@ def _normal_cdf(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.sign(z) * erf)
 
 
-def _apply_fault(fault: Fault, series: GeneratedSeries) -> GeneratedSeries:
-    if fault.metrics is not None and labels_get(series.labels, METRIC_NAME) not in fault.metrics:
+def _apply_fault(fault: Fault, series: GeneratedSeries, counters: set[str]) -> GeneratedSeries:
+    name = labels_get(series.labels, METRIC_NAME)
+    if fault.metrics is not None and name not in fault.metrics:
+        return series
+    if any(labels_get(series.labels, label) != value for label, value in fault.match):
         return series
     t, v = series.t_ms, series.values
     first = int(np.searchsorted(t, fault.at_ms, side="left"))
     if first >= len(t):
         return series
     if fault.kind == "counter_reset":
+        if name not in counters:  # a restart resets counters; gauges report their current value
+            return series
         # A process restart: the counter starts again from 0 and keeps counting.
         v = v.copy()
         live = ~np.isnan(v[first:])
@@ -294,8 +319,17 @@ def _apply_fault(fault: Fault, series: GeneratedSeries) -> GeneratedSeries:
         v = v.copy()
         v[first] = STALE_NAN
         return GeneratedSeries(series.labels, t, v)
-    # scrape_gap: the target is unreachable; Prometheus writes a stale marker at the first failed scrape.
-    end = int(np.searchsorted(t, fault.at_ms + fault.duration_ms, side="left"))
+    until = fault.at_ms + fault.duration_ms if fault.duration_ms is not None else t[-1] + 1
+    end = int(np.searchsorted(t, until, side="left"))
+    if fault.kind == "late_scrape":
+        # The scrape starts late, so its sample carries a later timestamp (never past the next scrape's).
+        t = t.copy()
+        shifted = t[first:end] + fault.delay_ms
+        limit = t[end] - 1 if end < len(t) else shifted[-1] if len(shifted) else 0
+        t[first:end] = np.minimum(shifted, limit)
+        return GeneratedSeries(series.labels, t, v)
+    # scrape_gap, target_down: the target is unreachable; Prometheus writes a stale marker at the
+    # first failed scrape (scrape/scrape.go, staleness on a failed scrape), then nothing until it is back.
     keep = np.ones(len(t), dtype=bool)
     keep[first:end] = False
     if fault.stale_marker:

@@ -62,19 +62,24 @@ def parameter_curves(scenario: Scenario, t_s: np.ndarray) -> dict[str, np.ndarra
 
     Baseline values are validated in range by the schema, so only changed curves need clipping.
     """
-    curves = baseline_curves(scenario.baseline, t_s)
+    baseline = scenario.baseline
+    if baseline is None:  # no ranker preset: it has no parameters
+        return {}
+    curves = baseline_curves(baseline, t_s)
     changed: set[str] = set()
     duration_s = scenario.duration_ms / 1000.0
     for incident in scenario.incidents:
         start_s = incident.start_ms / 1000.0
         for change in incident.changes:
+            if change.series is not None:  # a declared series' parameter (see series.py)
+                continue
             profile = shape_profile(change, t_s - start_s, duration_s - start_s)
             if change.delta is not None:
                 curves[change.parameter] = curves[change.parameter] + change.delta * profile
             else:
                 curves[change.parameter] = curves[change.parameter] * (1.0 + (change.factor - 1.0) * profile)
             changed.add(change.parameter)
-    bounds = parameter_bounds(scenario.baseline)
+    bounds = parameter_bounds(baseline)
     for name in changed:
         curves[name] = np.clip(curves[name], *bounds[name])
     # A log-normal needs p99 above p50; an incident that crosses them keeps p99 just above.

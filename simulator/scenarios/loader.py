@@ -1,32 +1,59 @@
-"""Read a scenario file: YAML with line positions → validated spec → internal model.
+"""Read a scenario file: YAML with positions → validated spec → internal model.
 
-Validation is the first step and collects every problem with its file:line, as alert
-definitions do; nothing here raises anything but ScenarioError.
+Validation is the first step and collects every problem with its file:line:col, as alert
+definitions do; nothing here raises anything but ScenarioError. Sizes are checked before anything
+is allocated: nesting depth and alias expansion while reading, samples and evaluation steps before
+generating (see the limits below, documented in docs/scenarios.md).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from .catalog import METRICS, parameter_bounds
+from .catalog import LATENCY_BUCKETS, METRICS, parameter_bounds
 from .durations import format_duration
 from .errors import Problem, ScenarioError
 from .model import Change, Expectation, Fault, Incident, Scenario
-from .schema import ScenarioSpec
+from .schema import KIND_PARAMETERS, BaselineSpec, ScenarioSpec
+from .series import children, metric_names, series_count
 
 Path_ = tuple  # a path into the YAML document: keys and list indexes
+
+# Deepest nesting of mappings and lists a scenario may have (the format needs 5); PyYAML composes
+# recursively, so a deeper file would otherwise end in a RecursionError.
+MAX_NESTING_DEPTH = 64
+
+# Most YAML nodes a scenario may expand to, counting every alias as the copy it stands for: a
+# "billion laughs" file of a few lines would otherwise expand to billions of nodes.
+MAX_EXPANDED_NODES = 200_000
+
+# Most samples one scenario may generate (series x scrapes): 50 million float64 values are 400 MB,
+# leaving room for the rule evaluation under 2 GB.
+MAX_SAMPLES = 50_000_000
+
+# Most rule evaluation steps (duration / evaluation_interval): a year at 30s.
+MAX_EVALUATION_STEPS = 1_100_000
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load, validate and place one scenario file; raise ScenarioError listing every problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ScenarioError([Problem(str(path), None, f"cannot read scenario: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ScenarioError(
+            [Problem(str(path), line, f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot start a character", col)]
+        ) from None
     return parse_scenario(text, str(path))
 
 
@@ -36,7 +63,7 @@ def parse_scenario(text: str, source: str = "<memory>") -> Scenario:
     if problems:
         raise ScenarioError(problems)
     if not isinstance(data, dict):
-        raise ScenarioError([Problem(source, 1, "a scenario must be a YAML mapping")])
+        raise ScenarioError([Problem(source, 1, "a scenario must be a YAML mapping", 1)])
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
@@ -50,11 +77,16 @@ def build_scenario(spec: ScenarioSpec, source: str = "<memory>", lines: dict | N
     problems: list[Problem] = []
 
     def problem(at: Path_, message: str) -> None:
-        problems.append(Problem(source, _line_for(at, lines), message))
+        line, col = _position_for(at, lines)
+        problems.append(Problem(source, line, message, col))
 
+    baseline = _preset(spec)
     _check_intervals(spec, problem)
-    incidents = _place_incidents(spec, problem, lines)
-    faults = _build_faults(spec, problem)
+    _check_series(spec, problem)
+    if not problems:
+        _check_size(spec, baseline, problem)
+    incidents = _place_incidents(spec, baseline, problem, lines)
+    faults = _build_faults(spec, baseline, problem)
     if problems:
         raise ScenarioError(problems)
     return Scenario(
@@ -65,11 +97,19 @@ def build_scenario(spec: ScenarioSpec, source: str = "<memory>", lines: dict | N
         scrape_interval_ms=spec.scrape_interval,
         evaluation_interval_ms=spec.evaluation_interval,
         seed=spec.seed,
-        baseline=spec.baseline,
+        baseline=baseline,
         incidents=incidents,
         faults=faults,
         max_false_positives=spec.max_false_positives,
+        series=tuple(spec.series),
     )
+
+
+def _preset(spec: ScenarioSpec) -> BaselineSpec | None:
+    """The ranker preset's parameters, or None: absent means ranker unless the file declares series."""
+    if "baseline" in spec.model_fields_set:
+        return spec.baseline
+    return None if spec.series else BaselineSpec.model_validate({})
 
 
 def _check_intervals(spec: ScenarioSpec, problem) -> None:
@@ -82,52 +122,117 @@ def _check_intervals(spec: ScenarioSpec, problem) -> None:
         problem(("evaluation_interval",), "evaluation_interval is longer than the scenario duration")
 
 
-def _place_incidents(spec: ScenarioSpec, problem, lines: dict) -> list[Incident]:
+def _check_series(spec: ScenarioSpec, problem) -> None:
+    seen: dict[str, int] = {}
+    taken = set(METRICS) if _preset(spec) is not None else set()
+    for i, declared in enumerate(spec.series):
+        for name in metric_names(declared):
+            if name in taken:
+                problem(
+                    ("series", i, "name"), f"metric {name!r} is generated twice (another series or the ranker preset)"
+                )
+            taken.add(name)
+        seen.setdefault(declared.name, i)
+
+
+def _ranker_series_count(baseline: BaselineSpec) -> int:
+    # requests, buckets + _sum + _count, cache hit/miss, lookups + nulls per feature, score _sum/_count,
+    # impressions, clicks, and one series per experiment variant.
+    variants = sum(len(e.split) for e in baseline.experiments.values())
+    return 1 + len(LATENCY_BUCKETS) + 3 + 2 + 2 * len(baseline.features) + 2 + 2 + variants
+
+
+def _check_size(spec: ScenarioSpec, baseline: BaselineSpec | None, problem) -> None:
+    """Refuse, before allocating, a scenario that would generate or evaluate past the limits.
+
+    The problem points at the interval when the file sets it, else at the duration."""
+
+    def at(interval: str) -> Path_:
+        return (interval,) if interval in spec.model_fields_set else ("duration",)
+
+    scrapes = spec.duration // spec.scrape_interval + 1
+    count = sum(series_count(s) for s in spec.series) + (_ranker_series_count(baseline) if baseline else 0)
+    samples = scrapes * max(count, 1)
+    if samples > MAX_SAMPLES:
+        problem(
+            at("scrape_interval"),
+            f"this scenario would generate {samples:,} samples ({count:,} series x {scrapes:,} scrapes of "
+            f"{format_duration(spec.scrape_interval)} over {format_duration(spec.duration)}); the limit is "
+            f"{MAX_SAMPLES:,}: shorten duration, lengthen scrape_interval or declare fewer series",
+        )
+    steps = spec.duration // spec.evaluation_interval + 1
+    if steps > MAX_EVALUATION_STEPS:
+        problem(
+            at("evaluation_interval"),
+            f"this scenario would need {steps:,} rule evaluation steps "
+            f"({format_duration(spec.duration)} / {format_duration(spec.evaluation_interval)}); the limit is "
+            f"{MAX_EVALUATION_STEPS:,}: shorten duration or lengthen evaluation_interval",
+        )
+    for i, declared in enumerate(spec.series):
+        if declared.every is not None and spec.duration // declared.every > MAX_SAMPLES:
+            problem(
+                ("series", i, "every"), f"every {format_duration(declared.every)} gives more than {MAX_SAMPLES:,} runs"
+            )
+
+
+def _start_times(spec: ScenarioSpec, index_by_name: dict[str, int], problem) -> dict[int, int | None]:
+    """Each incident's start, `after` chains followed iteratively (a 5,000-long chain is fine)."""
+    starts: dict[int, int | None] = {}
+    for first in range(len(spec.incidents)):
+        chain: list[int] = []
+        on_chain: set[int] = set()
+        i: int | None = first
+        base: int | None = None
+        while i is not None and i not in starts:
+            incident = spec.incidents[i]
+            if incident.after is None:
+                starts[i] = incident.start
+                break
+            chain.append(i)
+            on_chain.add(i)
+            target = index_by_name.get(incident.after)
+            if target is None:
+                problem(
+                    ("incidents", i, "after"),
+                    f"incident {incident.name!r} is after unknown incident {incident.after!r}",
+                )
+                starts[i] = None
+                chain.pop()
+                break
+            if target in on_chain:
+                problem(("incidents", i, "after"), f"incidents form a cycle through {incident.name!r}")
+                starts[i] = None
+                chain.pop()
+                break
+            i = target
+        base = starts.get(i) if i is not None else None
+        for j in reversed(chain):  # unwind: each starts `lag` after the one it follows
+            base = None if base is None else base + (spec.incidents[j].lag or 0)
+            starts[j] = base
+    return starts
+
+
+def _place_incidents(spec: ScenarioSpec, baseline: BaselineSpec | None, problem, lines: dict) -> list[Incident]:
     """Resolve `after`/`lag` into start times, and check names, parameters and the span."""
     index_by_name: dict[str, int] = {}
     for i, incident in enumerate(spec.incidents):
         if incident.name in index_by_name:
+            first_line, _ = _position_for(("incidents", index_by_name[incident.name], "name"), lines)
             problem(
                 ("incidents", i, "name"),
-                f"duplicate incident name {incident.name!r} "
-                f"(first at line {_line_for(('incidents', index_by_name[incident.name], 'name'), lines)})",
+                f"duplicate incident name {incident.name!r} (first at line {first_line})",
             )
         else:
             index_by_name[incident.name] = i
+    starts = _start_times(spec, index_by_name, problem)
 
-    starts: dict[int, int | None] = {}
-
-    def start_of(i: int, visiting: tuple[int, ...] = ()) -> int | None:
-        if i in starts:
-            return starts[i]
-        incident = spec.incidents[i]
-        if incident.after is None:
-            starts[i] = incident.start
-            return starts[i]
-        target = index_by_name.get(incident.after)
-        if target is None:
-            problem(
-                ("incidents", i, "after"), f"incident {incident.name!r} is after unknown incident {incident.after!r}"
-            )
-            starts[i] = None
-        elif target in visiting or target == i:
-            problem(("incidents", i, "after"), f"incidents form a cycle through {incident.name!r}")
-            starts[i] = None
-        else:
-            base = start_of(target, visiting + (i,))
-            starts[i] = None if base is None else base + (incident.lag or 0)
-        return starts[i]
-
-    bounds = parameter_bounds(spec.baseline)
+    bounds = parameter_bounds(baseline) if baseline is not None else {}
+    declared = {s.name: s for s in spec.series}
     placed = []
     for i, incident in enumerate(spec.incidents):
-        start = start_of(i)
+        start = starts.get(i)
         for j, change in enumerate(incident.changes):
-            if change.parameter not in bounds:
-                problem(
-                    ("incidents", i, "changes", j, "parameter"),
-                    f"unknown parameter {change.parameter!r}; known: {', '.join(sorted(bounds))}",
-                )
+            _check_change(change, ("incidents", i, "changes", j), bounds, declared, problem)
         if start is None:
             continue
         if not 0 <= start < spec.duration:
@@ -141,6 +246,35 @@ def _place_incidents(spec: ScenarioSpec, problem, lines: dict) -> list[Incident]
     return placed
 
 
+def _check_change(change, at: Path_, bounds: dict, declared: dict, problem) -> None:
+    if change.series is None:
+        if not bounds:
+            problem(
+                at + ("parameter",),
+                f"parameter {change.parameter!r} needs the ranker preset (baseline: ranker); to change a "
+                f"declared series name it with series:, one of: {', '.join(declared) or 'none declared'}",
+            )
+        elif change.parameter not in bounds:
+            problem(at + ("parameter",), f"unknown parameter {change.parameter!r}; known: {', '.join(sorted(bounds))}")
+        return
+    target = declared.get(change.series)
+    if target is None:
+        problem(
+            at + ("series",),
+            f"unknown series {change.series!r}; declared: {', '.join(declared) or 'none'}",
+        )
+        return
+    allowed = KIND_PARAMETERS[target.kind]
+    if change.parameter not in allowed:
+        problem(
+            at + ("parameter",),
+            f"a {target.kind} has no parameter {change.parameter!r}; it has: {', '.join(allowed)}",
+        )
+    if not any(child.matches(change.match.items()) for child in children(target)):
+        wanted = ", ".join(f"{k}={v!r}" for k, v in change.match.items())
+        problem(at + ("match",), f"match {{{wanted}}} selects no series of {change.series!r}")
+
+
 def _incident(spec: ScenarioSpec, incident, i: int, start: int, lines: dict) -> Incident:
     changes = tuple(
         Change(
@@ -151,6 +285,8 @@ def _incident(spec: ScenarioSpec, incident, i: int, start: int, lines: dict) -> 
             c.duration if c.duration is not None or c.shape != "spike" else 5 * 60 * 1000,
             c.tau,
             c.rise,
+            c.series,
+            tuple(sorted(c.match.items())),
         )
         for c in incident.changes
     )
@@ -173,18 +309,26 @@ def _incident(spec: ScenarioSpec, incident, i: int, start: int, lines: dict) -> 
     )
 
 
-def _build_faults(spec: ScenarioSpec, problem) -> list[Fault]:
+def _build_faults(spec: ScenarioSpec, baseline: BaselineSpec | None, problem) -> list[Fault]:
+    known = (list(METRICS) if baseline is not None else []) + [m for s in spec.series for m in metric_names(s)]
     faults = []
     for i, fault in enumerate(spec.faults):
-        unknown = [m for m in fault.metrics or () if m not in METRICS]
+        unknown = [m for m in fault.metrics or () if m not in known]
         if unknown:
             problem(
                 ("faults", i, "metrics"),
-                f"unknown metric {unknown[0]!r}; the generated metrics are: {', '.join(METRICS)}",
+                f"unknown metric {unknown[0]!r}; the generated metrics are: {', '.join(known) or 'none'}",
             )
             continue
         if not 0 <= fault.at < spec.duration:
             problem(("faults", i, "at"), f"fault at {format_duration(fault.at)} is outside the scenario span")
+            continue
+        if fault.delay is not None and fault.delay >= spec.scrape_interval:
+            problem(
+                ("faults", i, "delay"),
+                f"delay {format_duration(fault.delay)} must be shorter than scrape_interval "
+                f"{format_duration(spec.scrape_interval)} (a later scrape would overtake the next one)",
+            )
             continue
         faults.append(
             Fault(
@@ -193,6 +337,8 @@ def _build_faults(spec: ScenarioSpec, problem) -> list[Fault]:
                 fault.duration,
                 tuple(fault.metrics) if fault.metrics is not None else None,
                 fault.stale_marker,
+                tuple(sorted(fault.match.items())),
+                fault.delay,
             )
         )
     return faults
@@ -200,61 +346,157 @@ def _build_faults(spec: ScenarioSpec, problem) -> list[Fault]:
 
 # --- YAML with positions -------------------------------------------------------------------
 
+# libyaml's parser when PyYAML was built with it: same events, nodes and marks, much faster.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml_problem(exc: yaml.YAMLError, source: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    reason = getattr(exc, "problem", None) or str(exc)
+    if mark is None:
+        return Problem(source, None, f"invalid YAML: {reason}")
+    return Problem(source, mark.line + 1, f"invalid YAML: {reason}", mark.column + 1)
+
+
+def _check_shape(text: str, source: str) -> list[Problem]:
+    """Walk the event stream (no recursion, nothing built) for nesting depth and alias expansion.
+
+    An anchored node's expanded size is known when it ends; an alias adds that size again."""
+    depth = 0
+    expanded = 0
+    sizes: dict[str, int] = {}
+    open_nodes: list[tuple[str | None, int]] = []  # (anchor, expanded count when it started)
+    try:
+        for event in yaml.parse(text, Loader=_FAST_LOADER):
+            mark = event.start_mark
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                expanded += 1
+                if depth > MAX_NESTING_DEPTH:
+                    return [
+                        Problem(
+                            source,
+                            mark.line + 1,
+                            f"nesting deeper than {MAX_NESTING_DEPTH} levels (a scenario needs at most 6)",
+                            mark.column + 1,
+                        )
+                    ]
+                open_nodes.append((event.anchor, expanded - 1))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+                anchor, before = open_nodes.pop()
+                if anchor is not None:
+                    sizes[anchor] = expanded - before
+            elif isinstance(event, yaml.ScalarEvent):
+                expanded += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
+                expanded += sizes.get(event.anchor, 1)
+            if expanded > MAX_EXPANDED_NODES:
+                return [
+                    Problem(
+                        source,
+                        mark.line + 1,
+                        f"the file expands to more than {MAX_EXPANDED_NODES:,} YAML nodes "
+                        "(aliases repeat what they name); write the scenario out without nested aliases",
+                        mark.column + 1,
+                    )
+                ]
+    except yaml.YAMLError as exc:
+        return [_yaml_problem(exc, source)]
+    return []
+
 
 def _load_yaml_with_lines(text: str, source: str) -> tuple[object, dict, list[Problem]]:
-    """Parse YAML into plain data plus {path: 1-based line}; report syntax errors and duplicate keys."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        return None, {}, [Problem(source, line, f"invalid YAML: {reason}")]
-    if node is None:
-        return None, {}, [Problem(source, 1, "the scenario file is empty")]
-    lines: dict = {}
-    problems: list[Problem] = []
-    _record_lines(node, (), lines, problems, source)
+    """Parse YAML into plain data plus {path: (line, col)}; report syntax errors, duplicate keys, size."""
+    problems = _check_shape(text, source)
     if problems:
-        return None, lines, problems
-    data = yaml.SafeLoader(text).get_single_data()
-    return data, lines, []
+        return None, {}, problems
+    loader = _FAST_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, [Problem(source, 1, "the scenario file is empty", 1)]
+        lines: dict = {}
+        _record_lines(node, (), lines, problems, source)
+        if problems:
+            return None, lines, problems
+        # Built from the composed node: the text is parsed once more only for the shape check above.
+        return loader.construct_document(node), lines, []
+    except yaml.YAMLError as exc:
+        return None, {}, [_yaml_problem(exc, source)]
+    finally:
+        loader.dispose()
 
 
 def _record_lines(node, path: Path_, lines: dict, problems: list[Problem], source: str) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
+    lines.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
         seen: set = set()
         for key_node, value_node in node.value:
             key = key_node.value
+            at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in seen:
-                problems.append(Problem(source, key_node.start_mark.line + 1, f"duplicate key {key!r}"))
+                problems.append(Problem(source, at[0], f"duplicate key {key!r}", at[1]))
             seen.add(key)
-            lines[path + (key,)] = key_node.start_mark.line + 1
+            lines[path + (key,)] = at
             _record_lines(value_node, path + (key,), lines, problems, source)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _record_lines(item, path + (index,), lines, problems, source)
 
 
-def _line_for(path: Path_, lines: dict) -> int | None:
-    """The line of the deepest known prefix of path (pydantic locations may go below YAML nodes)."""
+def _position_for(path: Path_, lines: dict) -> tuple[int | None, int | None]:
+    """The (line, col) of the deepest known prefix of path (pydantic locations may go below YAML nodes)."""
     for length in range(len(path), -1, -1):
-        line = lines.get(tuple(path[:length]))
-        if line is not None:
-            return line
+        position = lines.get(tuple(path[:length]))
+        if position is not None:
+            return position
+    return None, None
+
+
+def _line_for(path: Path_, lines: dict) -> int | None:
+    return _position_for(path, lines)[0]
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The schema model whose keys are allowed at loc (a pydantic error location)."""
+    current: type[BaseModel] | None = ScenarioSpec
+    for part in loc:
+        if current is not None and isinstance(part, str) and part in current.model_fields:
+            current = _first_model(current.model_fields[part].annotation)
+    return current
+
+
+def _first_model(annotation) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _first_model(arg)
+        if found is not None:
+            return found
     return None
 
 
 def _pydantic_problems(exc: ValidationError, lines: dict, source: str) -> list[Problem]:
     problems = []
     for error in exc.errors():
-        loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part))
+        loc = tuple(
+            part
+            for part in error["loc"]
+            if not (isinstance(part, str) and ("[" in part or part.startswith("function-")))
+        )
         where = ".".join(str(part) for part in loc) or "scenario"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = f"unknown key {loc[-1]!r}"
+            model = _model_at(loc[:-1])
+            allowed = f"; allowed: {', '.join(model.model_fields)}" if model is not None else ""
+            message = f"unknown key {loc[-1]!r}{allowed}"
         elif error["type"] == "missing":
             message = "required key is missing"
-        problems.append(Problem(source, _line_for(loc, lines), f"{where}: {message}"))
-    return problems
+        elif error["type"] == "finite_number":
+            message = "must be a finite number (not NaN or infinity)"
+        line, col = _position_for(loc, lines)
+        problems.append(Problem(source, line, f"{where}: {message}", col))
+    return sorted(problems, key=lambda p: (p.line or 0, p.col or 0))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .schema import BaselineSpec
+from .schema import BaselineSpec, SeriesSpec
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class Change:
     duration_ms: int | None  # None: until the scenario ends
     tau_ms: int | None
     rise_ms: int | None
+    series: str | None = None  # a declared metric name; None: a ranker preset parameter
+    match: tuple[tuple[str, str], ...] = ()  # label equalities selecting children of `series`
 
     def end_offset_ms(self, remaining_ms: int) -> int:
         """How long after the incident's start this change lasts (capped at the scenario end)."""
@@ -66,6 +68,8 @@ class Fault:
     duration_ms: int | None
     metrics: tuple[str, ...] | None  # None: every series
     stale_marker: bool
+    match: tuple[tuple[str, str], ...] = ()  # label equalities a series must have
+    delay_ms: int | None = None  # late_scrape only
 
 
 @dataclass
@@ -79,7 +83,8 @@ class Scenario:
     scrape_interval_ms: int
     evaluation_interval_ms: int
     seed: int
-    baseline: BaselineSpec
+    baseline: BaselineSpec | None  # the ranker preset's parameters; None: no preset
     incidents: list[Incident] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     max_false_positives: int | None = None  # None: false positives are reported, not judged
+    series: tuple[SeriesSpec, ...] = ()  # declared (generic) series, generated next to the preset

@@ -37,12 +37,16 @@ A full example (every key optional except name and duration; defaults shown)::
       - {kind: scrape_gap, at: 3d, duration: 10m}
       - {kind: stale_marker, at: 5d, metrics: [ranker_clicks_total]}
 
+Declared series of any service (counter, gauge, histogram, timestamp; see SeriesSpec and
+docs/scenarios.md) go under `series:`; `baseline:` is then `ranker`, a mapping as above, or `none`.
+
 Unknown keys are errors (typos must not be ignored). The mapping to the internal model
 (simulator.scenarios.model) is one explicit step in simulator.scenarios.loader.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -60,8 +64,18 @@ def _duration_ms(value: object) -> int:
 Duration = Annotated[int, BeforeValidator(_duration_ms)]
 
 
+# Highest events per second a generated counter may have: above it the running totals of a long
+# scenario leave the range where float64 counts whole numbers exactly (2^53).
+MAX_RATE_PER_SECOND = 1e9
+
+# Largest seed: numpy's SeedSequence takes non-negative integers; 2^63 - 1 keeps it an int64.
+MAX_SEED = 2**63 - 1
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinities are refused in every number: a NaN baseline mean would compare false with
+    # every threshold and silently keep every alert quiet.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RequestRateSpec(_Strict):
@@ -70,7 +84,7 @@ class RequestRateSpec(_Strict):
     The daily peak is at `phase` after midnight (t=0 is midnight).
     """
 
-    base: float = Field(200.0, ge=0)
+    base: float = Field(200.0, ge=0, le=MAX_RATE_PER_SECOND)
     amplitude: float = Field(0.3, ge=0, le=1)
     phase: Duration = 14 * 3600 * 1000
     noise: float = Field(0.03, ge=0, le=1)  # relative sd of the per-scrape rate
@@ -148,6 +162,111 @@ class BaselineSpec(_Strict):
 Shape = Literal["step", "ramp", "exp_decay", "spike"]
 
 
+class CurveSpec(_Strict):
+    """A value over time: base * (1 + daily * cos(2π (t - phase) / 1d) + weekly * cos(2π (t - weekly_phase) / 1w)),
+    times (1 + noise * N(0, 1)) per scrape. t=0 is midnight; the daily peak is `phase` after midnight, the weekly peak `weekly_phase` after t=0."""
+
+    base: float = 0.0
+    daily: float = Field(0.0, ge=0, le=1)
+    phase: Duration = 14 * 3600 * 1000
+    weekly: float = Field(0.0, ge=0, le=1)
+    weekly_phase: Duration = 2 * 86400 * 1000 + 14 * 3600 * 1000
+    noise: float = Field(0.0, ge=0, le=1)
+
+
+def _curve(value: object) -> object:
+    # A bare number is a constant curve; like pydantic's floats, a numeric string counts as a number
+    # (YAML 1.1 reads `1e18`, without a dot, as text).
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"base": value}
+    if isinstance(value, str):
+        try:
+            return {"base": float(value)}
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is neither a number nor a curve (a mapping of {', '.join(CurveSpec.model_fields)})"
+            ) from None
+    return value
+
+
+Curve = Annotated[CurveSpec, BeforeValidator(_curve)]
+
+# model/labels/labels.go: a label name is [a-zA-Z_][a-zA-Z0-9_]*; __-prefixed names are reserved.
+LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+SeriesKind = Literal["counter", "gauge", "histogram", "timestamp"]
+
+# The parameters an incident may change, per kind of series.
+KIND_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "counter": ("rate",),
+    "gauge": ("value",),
+    "histogram": ("rate", "p50", "p99"),
+    "timestamp": ("success",),
+}
+
+# Label value -> weight: the series is split into one child per value, sharing the rate by weight.
+FanOut = dict[str, Annotated[float, Field(ge=0)]]
+
+
+class SeriesSpec(_Strict):
+    """One declared metric, possibly fanned out over label values (see docs/scenarios.md).
+
+    counter: `rate` events per second; gauge: `value`; histogram: `rate` observations per second whose
+    log-normal distribution has median `p50` and 99th percentile `p99` (seconds), counted into
+    `buckets` (+Inf added); timestamp: the Unix time of the last success, advancing every `every`
+    while `success` is above 0.5 (an incident taking it to 0 stops the job).
+    """
+
+    name: str = Field(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")  # pydantic-core (Rust) `$` is the end of text
+    kind: SeriesKind
+    help: str = ""
+    labels: dict[str, str | FanOut] = Field(default_factory=dict)
+    rate: Curve | None = None
+    value: Curve | None = None
+    p50: Curve | None = None
+    p99: Curve | None = None
+    buckets: list[Annotated[float, Field(gt=0)]] | None = None
+    every: Duration | None = None
+    success: Curve | None = None
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> SeriesSpec:
+        needed = {
+            "counter": ("rate",),
+            "gauge": ("value",),
+            "histogram": ("rate", "p50", "p99", "buckets"),
+            "timestamp": ("every",),
+        }[self.kind]
+        allowed = set(needed) | ({"success"} if self.kind == "timestamp" else set())
+        missing = [key for key in needed if getattr(self, key) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} needs {', '.join(missing)}")
+        extra = [
+            key
+            for key in ("rate", "value", "p50", "p99", "buckets", "every", "success")
+            if getattr(self, key) is not None and key not in allowed
+        ]
+        if extra:
+            raise ValueError(
+                f"{', '.join(extra)} do not apply to a {self.kind} (it takes {', '.join(sorted(allowed))})"
+            )
+        if self.rate is not None and not 0 <= self.rate.base <= MAX_RATE_PER_SECOND:
+            raise ValueError(f"rate base must be within [0, {MAX_RATE_PER_SECOND:g}] per second")
+        if self.buckets is not None and (not self.buckets or self.buckets != sorted(set(self.buckets))):
+            raise ValueError("buckets must be a non-empty list of increasing upper bounds")
+        if self.p50 is not None and self.p99 is not None and not 0 < self.p50.base < self.p99.base:
+            raise ValueError("p50 and p99 must satisfy 0 < p50 < p99")
+        if self.every is not None and self.every <= 0:
+            raise ValueError("every must be positive")
+        for name in self.labels:
+            if not LABEL_NAME.fullmatch(name):
+                raise ValueError(f"invalid label name {name!r} (Prometheus label names match [a-zA-Z_][a-zA-Z0-9_]*)")
+        for name in ("__name__", "le"):
+            if name in self.labels:
+                raise ValueError(f"label {name!r} is generated, not declared")
+        return self
+
+
 class ChangeSpec(_Strict):
     """One baseline parameter changed over time with a shape.
 
@@ -159,6 +278,8 @@ class ChangeSpec(_Strict):
     """
 
     parameter: str
+    series: str | None = None  # a declared series' metric name; absent: a ranker preset parameter
+    match: dict[str, str] = Field(default_factory=dict)  # label equalities selecting children of `series`
     delta: float | None = None
     factor: float | None = Field(None, ge=0)
     shape: Shape = "step"
@@ -168,6 +289,8 @@ class ChangeSpec(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> ChangeSpec:
+        if self.match and self.series is None:
+            raise ValueError("match applies only with series")
         if (self.delta is None) == (self.factor is None):
             raise ValueError("give exactly one of delta (added) or factor (multiplied)")
         if self.shape == "exp_decay" and (self.tau is None or self.duration is None):
@@ -206,7 +329,7 @@ class IncidentSpec(_Strict):
         return self
 
 
-FaultKind = Literal["counter_reset", "scrape_gap", "stale_marker"]
+FaultKind = Literal["counter_reset", "scrape_gap", "stale_marker", "target_down", "late_scrape"]
 
 
 class FaultSpec(_Strict):
@@ -215,23 +338,50 @@ class FaultSpec(_Strict):
     counter_reset: counters restart from 0 at `at` (a process restart);
     scrape_gap: no samples for `duration` from `at`, a stale marker at the first missed scrape
     (as Prometheus writes when a target disappears) unless stale_marker is false;
-    stale_marker: one stale marker at `at` instead of the sample.
-    `metrics` limits the fault to those metric names (default: every generated series).
+    stale_marker: one stale marker at `at` instead of the sample;
+    target_down: the target stops answering at `at` for `duration` (default: to the end): its
+    series disappear behind one stale marker;
+    late_scrape: scrapes in [at, at + duration) happen `delay` late (timestamps shifted).
+    `metrics` limits the fault to those metric names and `match` to series with those labels
+    (default: every generated series). counter_reset touches counters only.
     """
 
     kind: FaultKind
     at: Duration
     duration: Duration | None = None
+    delay: Duration | None = None
     metrics: list[str] | None = None
+    match: dict[str, str] = Field(default_factory=dict)
     stale_marker: bool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> FaultSpec:
-        if self.kind == "scrape_gap" and (self.duration is None or self.duration <= 0):
-            raise ValueError("scrape_gap needs a positive duration")
-        if self.kind != "scrape_gap" and self.duration is not None:
-            raise ValueError("duration applies only to scrape_gap")
+        if self.kind in ("scrape_gap", "late_scrape") and (self.duration is None or self.duration <= 0):
+            raise ValueError(f"{self.kind} needs a positive duration")
+        if self.kind in ("counter_reset", "stale_marker") and self.duration is not None:
+            raise ValueError("duration applies only to scrape_gap, target_down and late_scrape")
+        if self.duration is not None and self.duration <= 0:
+            raise ValueError("duration must be positive")
+        if (self.kind == "late_scrape") != (self.delay is not None):
+            raise ValueError("delay applies to late_scrape, and late_scrape needs it")
+        if self.delay is not None and self.delay <= 0:
+            raise ValueError("delay must be positive")
         return self
+
+
+PRESETS = ("ranker", "none")
+
+
+def _preset(value: object) -> object:
+    if isinstance(value, str):
+        if value not in PRESETS:
+            raise ValueError(
+                f"unknown preset {value!r}; known: {', '.join(PRESETS)} (or a mapping of ranker parameters)"
+            )
+        return {} if value == "ranker" else None
+    if value is None:
+        raise ValueError("write `baseline: none` for no preset")
+    return value
 
 
 class ScenarioSpec(_Strict):
@@ -243,9 +393,12 @@ class ScenarioSpec(_Strict):
     duration: Duration
     scrape_interval: Duration = 15 * 1000
     evaluation_interval: Duration = 60 * 1000
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     settle: Duration = 2 * 3600 * 1000
     max_false_positives: int | None = Field(None, ge=0)
-    baseline: BaselineSpec = BaselineSpec()
+    # The ranker preset: `ranker` (its defaults) or a mapping overriding them; `none`: no preset.
+    # Absent: the ranker preset, unless the file declares `series:` (then none); see loader.
+    baseline: Annotated[BaselineSpec | None, BeforeValidator(_preset)] = None
+    series: list[SeriesSpec] = Field(default_factory=list)
     incidents: list[IncidentSpec] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list)

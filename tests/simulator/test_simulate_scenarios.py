@@ -100,7 +100,7 @@ def test_expect_unknown_alert_is_a_clear_error(project):
 def test_bad_scenario_and_missing_rules(project):
     (project / "bad.yaml").write_text("name: bad\nduration: 0s\n")
     result = invoke("simulate", "bad.yaml")
-    assert result.exit_code == 2 and "bad.yaml:2: duration must be positive" in result.output
+    assert result.exit_code == 2 and "bad.yaml:2:1: duration must be positive" in result.output
     result = invoke("simulate", "scenarios/quiet.yaml", "--rules", "nope")
     assert result.exit_code == 2 and "nope: no such rules directory" in result.output
 

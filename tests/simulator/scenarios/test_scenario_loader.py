@@ -48,24 +48,27 @@ def test_every_shipped_scenario_loads_under_its_own_name():
 def test_unknown_parameter_names_its_line():
     text = "name: s\nduration: 1d\nincidents:\n  - name: a\n    start: 1h\n    changes:\n      - {parameter: ctrr, delta: 1}\n"
     [problem] = problems_of(text)
-    assert problem.startswith("bad.yaml:7: unknown parameter 'ctrr'")
+    assert problem.startswith("bad.yaml:7:10: unknown parameter 'ctrr'")
 
 
 def test_unknown_metric_in_a_fault():
     text = "name: s\nduration: 1d\nfaults:\n  - kind: counter_reset\n    at: 1h\n    metrics: [ranker_request_total]\n"
     [problem] = problems_of(text)
-    assert problem.startswith("bad.yaml:6: unknown metric 'ranker_request_total'")
+    assert problem.startswith("bad.yaml:6:5: unknown metric 'ranker_request_total'")
 
 
 def test_unknown_key_is_an_error_not_ignored():
     [problem] = problems_of("name: s\nduration: 1d\nbaseline:\n  ctr: 0.05\n  cache_hit: 0.9\n")
-    assert problem == "bad.yaml:5: baseline.cache_hit: unknown key 'cache_hit'"
+    assert problem == (
+        "bad.yaml:5:3: baseline.cache_hit: unknown key 'cache_hit'; allowed: request_rate, cache_hit_ratio, "
+        "latency, features, model_score, ctr, impressions_per_request, experiments"
+    )
 
 
 def test_incident_outside_the_span():
     text = "name: s\nduration: 1d\nincidents:\n  - name: late\n    start: 1d1h\n    changes: [{parameter: ctr, delta: 1}]\n"
     [problem] = problems_of(text)
-    assert problem == "bad.yaml:5: incident 'late' starts at 1d1h, outside the scenario span [0s, 1d)"
+    assert problem == "bad.yaml:5:5: incident 'late' starts at 1d1h, outside the scenario span [0s, 1d)"
 
 
 def test_lagged_incident_pushed_outside_the_span():
@@ -74,7 +77,7 @@ def test_lagged_incident_pushed_outside_the_span():
         "  - name: b\n    after: a\n    lag: 5h\n    changes: [{parameter: ctr, delta: 1}]\n"
     )
     [problem] = problems_of(text)
-    assert problem.startswith("bad.yaml:9: incident 'b' starts at 1d1h")
+    assert problem.startswith("bad.yaml:9:5: incident 'b' starts at 1d1h")
 
 
 def test_duplicate_incident_names():
@@ -83,12 +86,12 @@ def test_duplicate_incident_names():
         "  - name: a\n    start: 2h\n    changes: [{parameter: ctr, delta: 1}]\n"
     )
     [problem] = problems_of(text)
-    assert problem == "bad.yaml:7: duplicate incident name 'a' (first at line 4)"
+    assert problem == "bad.yaml:7:5: duplicate incident name 'a' (first at line 4)"
 
 
 def test_duplicate_yaml_keys():
     [problem] = problems_of("name: s\nduration: 1d\nseed: 1\nseed: 2\n")
-    assert problem == "bad.yaml:4: duplicate key 'seed'"
+    assert problem == "bad.yaml:4:1: duplicate key 'seed'"
 
 
 @pytest.mark.parametrize(
@@ -100,17 +103,17 @@ def test_duplicate_yaml_keys():
 )
 def test_zero_or_negative_intervals(value, message):
     [problem] = problems_of(f"name: s\nduration: 1d\nscrape_interval: {value}\n")
-    assert problem.startswith("bad.yaml:3: ") and message in problem
+    assert problem.startswith("bad.yaml:3:1: ") and message in problem
 
 
 def test_zero_evaluation_interval():
     [problem] = problems_of("name: s\nduration: 1d\nevaluation_interval: 0m\n")
-    assert problem == "bad.yaml:3: evaluation_interval must be positive"
+    assert problem == "bad.yaml:3:1: evaluation_interval must be positive"
 
 
 def test_duration_without_unit():
     [problem] = problems_of("name: s\nduration: 14\n")
-    assert problem.startswith("bad.yaml:2: duration: invalid duration 14")
+    assert problem.startswith("bad.yaml:2:1: duration: invalid duration 14")
 
 
 def test_after_an_unknown_incident_and_cycles():
@@ -122,7 +125,7 @@ def test_after_an_unknown_incident_and_cycles():
     )
     problems = problems_of(text)
     assert any("cycle" in p for p in problems)
-    assert "bad.yaml:11: incident 'c' is after unknown incident 'zz'" in problems
+    assert "bad.yaml:11:5: incident 'c' is after unknown incident 'zz'" in problems
 
 
 def test_shape_parameters_are_checked():
@@ -131,7 +134,7 @@ def test_shape_parameters_are_checked():
         "      - {parameter: ctr, delta: 1, shape: exp_decay, duration: 1h}\n"
     )
     [problem] = problems_of(text)
-    assert problem.startswith("bad.yaml:7: ") and "exp_decay needs tau and duration" in problem
+    assert problem.startswith("bad.yaml:7:9: ") and "exp_decay needs tau and duration" in problem
 
 
 def test_every_problem_is_reported_at_once():
@@ -151,6 +154,6 @@ def test_missing_file_is_a_scenario_error(tmp_path):
 
 def test_latency_targets_must_stay_ordered_over_the_day():
     [problem] = problems_of("name: s\nduration: 1d\nbaseline:\n  latency: {p50: 0.01, p50_amplitude: 0.02}\n")
-    assert problem.startswith("bad.yaml:4: baseline.latency: ") and "p50 must stay positive" in problem
+    assert problem.startswith("bad.yaml:4:3: baseline.latency: ") and "p50 must stay positive" in problem
     [problem] = problems_of("name: s\nduration: 1d\nbaseline:\n  latency: {p50: 0.1, p99: 0.09}\n")
     assert "p99 must stay above p50" in problem
