@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from compiler.cli import INPUT_ERROR_EXIT
 from compiler.cli import main as alertkit
-from simulator.commands.simulate import EXIT_BAD_INPUT
 from simulator.scenarios import load_scenario
 from simulator.scenarios.loader import MAX_EVALUATION_STEPS, MAX_EXPANDED_NODES, MAX_NESTING_DEPTH, MAX_SAMPLES
 
@@ -120,7 +120,7 @@ def test_bad_scenario_is_refused_with_its_position(tmp_path, name, command):
     out = tmp_path / "out" / "check.test.yml"
     args = [command, str(path), "--rules", str(RULES)] + (["--out", str(out)] if command == "export-promtool" else [])
     result = CliRunner().invoke(alertkit, args)
-    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert result.exit_code == INPUT_ERROR_EXIT[command], result.output
     lines = result.output.splitlines()
     expected = CASES[name][1]
     assert len(lines) == len(expected), result.output
