@@ -188,13 +188,9 @@ def interval_contains(spec: dict[str, Any], t_ms: int) -> bool:
         days_in_month = (next_month - datetime.timedelta(days=1)).day
         if not _day_in(moment.day, days_in_month, _ranges(spec["days_of_month"], None, 0)):
             return False
-    if spec.get("months"):
-        if not any(b <= moment.month <= e for b, e in _ranges(spec["months"], _MONTHS, 1)):
-            return False
-    if spec.get("years"):
-        if not any(b <= moment.year <= e for b, e in _ranges(spec["years"], None, 0)):
-            return False
-    return True
+    if spec.get("months") and not any(b <= moment.month <= e for b, e in _ranges(spec["months"], _MONTHS, 1)):
+        return False
+    return not (spec.get("years") and not any(b <= moment.year <= e for b, e in _ranges(spec["years"], None, 0)))
 
 
 def in_time_intervals(names: tuple[str, ...], intervals: dict[str, list[dict[str, Any]]], t_ms: int) -> bool:
