@@ -144,9 +144,12 @@ def _integrations(config: AlertmanagerConfig, receiver: str) -> list[tuple[str, 
 class Dispatcher:
     """The dispatcher, inhibitor and notification log of one Alertmanager, stepped through simulated time."""
 
-    def __init__(self, config: AlertmanagerConfig, delivery_ms: int = 0) -> None:
+    def __init__(
+        self, config: AlertmanagerConfig, delivery_ms: int = 0, maintenance_ms: int = MAINTENANCE_INTERVAL_MS
+    ) -> None:
         self.config = config
         self.delivery_ms = delivery_ms
+        self.maintenance_ms = maintenance_ms
         self.store: dict[Labels, StoredAlert] = {}
         self.inhibitor = Inhibitor(config.inhibit_rules)
         self.groups: dict[str, AggrGroup] = {}
@@ -181,7 +184,7 @@ class Dispatcher:
         """Dispatcher.processAlert + aggrGroup.insert."""
         group = self.groups.get(key)
         if group is not None and group.emptied_at_ms is not None:
-            if now_ms - group.emptied_at_ms >= MAINTENANCE_INTERVAL_MS:
+            if now_ms - group.emptied_at_ms >= self.maintenance_ms:
                 del self.groups[key]  # removed by a maintenance run since it emptied
                 group = None
             else:
@@ -209,7 +212,7 @@ class Dispatcher:
             group = self.groups.get(key)
             if group is None or group.next_flush_ms != at:
                 continue  # a stale timer entry (reset, or the group was removed)
-            if group.emptied_at_ms is not None and at - group.emptied_at_ms >= MAINTENANCE_INTERVAL_MS:
+            if group.emptied_at_ms is not None and at - group.emptied_at_ms >= self.maintenance_ms:
                 del self.groups[key]  # doMaintenance removed it
                 continue
             group.has_flushed = True
