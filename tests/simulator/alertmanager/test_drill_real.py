@@ -68,6 +68,7 @@ def test_drill_shows_the_inhibited_symptom_and_the_repeat(oncall, symptoms_text,
     plan, config, run, real = drill(
         result.timelines, symptoms_text, scenario.evaluation_interval_ms, "4d14h", "4h20m", 1200, tmp_path
     )
+    assert run.max_post_lag_s < 0.05, f"the drill fell behind by {run.max_post_lag_s:.3f} s: machine too busy"
     problems = compare(
         model_notifications(plan), real, 1200, shortest_group_interval_ms(config), uncertain_windows(plan)
     )
