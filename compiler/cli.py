@@ -15,6 +15,7 @@ COMMANDS = {
     "simulate": "simulator.commands.simulate:simulate_command",
     "export-promtool": "simulator.commands.simulate:export_promtool_command",
     "test": "simulator.commands.test:test_command",
+    "drill": "simulator.commands.drill:drill_command",
 }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.promql.model import Grid
 from simulator.rules.model import AlertingRule, AlertInterval, AlertTimeline, RuleGroup
@@ -22,6 +23,10 @@ from simulator.rules.model import AlertingRule, AlertInterval, AlertTimeline, Ru
 from .scenarios.errors import Problem, ScenarioError
 from .scenarios.generators import generate_series, populate_storage
 from .scenarios.model import Incident, Scenario
+
+if TYPE_CHECKING:
+    from simulator.alertmanager.config import AlertmanagerConfig
+    from simulator.alertmanager.timeline import PagingResult
 
 WEEK_MS = 7 * 24 * 3600 * 1000
 
@@ -85,6 +90,7 @@ class ScenarioResult:
     series_count: int = 0
     sample_count: int = 0
     max_false_positives: int | None = None  # from the scenario; None: reported, not judged
+    paging: PagingResult | None = None  # the Alertmanager model's notifications (add_paging), when configured
 
     @property
     def false_positives_per_week(self) -> float:
@@ -171,6 +177,17 @@ def simulate(
         max_false_positives if max_false_positives is not None else scenario.max_false_positives
     )
     return result
+
+
+def add_paging(result: ScenarioResult, config: AlertmanagerConfig) -> None:
+    """Feed the result's alert timelines through Prometheus's sender and Alertmanager's dispatcher."""
+    from simulator.alertmanager.timeline import IncidentWindow, page_scenario
+
+    scenario = result.scenario
+    windows = [IncidentWindow(i.name, i.start_ms, i.window_end_ms) for i in scenario.incidents]
+    result.paging = page_scenario(
+        config, result.timelines, windows, scenario.evaluation_interval_ms, scenario.duration_ms
+    )
 
 
 def judge(scenario: Scenario, timelines: list[AlertTimeline]) -> ScenarioResult:

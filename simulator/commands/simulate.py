@@ -31,6 +31,32 @@ _rules_option = click.option(
 )
 
 
+_alertmanager_option = click.option(
+    "--alertmanager-config",
+    "alertmanager_config",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The compiled alertmanager.yml to time pages with "
+    "(default: alertmanager/alertmanager.yml beside the rules directory, when it exists).",
+)
+
+
+def load_paging_config(path: Path | None, rules_dir: Path):
+    """The Alertmanager configuration for time to page: the given file, or the build's one when present."""
+    from simulator.alertmanager.config import AlertmanagerConfigError, load_alertmanager_config
+
+    if path is None:
+        path = rules_dir.parent / "alertmanager" / "alertmanager.yml"
+        if not path.is_file():
+            return None
+    elif not path.is_file():
+        _fail(f"{path}: no such Alertmanager configuration (run `alertkit compile` first)")
+    try:
+        return load_alertmanager_config(path.read_text())
+    except AlertmanagerConfigError as error:
+        _fail(f"{path}: {error}")
+
+
 def _load_groups(rules_dir: Path):
     from simulator.rules.loader import RuleFileError, load_rule_files
     from simulator.simulate import rule_files_in
@@ -104,13 +130,17 @@ def _load_scenarios(paths: tuple[Path, ...]):
 )
 @_rules_option
 @click.option("--json", "as_json", is_flag=True, help="Write the versioned JSON report (schema in docs/scenarios.md).")
-def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json: bool) -> None:
-    """Replay SCENARIO files through the rule files: which alerts fire, and how fast."""
+@_alertmanager_option
+def simulate_command(
+    scenario_paths: tuple[Path, ...], rules_dir: Path, as_json: bool, alertmanager_config: Path | None
+) -> None:
+    """Replay SCENARIO files through the rule files: which alerts fire, how fast, and when they page."""
     from simulator.report import render_json, render_text
-    from simulator.simulate import simulate
+    from simulator.simulate import add_paging, simulate
 
     scenarios = _load_scenarios(scenario_paths)
     groups = _load_groups(rules_dir)
+    paging_config = load_paging_config(alertmanager_config, rules_dir)
     results = []
     with _progress(len(scenarios) * 3) as bar:
         for scenario in scenarios:
@@ -121,6 +151,8 @@ def simulate_command(scenario_paths: tuple[Path, ...], rules_dir: Path, as_json:
 
             try:
                 results.append(simulate(scenario, groups, on_stage=on_stage))
+                if paging_config is not None:
+                    add_paging(results[-1], paging_config)
             except (ScenarioError, PromQLError, RuleEvaluationError) as error:
                 _fail(str(error))
             except Exception as error:  # never a traceback: say what broke and where to report it
