@@ -53,8 +53,9 @@ ROUTE_TIMERS = {
 # 100+ ms, so the model takes N+1; the drill's recorder answers as slowly, in wall time.
 RECEIVER_LATENCY_SHARE = 0.4
 RECEIVER_LATENCY_MAX_S = 1.0
-# Drill tolerance (wall time): the POST and notification round trips, and the timer drift per group_interval tick.
-TOLERANCE_WALL_MS = 60
+# Drill tolerance (wall time): the POST and notification round trips on a shared machine (150 ms, as upstream's
+# acceptance harness test/with_api_v2 allows), and the timer drift per group_interval tick.
+TOLERANCE_WALL_MS = 150
 TOLERANCE_WALL_MS_PER_TICK = 2
 # requests timeouts (connect, read) and retries of every call to Alertmanager.
 CONNECT_TIMEOUT_S = 2.0
