@@ -93,3 +93,42 @@ def test_alertmanager_binary_is_the_judge():
 
     version = subprocess.run([ALERTMANAGER, "--version"], capture_output=True, text=True, check=True)
     assert "version 0.25." in version.stdout + version.stderr
+
+
+def test_any_old_alert_inserted_before_the_first_flush_flushes_at_once(tmp_path):
+    """Notes §4 (inferred for 0.25): not only the alert that creates the group; the model does the same."""
+    import time
+
+    from simulator.alertmanager.dispatch import dispatch
+    from simulator.alertmanager.drill import _rfc3339
+    from simulator.alertmanager.sender import Post, PostedAlert
+
+    with WebhookRecorder() as recorder:
+        config_text = (
+            "route: {receiver: r, group_by: [team], group_wait: 3s, group_interval: 10s, repeat_interval: 1h}\n"
+            f"receivers: [{{name: r, webhook_configs: [{{url: '{recorder.url}/r/webhook_configs/0'}}]}}]\n"
+        )
+        with running_alertmanager(config_text, tmp_path / "am") as url:
+            client = AlertmanagerClient(url)
+            t0 = time.time()
+            fresh = {"labels": {"alertname": "New", "team": "t"}, "startsAt": _rfc3339(t0), "endsAt": _rfc3339(t0 + 60)}
+            client.post_alerts([fresh])
+            time.sleep(1.0)
+            old = {
+                "labels": {"alertname": "Old", "team": "t"},
+                "startsAt": _rfc3339(t0 - 60),
+                "endsAt": _rfc3339(t0 + 60),
+            }
+            client.post_alerts([old])
+            time.sleep(1.0)
+    [(arrived, _path, payload)] = recorder.received
+    assert 0.9 < arrived - t0 < 1.5  # at the second insert, not at group_wait (3 s)
+    assert sorted(a["labels"]["alertname"] for a in payload["alerts"]) == ["New", "Old"]
+    from simulator.alertmanager.config import load_alertmanager_config
+
+    posts = [
+        Post(0, (PostedAlert((("alertname", "New"), ("team", "t")), 0, 60_000),)),
+        Post(1000, (PostedAlert((("alertname", "Old"), ("team", "t")), -60_000, 60_000),)),
+    ]
+    model = dispatch(load_alertmanager_config(config_text), posts, 2000).notifications
+    assert [(n.at_ms, len(n.firing)) for n in model] == [(1000, 2)]
