@@ -159,8 +159,9 @@ def _notification_json(n) -> dict:
 
 def _time_to_detect(result: ScenarioResult, incident: str) -> int | None:
     """The incident's first detection (any expected alert), from its start."""
-    times = [d.time_to_detect_ms for d in result.detections if d.incident == incident and d.detected_at_ms is not None]
-    return min(times) if times else None
+    times = [d.time_to_detect_ms for d in result.detections if d.incident == incident]
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -264,10 +265,10 @@ def _paging_text(result: ScenarioResult) -> list[str]:
     lines = ["", "  paging (Alertmanager 0.25 model):"]
     if rows:
         lines += _table(("INCIDENT", "DETECTED AFTER", "PAGED AFTER", "PAGES", "PAGED", "REPEATS", "INHIBITED"), rows)
-    pages = sum(n.kind == "page" for n in paging.notifications)
+    page_count = sum(n.kind == "page" for n in paging.notifications)
     lines.append(
         f"  notifications: {len(paging.notifications)} ({paging.notifications_per_week:.2f}/week), "
-        f"pages: {pages} ({paging.pages_per_week:.2f}/week)"
+        f"pages: {page_count} ({paging.pages_per_week:.2f}/week)"
     )
     if paging.notifications:
         lines.append("")

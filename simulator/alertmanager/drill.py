@@ -317,7 +317,8 @@ def _recorded(entry: tuple[float, str, dict[str, Any]], wall0: float, plan: Dril
     arrived, path, payload = entry
     receiver, kind, index = path.strip("/").rsplit("/", 2)
     integration = f"{kind}[{index}]"
-    firing, resolved = [], []
+    firing: list[Labels] = []
+    resolved: list[Labels] = []
     for alert in payload.get("alerts", []):
         labels = tuple(sorted(alert["labels"].items()))
         (firing if alert["status"] == "firing" else resolved).append(labels)
