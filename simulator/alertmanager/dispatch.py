@@ -9,7 +9,9 @@ aggrGroup.insert/run/flush, doMaintenance) and the notify pipeline of notify.py,
 - an empty group is removed by the maintenance that runs every 30 s; the model removes it at the latest moment
   (emptied + 30 s) and marks a notification uncertain when a POST met a group that may or may not have been
   removed yet;
-- POSTs received at the same moment as a tick are handled before it.
+- POSTs received at the same moment as a tick are handled before it; when such a POST changes what the tick
+  would see (a new alert, or one now resolved), the real order is up to the scheduler, and the group's
+  notifications until the next tick are given as the window [tick, tick + group_interval].
 """
 
 from __future__ import annotations
@@ -194,6 +196,13 @@ class Dispatcher:
             group = AggrGroup(route, key, next_flush_ms=now_ms + route.group_wait_ms)
             self.groups[key] = group
             self._schedule(group)
+        previous = group.alerts.get(alert.labels)
+        changed = previous is None or previous.resolved_at(now_ms) != alert.resolved_at(now_ms)
+        if changed and group.next_flush_ms == now_ms:
+            # A tie: the real server may run the tick before this POST, so the change is notified at this tick
+            # or at the next one.
+            group.uncertain_from_ms = now_ms
+            group.uncertain_until_ms = now_ms + route.group_interval_ms
         group.alerts[alert.labels] = alert
         group.emptied_at_ms = None
         if not group.has_flushed and alert.starts_at_ms + route.group_wait_ms < now_ms:
