@@ -228,3 +228,34 @@ def test_simulate_command_reports_a_missing_alertmanager_config(paging_build, tm
     result = CliRunner().invoke(alertkit, [*args, "--alertmanager-config", str(tmp_path / "missing.yml")])
     assert result.exit_code == 2
     assert f"{tmp_path / 'missing.yml'}: no such Alertmanager configuration" in result.output
+
+
+# --- alertkit drill, the steps that need no server -------------------------------------------------------------
+
+
+def test_drill_command_writes_the_scaled_config(paging_build, tmp_path):
+    out = tmp_path / "drill.yml"
+    args = ["drill", str(ROOT / "scenarios" / "oncall-exercise.yaml"), "--rules", str(paging_build / "prometheus")]
+    args += ["--config", str(SYMPTOMS_CONFIG), "--write-config", str(out), "--speed", "600", "--listen", "9999"]
+    result = CliRunner().invoke(alertkit, args)
+    assert result.exit_code == 0, result.output
+    drill = load_alertmanager_config(out.read_text())
+    assert (drill.route.group_wait_ms, drill.route.group_interval_ms, drill.route.repeat_interval_ms) == (
+        50,
+        500,
+        24_000,
+    )
+    hooks = drill.receivers["ranking-pager"].integrations["webhook_configs"]
+    assert hooks == [{"url": "http://127.0.0.1:9999/ranking-pager/webhook_configs/0", "send_resolved": True}]
+
+
+def test_drill_command_reports_an_unreachable_alertmanager_and_a_speed_too_high(paging_build, tmp_path):
+    args = ["drill", str(ROOT / "scenarios" / "oncall-exercise.yaml"), "--rules", str(paging_build / "prometheus")]
+    args += ["--config", str(SYMPTOMS_CONFIG)]
+    unreachable = CliRunner().invoke(alertkit, [*args, "--alertmanager", "http://127.0.0.1:9"])
+    assert unreachable.exit_code == 2
+    assert "cannot reach Alertmanager at http://127.0.0.1:9" in unreachable.output
+    too_fast = CliRunner().invoke(alertkit, [*args, "--speed", "100000", "--write-config", str(tmp_path / "x.yml")])
+    assert too_fast.exit_code == 2
+    assert "route group_wait: 30s divided by speed 100000 is under 1 ms; lower --speed" in too_fast.output
+    assert not (tmp_path / "x.yml").exists()
