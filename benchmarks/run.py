@@ -45,13 +45,14 @@ def machine_notes() -> dict:
 
 
 def main() -> int:
-    from benchmarks import compile_bench, paging_bench, peer_bench, simulate_bench
+    from benchmarks import compile_bench, paging_bench, peer_bench, plugin_bench, simulate_bench
 
     results = {"machine": machine_notes()}
     for name, module in [
         ("compile", compile_bench),
         ("simulate", simulate_bench),
         ("paging", paging_bench),
+        ("plugin", plugin_bench),
         ("peer_suites", peer_bench),
     ]:
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
@@ -81,6 +82,7 @@ def render(results: dict) -> str:
         ("compile", "compile_bench"),
         ("simulate", "simulate_bench"),
         ("paging", "paging_bench"),
+        ("plugin", "plugin_bench"),
         ("peer_suites", "peer_bench"),
     ]:
         module = __import__(f"benchmarks.{module_name}", fromlist=["run"])

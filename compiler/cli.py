@@ -16,6 +16,8 @@ COMMANDS = {
     "export-promtool": "simulator.commands.simulate:export_promtool_command",
     "test": "simulator.commands.test:test_command",
     "drill": "simulator.commands.drill:drill_command",
+    "routes": "simulator.commands.routes:routes_command",
+    "coverage": "simulator.commands.coverage:coverage_command",
 }
 
 

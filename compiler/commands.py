@@ -10,7 +10,8 @@ from compiler.config import load_config
 from compiler.naming import PROMETHEUS_OUTPUT_DIR
 from compiler.output import write_build
 from compiler.pipeline import compile_project
-from compiler.problems import render_problem, sorted_problems
+from compiler.problems import Problem, Severity, SourcePosition, render_problem, sorted_problems
+from compiler.routing import ROUTING_FILE, LoadedRouting, load_routing
 
 DEFAULT_CONFIG = "alertkit.yaml"
 
@@ -47,12 +48,28 @@ DEFAULT_CONFIG = "alertkit.yaml"
     type=click.Path(path_type=Path),
     help=f"Configuration file [default: {DEFAULT_CONFIG} if present].",
 )
-def compile_command(alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_file: Path | None) -> None:
+@click.option(
+    "--routing",
+    "routing_file",
+    default=None,
+    type=click.Path(path_type=Path),
+    help=f"Routing of the Alertmanager config (docs/alertmanager.md) [default: {ROUTING_FILE} if present].",
+)
+def compile_command(
+    alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_file: Path | None, routing_file: Path | None
+) -> None:
     """Compile alert definitions into Prometheus rule files with runbook links, and an Alertmanager config."""
     config, problems = load_config(config_file or Path(DEFAULT_CONFIG), required=config_file is not None)
-    if not problems:
-        result = compile_project(alerts_dir, runbooks_dir, config.runbook_base_url, config.alertmanager)
-        problems = result.problems
+    routing, routing_problems = _load_routing(routing_file)
+    if routing is not None and "alertmanager" in config.model_fields_set:
+        where = SourcePosition(str(config_file or DEFAULT_CONFIG))
+        message = f"ignored: the Alertmanager configuration comes from {routing.positions.file}"
+        problems = problems + [Problem(where, message, field="alertmanager", severity=Severity.WARNING)]
+    if not any(problem.is_error for problem in problems):
+        # Routing problems do not stop the compile: the definitions' problems are reported with them.
+        result = compile_project(alerts_dir, runbooks_dir, config.runbook_base_url, config.alertmanager, routing)
+        problems = problems + result.problems
+    problems = problems + routing_problems
     for problem in sorted_problems(problems):
         click.echo(render_problem(problem), err=True)
     if any(problem.is_error for problem in problems):
@@ -66,3 +83,13 @@ def compile_command(alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_
         raise SystemExit(1) from None
     rule_files = sum(1 for path in result.files if path.startswith(f"{PROMETHEUS_OUTPUT_DIR}/"))
     click.echo(f"compiled {rule_files} rule file(s) and the Alertmanager configuration into {out_dir}/")
+
+
+def _load_routing(routing_file: Path | None) -> tuple[LoadedRouting | None, list[Problem]]:
+    """routing.yaml when given or present (else None: the `alertmanager:` section of alertkit.yaml applies)."""
+    path = routing_file or Path(ROUTING_FILE)
+    if path.is_file():
+        return load_routing(path)
+    if routing_file is not None:
+        return None, [Problem(SourcePosition(str(path)), "routing file not found", field="routing")]
+    return None, []

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.naming import group_name
 from compiler.problems import SourcePosition
+from compiler.reads import SelectorRead
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,12 @@ class Alert:
     source_file: str  # the definition file as the user named it
     source_stem: str  # its name without suffix: the output file and group prefix
     position: SourcePosition  # where the alert's mapping starts
+    symptom_of: tuple[str, ...] = ()  # alerts whose firing mutes this one (compiled into inhibit rules)
+
+    @property
+    def group(self) -> str:
+        """The rule group evaluating this alert and every recording rule it reads."""
+        return group_name(self.source_stem, self.kind)
 
 
 @dataclass(frozen=True)
@@ -62,3 +70,5 @@ class CompiledAlert:
     labels: dict[str, str]
     annotations: dict[str, str]
     params: dict[str, Any]
+    # Selectors of the definition's hand-written PromQL, each with where it stands in the definition file.
+    handwritten_reads: tuple[tuple[SelectorRead, SourcePosition], ...] = ()

@@ -4,8 +4,10 @@
   the alert name is also a label value routed on and a runbook file name.
 - Label names: Prometheus's rule (model.LabelNameRE `^[a-zA-Z_][a-zA-Z0-9_]*$`), and not `__`-prefixed
   (reserved for internal use, see model/labels.go).
-- Recording rules: `level:metric:operations` (Prometheus's "Defining recording rules" best practice), where
-  level is the labels kept by the aggregation.
+- Recording rules: `level:metric:operations:group` — Prometheus's "Defining recording rules" convention
+  (level = the labels kept by the aggregation), followed by the rule group that writes it. Each group writes
+  its own copy of every rule its alerts read (see docs/compiler.md, "Recording rules"), so the name says
+  which copy it is. A name given in a definition (`zscore_anomaly`'s `record`) is written as given.
 - Groups: one per source file and kind, `<file stem>.<kind>`; output file `<file stem>.yml`.
 - Runbooks: `<AlertName>.md`, in the runbooks directory and in the build.
 - Alertmanager receivers: `<team>-pager`, `<team>-ticket`, `null` (notifies no one), `unrouted` (the root
@@ -21,6 +23,7 @@ from compiler.durations import format_duration
 ALERT_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 LABEL_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 METRIC_NAME_PATTERN = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_NOT_IN_METRIC_NAME = re.compile(r"[^a-zA-Z0-9_]")
 API_VERSION = "alertkit/v1"
 
 # Labels every compiled alert carries, set by the compiler from the definition.
@@ -61,9 +64,22 @@ def level_of(by: list[str]) -> str:
     return "_".join(by) if by else GLOBAL_LEVEL
 
 
-def recording_rule_name(by: list[str], metric: str, operations: str) -> str:
-    """`level:metric:operations`, e.g. `service_feature:ranker_feature_nulls_per_lookup:ratio_rate5m`."""
-    return f"{level_of(by)}:{metric}:{operations}"
+def recording_rule_name(by: list[str], metric: str, operations: str, group: str) -> str:
+    """`level:metric:operations:group`, the copy written by rule group `group`.
+
+    e.g. `service_feature:ranker_feature_nulls_per_lookup:ratio_rate5m:features_null_rate` in group
+    `features.null_rate`.
+    """
+    return f"{level_of(by)}:{metric}:{operations}:{group_qualifier(group)}"
+
+
+def group_qualifier(group: str) -> str:
+    """A group name as the last part of a metric name: each character a metric name cannot hold becomes `_`.
+
+    Two groups may map to the same qualifier (`a-b.raw`, `a_b.raw`); the pipeline refuses a series name
+    written by two groups, so such a clash is an error, never two writers of one series.
+    """
+    return _NOT_IN_METRIC_NAME.sub("_", group)
 
 
 def window_suffix(window_ms: int) -> str:

@@ -14,11 +14,16 @@ Speed: compiling a jinja2 template (lex, parse, generate Python, `compile()`) co
 runbook, most of a large compile. Most runbooks only substitute values (`[= facts.window =]`) and use no
 statement or comment; `substitute_plain_values` renders those directly, with jinja2's exact semantics for that subset, and
 hands anything else (statements, filters, comments, unknown names, whitespace control) to jinja2.
+
+Safety: jinja2 renders in the sandbox of compiler.runbook_sandbox (no globals, bounded size, loops and time),
+and runbook files are read only when regular files of at most MAX_RUNBOOK_BYTES of UTF-8 (read_runbook).
 """
 
 from __future__ import annotations
 
+import errno
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +34,11 @@ from compiler.durations import format_duration
 from compiler.model import CompiledAlert
 from compiler.naming import RUNBOOK_SUFFIX, runbook_file_name
 from compiler.problems import Problem, Severity, SourcePosition
+from compiler.runbook_sandbox import MAX_OUTPUT_CHARS, RUNBOOK_SYNTAX, RunbookEnvironment, render_bounded
 
+# A runbook file, read at most this far: the reference runbooks are 2-4 KB, and a link to /dev/zero must not
+# fill memory.
+MAX_RUNBOOK_BYTES = 256 * 1024
 REQUIRED_SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation", "Escalation", "Prevention")
 
 # The tag the fast path renders itself: `[= name.name... =]`, names as jinja2's lexer reads them (ASCII subset).
@@ -63,43 +72,73 @@ Recording rules it reads (evaluated first, same group):
 [% endif %]"""
 
 
-def runbook_environment(templates: dict[str, str] | None = None) -> jinja2.Environment:
-    """The jinja2 environment for runbooks: `[= =]`/`[% %]`/`[# #]` delimiters, undefined names are errors.
+def runbook_environment() -> RunbookEnvironment:
+    """The sandboxed jinja2 environment of runbooks (compiler.runbook_sandbox): `[= =]`/`[% %]`/`[# #]`
+    delimiters, undefined names are errors, bounded size and time."""
+    return RunbookEnvironment()
 
-    templates: runbook texts by alert name, loadable with get_template(name).
-    """
-    return jinja2.Environment(
-        loader=jinja2.DictLoader(templates or {}),
-        variable_start_string="[=",
-        variable_end_string="=]",
-        block_start_string="[%",
-        block_end_string="%]",
-        comment_start_string="[#",
-        comment_end_string="#]",
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-        trim_blocks=False,
-    )
+
+def render_template_text(environment: RunbookEnvironment, text: str, context: dict[str, Any]) -> str:
+    """`text` compiled and rendered in the sandbox; jinja2 errors and RunbookLimitError propagate."""
+    return render_bounded(environment.compile_runbook(text), context)
 
 
 @dataclass(frozen=True)
 class RunbookSource:
-    """A runbook template as read from disk."""
+    """A runbook template as read from disk, or why it could not be read (then `text` is empty)."""
 
     alert_name: str
     path: str
     text: str
+    unreadable: str | None = None
 
 
-def read_runbooks(directory: Path) -> dict[str, RunbookSource]:
-    """Every `*.md` of the runbooks directory, by alert name (the file stem); sorted for determinism."""
+def find_runbooks(directory: Path) -> dict[str, Path]:
+    """Every `*.md` name of the runbooks directory, by alert name (the file stem); sorted for determinism.
+
+    Only names: a runbook is opened when an alert needs it (read_runbook), so an orphan that is a FIFO or a
+    device is never opened.
+    """
     if not directory.is_dir():
         return {}
-    return {
-        path.stem: RunbookSource(path.stem, str(path), path.read_text(encoding="utf-8"))
-        for path in sorted(directory.glob(f"*{RUNBOOK_SUFFIX}"))
-    }
+    return {path.stem: path for path in sorted(directory.glob(f"*{RUNBOOK_SUFFIX}"))}
+
+
+def read_runbook(alert_name: str, path: Path) -> RunbookSource:
+    """The runbook at `path`, read only when it is a regular file of at most MAX_RUNBOOK_BYTES of UTF-8."""
+    try:
+        status = path.stat()  # follows symlinks: a link to /dev/zero is a character device here
+    except OSError as error:
+        reason = "a dangling symlink" if path.is_symlink() and error.errno == errno.ENOENT else error.strerror
+        return RunbookSource(alert_name, str(path), "", f"cannot read runbook: {reason}")
+    if not stat.S_ISREG(status.st_mode):
+        return RunbookSource(alert_name, str(path), "", f"runbook is {_file_type(status.st_mode)}, not a regular file")
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_RUNBOOK_BYTES + 1)
+    except OSError as error:
+        return RunbookSource(alert_name, str(path), "", f"cannot read runbook: {error.strerror}")
+    if len(data) > MAX_RUNBOOK_BYTES:
+        message = f"runbook is larger than {MAX_RUNBOOK_BYTES // 1024} KiB (MAX_RUNBOOK_BYTES)"
+        return RunbookSource(alert_name, str(path), "", message)
+    try:
+        return RunbookSource(alert_name, str(path), data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        message = f"runbook is not UTF-8 text: byte 0x{data[error.start]:02x} at line {line}, column {column}"
+        return RunbookSource(alert_name, str(path), "", message)
+
+
+def _file_type(mode: int) -> str:
+    kinds = [
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 def template_context(compiled: CompiledAlert) -> dict[str, Any]:
@@ -145,14 +184,21 @@ def substitute_plain_values(text: str, context: dict[str, Any]) -> str | None:
     if text.count("[=") != len(_PLAIN_VALUE_TAG.findall(text)):
         return None  # a tag with filters, calls, literals or whitespace control
 
+    substituted = 0  # characters of values written so far: past MAX_OUTPUT_CHARS jinja2 refuses, at its line
+
     def value_of(match: re.Match[str]) -> str:
+        nonlocal substituted
         value: Any = context
         for name in match.group(1).split("."):
             name = name.strip()
             if not isinstance(value, dict) or name not in value or (value is not context and hasattr(value, name)):
                 raise _NeedsJinja
             value = value[name]
-        return str(value)
+        text = str(value)
+        substituted += len(text)
+        if substituted > MAX_OUTPUT_CHARS:
+            raise _NeedsJinja
+        return text
 
     try:
         # Normalizing newlines inside tags too is harmless: a tag's whitespace is not output.
@@ -162,36 +208,45 @@ def substitute_plain_values(text: str, context: dict[str, Any]) -> str | None:
 
 
 class RunbookRenderer:
-    """Renders and checks runbooks; holds one jinja2 environment and the facts-block template, compiled once."""
+    """Renders and checks runbooks; holds one sandboxed environment and the facts-block template."""
 
-    def __init__(self, sources: dict[str, RunbookSource]) -> None:
-        templates = {name: source.text for name, source in sources.items()}
-        self._environment = runbook_environment(templates)
-        self._facts_block = self._environment.from_string(_FACTS_BLOCK)
+    def __init__(self) -> None:
+        self._environment = runbook_environment()
+        # The facts block is the compiler's own template, not a contributor's: it renders outside the sandbox
+        # (twice as fast, once per alert), and its output is the definition's values, bounded by its file.
+        self._facts_block = jinja2.Environment(**RUNBOOK_SYNTAX).from_string(_FACTS_BLOCK)
 
     def render(self, compiled: CompiledAlert, source: RunbookSource) -> tuple[str | None, list[Problem]]:
-        """The rendered runbook and the problems found in it (a template error leaves nothing rendered)."""
+        """The rendered runbook and the problems found in it (an error leaves nothing rendered)."""
+        name = compiled.alert.name
+        if source.unreadable is not None:
+            return None, [Problem(SourcePosition(source.path), source.unreadable, name, "runbook")]
         context = template_context(compiled)
         context["facts_block"] = self._facts_block.render(context)
-        name = compiled.alert.name
         rendered = substitute_plain_values(source.text, context)
         if rendered is not None:
             return rendered, check_sections(rendered, source, compiled)
         try:
-            rendered = self._environment.get_template(source.alert_name).render(context)
+            rendered = render_template_text(self._environment, source.text, context)
         except jinja2.TemplateSyntaxError as error:
             where = SourcePosition(source.path, error.lineno or 1, 1)
             return None, [Problem(where, f"runbook template error: {error.message}", name, "runbook")]
-        except jinja2.TemplateError as error:
+        except RecursionError:  # a limit of Python's, not of the sandbox: name it plainly
+            where = SourcePosition(source.path, 1, 1)
+            return None, [Problem(where, "runbook template error: nested too deeply", name, "runbook")]
+        except Exception as error:
             where = SourcePosition(source.path, _error_line(error) or 1, 1)
-            return None, [Problem(where, f"runbook template error: {error}", name, "runbook")]
+            text = str(error) if isinstance(error, jinja2.TemplateError) else f"{type(error).__name__}: {error}"
+            return None, [Problem(where, f"runbook template error: {text}", name, "runbook")]
         return rendered, check_sections(rendered, source, compiled)
 
 
 def _error_line(error: Exception) -> int | None:
     """The template line of a render-time jinja2 error, from the traceback frame of the template."""
+    line = getattr(error, "template_line", None)
+    if line is not None:
+        return line
     traceback = error.__traceback__
-    line = None
     while traceback is not None:
         if traceback.tb_frame.f_code.co_filename == "<template>":
             line = traceback.tb_lineno
@@ -250,10 +305,10 @@ def missing_runbook(compiled: CompiledAlert, directory: Path) -> Problem:
     return Problem(compiled.alert.position, f"missing runbook {expected}", compiled.alert.name, "runbook")
 
 
-def orphan_runbook(source: RunbookSource) -> Problem:
+def orphan_runbook(alert_name: str, path: Path) -> Problem:
     """The warning for a runbook no alert uses."""
     return Problem(
-        SourcePosition(source.path, 1, 1),
-        f"orphan runbook: no alert named {source.alert_name!r}",
+        SourcePosition(str(path), 1, 1),
+        f"orphan runbook: no alert named {alert_name!r}",
         severity=Severity.WARNING,
     )

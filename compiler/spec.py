@@ -118,6 +118,7 @@ class AlertSpecV1(StrictModel):
     labels: LabelMap = Field(default_factory=dict)
     annotations: LabelMap = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
+    symptom_of: AlertName | list[AlertName] | None = None  # the root cause(s) whose firing mutes this alert
 
 
 class AlertFileV1(StrictModel):

@@ -18,6 +18,7 @@ from compiler.kinds import KINDS
 from compiler.kinds.base import KindParams
 from compiler.model import Alert
 from compiler.problems import Problem
+from compiler.promql import ExpressionProblem
 from compiler.spec import AlertFileV1, AlertSpecV1
 from compiler.yamlsource import PositionMap, YamlPath, dotted, load_yaml
 
@@ -131,6 +132,7 @@ def _validate_alert(
         source_file=display_name,
         source_stem=file.stem,
         position=positions.of_value(path),
+        symptom_of=(spec.symptom_of,) if isinstance(spec.symptom_of, str) else tuple(spec.symptom_of or ()),
     )
     return ValidatedAlert(alert, params, path, positions), problems
 
@@ -157,6 +159,9 @@ def pydantic_problems(
         else:
             where = positions.of_value(path)
         message = _message(detail, model, location)
+        cause = detail.get("ctx", {}).get("error")
+        if isinstance(cause, ExpressionProblem):  # a PromQL error: point at its token in the value
+            where, message = cause.locate(positions, path)
         problems.append(Problem(where, f"key {message}" if is_key else message, alert_name, field))
     return problems
 

@@ -99,7 +99,7 @@ def _record_positions(node: yaml.Node, path: YamlPath, positions: PositionMap) -
     if (
         isinstance(node, yaml.ScalarNode)
         and node.start_mark.line == node.end_mark.line
-        and node.style in (None, "'", '"')
+        and node.style in (None, "", "'", '"')  # libyaml spells plain "", PyYAML None
     ):
         positions.single_line_styles[path] = node.style or ""
     if isinstance(node, yaml.MappingNode):

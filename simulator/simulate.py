@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.promql.model import Grid
+from simulator.rules.loader import RuleFileError, parse_rule_text
 from simulator.rules.model import AlertingRule, AlertInterval, AlertTimeline, RuleGroup
 
 from .scenarios.errors import Problem, ScenarioError
@@ -27,6 +28,7 @@ from .scenarios.model import Incident, Scenario
 if TYPE_CHECKING:
     from simulator.alertmanager.config import AlertmanagerConfig
     from simulator.alertmanager.timeline import PagingResult
+    from simulator.rules.group import RulesEvaluation
 
 WEEK_MS = 7 * 24 * 3600 * 1000
 
@@ -121,6 +123,25 @@ def rule_files_in(directory: str | Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
 
 
+def rule_groups_from_texts(texts: dict[str, str]) -> list[RuleGroup]:
+    """Rule groups of rule-file texts (name -> text, in load order), as load_rule_files reads files;
+    raise RuleFileError listing every problem of every text."""
+    groups: list[RuleGroup] = []
+    problems = []
+    for name, text in texts.items():
+        file_groups, file_problems = parse_rule_text(text, name)
+        groups += file_groups
+        problems += file_problems
+    if problems:
+        raise RuleFileError(problems)
+    return groups
+
+
+def alert_rules(groups: list[RuleGroup]) -> list[AlertingRule]:
+    """Every alerting rule, in load order."""
+    return [rule for group in groups for rule in group.rules if isinstance(rule, AlertingRule)]
+
+
 def alert_names(groups: list[RuleGroup]) -> set[str]:
     return {rule.alert for group in groups for rule in group.rules if isinstance(rule, AlertingRule)}
 
@@ -160,6 +181,17 @@ def simulate(
     max_false_positives: int | None = None,
 ) -> ScenarioResult:
     """Generate the scenario's series, evaluate the rule groups over them, and judge the alerts."""
+    return simulate_with_evaluation(scenario, groups, on_stage, max_false_positives)[0]
+
+
+def simulate_with_evaluation(
+    scenario: Scenario,
+    groups: list[RuleGroup],
+    on_stage: StageCallback | None = None,
+    max_false_positives: int | None = None,
+) -> tuple[ScenarioResult, RulesEvaluation]:
+    """simulate(), also returning the evaluation (storage with the rules' outputs, alert histories) so a
+    report can query the rules' expressions around an incident afterwards."""
     from simulator.rules.group import evaluate_rule_groups  # imported late: loads numpy and the evaluator
 
     stage = on_stage or (lambda name: None)
@@ -176,7 +208,7 @@ def simulate(
     result.max_false_positives = (
         max_false_positives if max_false_positives is not None else scenario.max_false_positives
     )
-    return result
+    return result, evaluation
 
 
 def add_paging(result: ScenarioResult, config: AlertmanagerConfig) -> None:

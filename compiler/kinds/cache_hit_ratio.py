@@ -69,8 +69,8 @@ def build(alert: Alert, params: Params) -> KindRules:
         f"{params.result_label}=~{regex_alternatives([params.hit_value, params.miss_value])}",
     )
     requests_expr = summed_rate(params.by, all_selector, window)
-    ratio_name = recording_rule_name(params.by, metric_base(params.metric), f"hit_ratio_rate{window}")
-    requests_name = recording_rule_name(params.by, metric_base(params.metric), f"rate{window}")
+    ratio_name = recording_rule_name(params.by, metric_base(params.metric), f"hit_ratio_rate{window}", alert.group)
+    requests_name = recording_rule_name(params.by, metric_base(params.metric), f"rate{window}", alert.group)
     ratio_expr = ratio_of_summed_rates(params.by, hits_selector, all_selector, window)
     alert_expr = f"{ratio_name} < {number(params.threshold)}"
     if params.min_request_rate > 0:

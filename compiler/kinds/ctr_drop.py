@@ -64,8 +64,8 @@ def build(alert: Alert, params: Params) -> KindRules:
     clicks = selector(params.clicks_metric, params.selector)
     impressions = selector(params.impressions_metric, params.selector)
     ctr_base = f"{metric_base(params.clicks_metric)}_per_impression"
-    now_name = recording_rule_name(params.by, ctr_base, f"ratio_rate{window}")
-    then_name = recording_rule_name(params.by, ctr_base, f"ratio_rate{window}_offset{offset}")
+    now_name = recording_rule_name(params.by, ctr_base, f"ratio_rate{window}", alert.group)
+    then_name = recording_rule_name(params.by, ctr_base, f"ratio_rate{window}_offset{offset}", alert.group)
     now_expr = ratio_of_summed_rates(params.by, clicks, impressions, window)
     then_expr = ratio_of_summed_rates(params.by, clicks, impressions, window, offset)
     alert_expr = f"{now_name} / {then_name} < {number(params.ratio)}"

@@ -69,8 +69,10 @@ def quantile_label(quantile: float) -> str:
 def build(alert: Alert, params: Params) -> KindRules:
     """Record the bucket rates and the quantile; alert when the quantile exceeds the threshold."""
     window = window_suffix(window_ms(params.window))
-    buckets_name = recording_rule_name(params.by + ["le"], f"{params.metric}_bucket", f"rate{window}")
-    quantile_name = recording_rule_name(params.by, params.metric, f"{quantile_label(params.quantile)}_rate{window}")
+    buckets_name = recording_rule_name(params.by + ["le"], f"{params.metric}_bucket", f"rate{window}", alert.group)
+    quantile_name = recording_rule_name(
+        params.by, params.metric, f"{quantile_label(params.quantile)}_rate{window}", alert.group
+    )
     buckets_expr = summed_rate(params.by + ["le"], selector(params.metric + "_bucket", params.selector), window)
     quantile_expr = f"histogram_quantile({number(params.quantile)}, {buckets_name})"
     alert_expr = f"{quantile_name} > {number(params.threshold)}"

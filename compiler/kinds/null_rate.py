@@ -53,7 +53,9 @@ def build(alert: Alert, params: Params) -> KindRules:
     window = window_suffix(window_ms(params.window))
     nulls = selector(params.nulls_metric, params.selector)
     lookups = selector(params.lookups_metric, params.selector)
-    ratio_name = recording_rule_name(params.by, f"{metric_base(params.nulls_metric)}_per_lookup", f"ratio_rate{window}")
+    ratio_name = recording_rule_name(
+        params.by, f"{metric_base(params.nulls_metric)}_per_lookup", f"ratio_rate{window}", alert.group
+    )
     alert_expr = f"{ratio_name} > {number(params.threshold)}"
     if params.min_lookup_rate > 0:
         alert_expr = with_traffic_guard(

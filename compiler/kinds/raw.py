@@ -22,4 +22,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     return KindRules(recording_rules=[], alert_expr=params.expr, facts={})
 
 
-KIND = Kind("raw", Params, build)
+KIND = Kind("raw", Params, build, expression_params=("expr",))

@@ -124,11 +124,11 @@ def build(alert: Alert, params: Params) -> KindRules:
     experiment, variant = params.experiment_label, params.variant_label
     base = metric_base(params.metric)
     assignments = selector(params.metric, params.selector)
-    observed_name = recording_rule_name([experiment, variant], base, f"increase{window}")
-    share_name = recording_rule_name([experiment, variant], base, "expected_share")
-    expected_name = recording_rule_name([experiment, variant], base, f"expected_increase{window}")
-    chi2_name = recording_rule_name([experiment], base, f"srm_chi2_increase{window}")
-    critical_name = recording_rule_name([experiment], base, "srm_chi2_critical")
+    observed_name = recording_rule_name([experiment, variant], base, f"increase{window}", alert.group)
+    share_name = recording_rule_name([experiment, variant], base, "expected_share", alert.group)
+    expected_name = recording_rule_name([experiment, variant], base, f"expected_increase{window}", alert.group)
+    chi2_name = recording_rule_name([experiment], base, f"srm_chi2_increase{window}", alert.group)
+    critical_name = recording_rule_name([experiment], base, "srm_chi2_critical", alert.group)
     criticals = critical_values(params.p_value, params.max_variants)
     critical_expr = " or ".join(
         f"(count by ({experiment}) ({expected_name}) == {k}) * 0 + {number(value)}" for k, value in criticals.items()

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import promql_parser
 from pydantic import model_validator
 
 from compiler.kinds.base import (
@@ -48,6 +47,7 @@ from compiler.kinds.base import (
 )
 from compiler.model import Alert, KindRules, RecordingRule
 from compiler.naming import window_suffix
+from compiler.promql import is_plain_selector
 
 # Keeps the finite samples of an instant vector: NaN compares false with everything, ±Inf fails one side.
 FINITE_SAMPLES_ONLY = "> -Inf < +Inf"
@@ -70,8 +70,7 @@ class Params(KindParams):
 
 
 def _is_plain_selector(expr: str) -> bool:
-    node = promql_parser.parse(expr)
-    return isinstance(node, promql_parser.VectorSelector) and node.offset is None and node.at is None
+    return is_plain_selector(expr)
 
 
 def build(alert: Alert, params: Params) -> KindRules:
@@ -93,4 +92,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("zscore_anomaly", Params, build)
+KIND = Kind("zscore_anomaly", Params, build, expression_params=("expr",))

@@ -50,7 +50,8 @@ class Matcher:
             return actual == self.value
         if self.op == "!=":
             return actual != self.value
-        found = self.pattern.match(actual) is not None  # compile_anchored: ^(?:value)$ as Alertmanager anchors it
+        assert self.pattern is not None  # new_matcher compiles every regex matcher
+        found = self.pattern.fullmatch(actual) is not None  # anchored ^(?:value)$ as labels.NewMatcher does
         return found if self.op == "=~" else not found
 
     def __str__(self) -> str:
@@ -111,7 +112,9 @@ def parse_matchers(text: str) -> list[Matcher]:
     body = text.strip()
     if body.startswith("{") and body.endswith("}"):
         body = body[1:-1]
-    parts, current, in_quotes, escaped = [], [], False, False
+    parts: list[str] = []
+    current: list[str] = []
+    in_quotes, escaped = False, False
     for char in body:
         if escaped:
             escaped = False

@@ -2,7 +2,8 @@
 
 Pieces, composed by `alertkit drill` (simulator/commands/drill.py) and the integration tests:
 - drill_config: the Alertmanager configuration of a drill: group_wait, group_interval and repeat_interval divided by
-  the speed, and every integration replaced by a webhook to the local recorder (same send_resolved);
+  the speed, every integration replaced by a webhook to the local recorder (same send_resolved), and time
+  intervals dropped (calendar times cannot be accelerated; the drill's model goes without them too);
 - DrillPlan: the POSTs of a scenario window (sender.py) and the model's notifications for them, in scenario time;
 - WebhookRecorder: an http.server on 127.0.0.1 that records every notification it receives;
 - AlertmanagerClient: POST /api/v2/alerts with timeouts and retries, and a clear error when unreachable;
@@ -86,8 +87,9 @@ def _scale_route(route: dict[str, Any], speed: int, root: bool) -> None:
             route[name] = _scaled(route[name], speed, f"route {name}")
         elif root:
             route[name] = _scaled(f"{default_ms}ms", speed, f"route {name}")
-    if route.get("mute_time_intervals") or route.get("active_time_intervals"):
-        raise DrillError("a route uses time intervals, which a drill cannot accelerate; drill without them")
+    # Time intervals are calendar times, which cannot be accelerated: the drill (and its model) goes without them.
+    route.pop("mute_time_intervals", None)
+    route.pop("active_time_intervals", None)
     for child in route.get("routes") or []:
         _scale_route(child, speed, False)
 
@@ -97,16 +99,25 @@ def drill_config(config_text: str, speed: int, recorder_url: str) -> str:
     document = yaml.safe_load(config_text)
     document = copy.deepcopy(document)
     _scale_route(document["route"], speed, True)
+    document.pop("time_intervals", None)
+    document.pop("mute_time_intervals", None)
     for receiver in document.get("receivers") or []:
         hooks = []
         for kind in sorted(k for k in receiver if k.endswith("_configs")):
-            for index, settings in enumerate(receiver.pop(kind) or []):
+            for settings in receiver.pop(kind) or []:
                 send_resolved = (settings or {}).get("send_resolved", SEND_RESOLVED_DEFAULTS.get(kind, True))
-                url = f"{recorder_url.rstrip('/')}/{receiver['name']}/{kind}/{index}"
+                # Named as the drill's own integration (webhook_configs[i]), which is what its model sees.
+                url = f"{recorder_url.rstrip('/')}/{receiver['name']}/webhook_configs/{len(hooks)}"
                 hooks.append({"url": url, "send_resolved": bool(send_resolved)})
         if hooks:
             receiver["webhook_configs"] = hooks
     return yaml.safe_dump(document, sort_keys=False)
+
+
+def uses_time_intervals(config_text: str) -> bool:
+    """Whether the configuration mutes or activates routes by time (which a drill drops)."""
+    document = yaml.safe_load(config_text) or {}
+    return bool(document.get("time_intervals") or document.get("mute_time_intervals"))
 
 
 def shortest_group_interval_ms(config: AlertmanagerConfig) -> int:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
+from simulator.commands.rules_source import RulesSource, RulesUnavailable, rules_options
 from simulator.commands.simulate import EXIT_BAD_INPUT, EXIT_EXPECTATION_FAILED, _load_groups, _load_scenarios
-from simulator.commands.simulate import _rules_option as rules_option
 
 DEFAULT_SPEED = 600
 DEFAULT_LISTEN_PORT = 9095
@@ -28,14 +28,13 @@ def _fail(message: str) -> None:
 
 @click.command("drill")
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@rules_option
+@rules_options
 @click.option(
-    "--config",
+    "--alertmanager-config",
     "config_path",
-    default="build/alertmanager/alertmanager.yml",
-    show_default=True,
+    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The compiled Alertmanager configuration to drill.",
+    help="The Alertmanager configuration to drill (default: the project's compiled one).",
 )
 @click.option("--alertmanager", "url", default=None, help="URL of the Alertmanager to drill (API v2).")
 @click.option(
@@ -55,8 +54,8 @@ def _fail(message: str) -> None:
 )
 def drill_command(
     scenario_path: Path,
-    rules_dir: Path,
-    config_path: Path,
+    rules_source: RulesSource,
+    config_path: Path | None,
     url: str | None,
     speed: int,
     from_: str,
@@ -65,16 +64,17 @@ def drill_command(
     write_config: Path | None,
 ) -> None:
     """Fire drill: replay SCENARIO's alerts into a real Alertmanager and compare its notifications with the model."""
-    from simulator.alertmanager.drill import DrillError, drill_config, model_config
+    from simulator.alertmanager.drill import DrillError, drill_config, model_config, uses_time_intervals
 
-    if not config_path.is_file():
-        _fail(f"{config_path}: no such Alertmanager configuration (run `alertkit compile` first, or pass --config)")
+    source_text = _source_config(config_path, rules_source)
+    if uses_time_intervals(source_text):
+        click.echo("note: the drill drops time intervals (calendar times cannot be accelerated)", err=True)
     recorder_url = f"http://127.0.0.1:{listen}"
     try:
-        text = drill_config(config_path.read_text(), speed, recorder_url)
+        text = drill_config(source_text, speed, recorder_url)
         config = model_config(text, speed)
     except (DrillError, ValueError) as error:
-        _fail(f"{config_path}: {error}")
+        _fail(f"{config_path or 'alertmanager/alertmanager.yml (compiled)'}: {error}")
     if write_config is not None:
         _write_atomically(write_config, text)
         click.echo(
@@ -83,10 +83,24 @@ def drill_command(
         return
     if url is None:
         _fail("--alertmanager URL is required (or --write-config FILE to prepare the drill)")
-    _run(scenario_path, rules_dir, config, recorder_url, url, speed, from_, span, listen)
+    _run(scenario_path, rules_source, config, recorder_url, url, speed, from_, span, listen)
 
 
-def _run(scenario_path, rules_dir, config, recorder_url, url, speed, from_, span, listen) -> None:
+def _source_config(config_path: Path | None, rules_source: RulesSource) -> str:
+    if config_path is not None:
+        if not config_path.is_file():
+            _fail(f"{config_path}: no such Alertmanager configuration (run `alertkit compile` first)")
+        return config_path.read_text(encoding="utf-8")
+    try:
+        text = rules_source.alertmanager_text()
+    except RulesUnavailable as error:
+        _fail(str(error))
+    if text is None:
+        _fail("no compiled Alertmanager configuration beside --rules: pass --alertmanager-config FILE")
+    return text
+
+
+def _run(scenario_path, rules_source, config, recorder_url, url, speed, from_, span, listen) -> None:
     from simulator.alertmanager.drill import (
         TOLERANCE_WALL_MS,
         TOLERANCE_WALL_MS_PER_TICK,
@@ -121,7 +135,7 @@ def _run(scenario_path, rules_dir, config, recorder_url, url, speed, from_, span
             f"Alertmanager at {url} is not loaded with this drill's configuration (its webhooks do not point at "
             f"{recorder_url}): write it with --write-config FILE --speed {speed} --listen {listen} and restart it"
         )
-    result = simulate(scenario, _load_groups(rules_dir))
+    result = simulate(scenario, _load_groups(rules_source))
     plan = plan_drill(result.timelines, config, scenario.evaluation_interval_ms, start, length, speed)
     try:
         with WebhookRecorder(listen, receiver_latency_s(config, speed)) as recorder:

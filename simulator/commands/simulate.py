@@ -17,18 +17,11 @@ from simulator.rules.outputs import RuleEvaluationError
 from simulator.scenarios.errors import ScenarioError
 from simulator.scenarios.loader import load_scenario
 
+from .rules_source import RuleFileError, RulesSource, RulesUnavailable, rules_options
+
 EXIT_EXPECTATION_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
-
-_rules_option = click.option(
-    "--rules",
-    "rules_dir",
-    default="build/prometheus",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory of compiled rule files (*.yml), as Prometheus loads them.",
-)
 
 
 _alertmanager_option = click.option(
@@ -41,33 +34,49 @@ _alertmanager_option = click.option(
 )
 
 
-def load_paging_config(path: Path | None, rules_dir: Path):
-    """The Alertmanager configuration for time to page: the given file, or the build's one when present."""
+def load_paging_config(path: Path | None, rules_source: RulesSource):
+    """The Alertmanager configuration for time to page: the given file, else the project's compiled one (beside
+    --rules DIR, or from the in-memory compile), when there is one."""
     from simulator.alertmanager.config import AlertmanagerConfigError, load_alertmanager_config
 
-    if path is None:
-        path = rules_dir.parent / "alertmanager" / "alertmanager.yml"
-        if not path.is_file():
-            return None
-    elif not path.is_file():
+    if path is not None and not path.is_file():
         _fail(f"{path}: no such Alertmanager configuration (run `alertkit compile` first)")
     try:
-        return load_alertmanager_config(path.read_text())
-    except AlertmanagerConfigError as error:
-        _fail(f"{path}: {error}")
-
-
-def _load_groups(rules_dir: Path):
-    from simulator.rules.loader import RuleFileError, load_rule_files
-    from simulator.simulate import rule_files_in
-
-    if not rules_dir.is_dir():
-        _fail(f"{rules_dir}: no such rules directory (run `alertkit compile` first, or pass --rules DIR)")
-    files = rule_files_in(rules_dir)
-    if not files:
-        _fail(f"{rules_dir}: no rule files (*.yml, *.yaml) found")
+        text = path.read_text(encoding="utf-8") if path is not None else rules_source.alertmanager_text()
+    except RulesUnavailable as error:
+        _fail(str(error))
+    if text is None:
+        return None
     try:
-        return load_rule_files(files)
+        return load_alertmanager_config(text)
+    except AlertmanagerConfigError as error:
+        _fail(f"{path or 'alertmanager/alertmanager.yml (compiled)'}: {error}")
+
+
+def _load_groups(rules_source: RulesSource):
+    try:
+        return rules_source.groups()
+    except (RulesUnavailable, RuleFileError) as error:
+        _fail(str(error))
+
+
+def _rules_beside(rules_source: RulesSource, out_path: Path):
+    """Rules compiled in memory, written into rules/ beside the promtool test file that references them."""
+    from simulator.rules.loader import load_rule_files
+
+    try:
+        texts = rules_source.rule_texts()
+    except RulesUnavailable as error:
+        _fail(str(error))
+    directory = out_path.parent / "rules"
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in texts.items():
+        path = directory / Path(name).name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    try:
+        return load_rule_files(list[str | Path](paths))
     except RuleFileError as error:
         _fail(str(error))
 
@@ -128,19 +137,19 @@ def _load_scenarios(paths: tuple[Path, ...]):
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
-@_rules_option
+@rules_options
 @click.option("--json", "as_json", is_flag=True, help="Write the versioned JSON report (schema in docs/scenarios.md).")
 @_alertmanager_option
 def simulate_command(
-    scenario_paths: tuple[Path, ...], rules_dir: Path, as_json: bool, alertmanager_config: Path | None
+    scenario_paths: tuple[Path, ...], rules_source: RulesSource, as_json: bool, alertmanager_config: Path | None
 ) -> None:
     """Replay SCENARIO files through the rule files: which alerts fire, how fast, and when they page."""
     from simulator.report import render_json, render_text
     from simulator.simulate import add_paging, simulate
 
     scenarios = _load_scenarios(scenario_paths)
-    groups = _load_groups(rules_dir)
-    paging_config = load_paging_config(alertmanager_config, rules_dir)
+    groups = _load_groups(rules_source)
+    paging_config = load_paging_config(alertmanager_config, rules_source)
     results = []
     with _progress(len(scenarios) * 3) as bar:
         for scenario in scenarios:
@@ -164,7 +173,7 @@ def simulate_command(
 
 @click.command("export-promtool")
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_rules_option
+@rules_options
 @click.option(
     "--from",
     "from_",
@@ -180,13 +189,15 @@ def simulate_command(
     type=click.Path(dir_okay=False, path_type=Path),
     help="The promtool test file to write; a copy of the rules it needs is written beside it.",
 )
-def export_promtool_command(scenario_path: Path, rules_dir: Path, from_: str, span: str | None, out_path: Path) -> None:
+def export_promtool_command(
+    scenario_path: Path, rules_source: RulesSource, from_: str, span: str | None, out_path: Path
+) -> None:
     """Write a promtool test file that checks the simulated alert timeline of SCENARIO."""
     from simulator.scenarios.durations import parse_duration
     from simulator.scenarios.promtool_export import export_promtool_test
 
     scenario = _load_scenarios((scenario_path,))[0]
-    groups = _load_groups(rules_dir)
+    groups = _load_groups(rules_source) if rules_source.rules_dir else _rules_beside(rules_source, out_path)
     try:
         window_start = parse_duration(from_)
         window_span = parse_duration(span) if span is not None else None

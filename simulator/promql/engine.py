@@ -1,22 +1,23 @@
 """The PromQL evaluator: an expression evaluated at every step of a grid at once.
 
 The result at step j equals Prometheus 2.42's instant query at grid.timestamps[j] (what a rule
-evaluation runs). promql_parser gives the AST; this module walks it, with selectors in
-selectors.py, functions in functions.py, and aggregations, binary operators and
+evaluation runs). The PromQL 2.42 front door (common/promql) checks the text and gives
+promql_parser's AST; this module walks it, with selectors in selectors.py, functions in
+functions.py, and aggregations, binary operators and
 histogram_quantile in aggregations.py, binops.py and histogram.py. Mirrors promql/engine.go
 (evaluator.eval) at v2.42.0.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
-from functools import lru_cache
 
 import numpy as np
 import promql_parser
+
+from common.promql.frontdoor import ENGINE_FUNCTION_NAMES, PromQLSyntaxError, parse_promql
 
 from .functions import CallArgs, call_function
 from .model import (
@@ -56,13 +57,8 @@ _SET_OPERATORS = {"and", "or", "unless"}
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
-# promql_parser reads "@ -100" as "@ 0" (it loses the sign), so negative @ times are refused.
-_NEGATIVE_AT = re.compile(r"@\s*-")
-
-# promql_parser knows only the 3.x name of holt_winters; 2.42 knows only the old one.
-_HOLT_WINTERS_CALL = re.compile(r"\bholt_winters(\s*\()")
-_RENAMED_FUNCTIONS = {"double_exponential_smoothing": "holt_winters"}
-_NEWER_NAME = re.compile(r"\bdouble_exponential_smoothing\s*\(")
+# The front door (common/promql) hands promql_parser holt_winters under its 3.x name.
+_RENAMED_FUNCTIONS = {engine: name for name, engine in ENGINE_FUNCTION_NAMES.items()}
 
 # promql/parser/lex.go at v2.42.0: the aggregation operators of that release.
 AGGREGATION_OPERATORS = frozenset(
@@ -130,25 +126,17 @@ def instant_query(expr, storage: Storage, t_ms: int, **options) -> VectorOverGri
 
 
 def parse(expr: str | promql_parser.Expr):
-    """Parse with promql_parser (memoized per text); a syntax error becomes a PromQLError.
+    """The tree of a PromQL text through the 2.42 front door (memoized); what Prometheus 2.42
+    refuses raises PromQLError with promtool's text ("1:6: parse error: ...").
 
-    Prefer handing evaluate() the text, or an AST from this function: it also refuses what
-    promql_parser would silently misread (negative @ times) and knows holt_winters."""
+    Prefer handing evaluate() the text, or a tree from this function: a tree made by
+    promql_parser.parse itself skips the 2.42 checks and misreads negative @ times."""
     if not isinstance(expr, str):
         return expr
-    return _parse_text(expr)
-
-
-@lru_cache(maxsize=4096)
-def _parse_text(expr: str):
-    if _NEGATIVE_AT.search(expr):
-        raise PromQLError("unsupported: negative @ timestamps (promql-parser drops their sign)")
-    if _NEWER_NAME.search(expr):
-        raise PromQLError("unsupported: function double_exponential_smoothing() is not part of Prometheus 2.42")
     try:
-        return promql_parser.parse(_HOLT_WINTERS_CALL.sub(r"double_exponential_smoothing\1", expr))
-    except ValueError as error:
-        raise PromQLError(f"parse error: {error}") from None
+        return parse_promql(expr)
+    except PromQLSyntaxError as error:
+        raise PromQLError(str(error)) from None
 
 
 # ---------------------------------------------------------------------------------------------

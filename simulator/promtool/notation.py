@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import promql_parser
 
+from common.promql.lexer import T, line_column, tokenize
 from simulator.promql.model import METRIC_NAME, STALE_NAN, Labels
 
 from .series_syntax import series_values_error, starts_with_bare_metric_name
@@ -96,6 +97,7 @@ def _go_float(token: str) -> float:
 
 def parse_series_labels(text: str) -> Labels:
     """Labels of a series string such as 'up{job="a"}' (parser.ParseMetric)."""
+    _refuse_brackets(text)
     if re.fullmatch(r"\s*(\{\s*\})?\s*", text):
         # ParseMetric accepts an empty string or {} as the empty label set (a scalar result
         # compares as {}); as a
@@ -115,6 +117,17 @@ def parse_series_labels(text: str) -> Labels:
             raise NotationError(f"series {text!r} may only use = label matchers")
         pairs[matcher.name] = matcher.value
     return tuple(sorted((k, v) for k, v in pairs.items() if v != ""))
+
+
+def _refuse_brackets(text: str) -> None:
+    """A series description has no ( or [ (parser.ParseMetric); refuse them as promtool does
+    before promql-parser reads the text as an expression (deep nesting crashes it)."""
+    for token in tokenize(text):
+        if token.type in (T.LEFT_PAREN, T.LEFT_BRACKET):
+            line, column = line_column(text, token.pos)
+            raise NotationError(f"{line}:{column}: parse error: unexpected {token.desc()} in series values")
+        if token.type in (T.EOF, T.ERROR):
+            return
 
 
 def parse_input_series(series: str, values: str) -> Labels:

@@ -232,8 +232,13 @@ def rule_errors_at(
         try:
             as_vector(query(expr, storage, Grid.at(t_ms)), 1)
         except (PromQLError, TypeError) as error:
-            errors.append(RuleEvaluationError(planned.name, t_ms, str(error)))
+            errors.append(_error_of(planned, t_ms, str(error)))
     return errors
+
+
+def _error_of(planned: PlannedRule, t_ms: int, message: str) -> RuleEvaluationError:
+    """The failure of `planned` at t_ms, naming its file, group and rule."""
+    return RuleEvaluationError(planned.name, t_ms, message, planned.group.file, planned.group.name)
 
 
 def plan_rules(groups: list[RuleGroup]) -> list[PlannedRule]:
@@ -307,7 +312,7 @@ class _GroupEvaluator:
             try:
                 series = recording_outputs(planned.rule.record, planned.rule.labels, vector, self.timestamps)
             except RuleEvaluationError as error:
-                raise RuleEvaluationError(planned.name, error.t_ms, error.message) from None
+                raise _error_of(planned, error.t_ms, error.message) from None
             return [self.samples(s) for s in series], []
         instances = self.alert_instances(planned, vector)
         written = []
@@ -329,7 +334,7 @@ class _GroupEvaluator:
             return as_vector(self.query(expr, self.storage, self.grid), self.grid.steps)
         except (PromQLError, TypeError):
             t_ms, message = self.first_failing_step(planned)
-            raise RuleEvaluationError(planned.name, t_ms, message) from None
+            raise _error_of(planned, t_ms, message) from None
 
     def needs_step_by_step(self, planned: PlannedRule, expr: str) -> bool:
         """A negative offset or @ can reach past the evaluation time, and a subquery's inner
@@ -400,8 +405,8 @@ class _GroupEvaluator:
             clash = present & mask
             if clash.any():
                 t_ms = int(self.timestamps[int(np.argmax(clash))])
-                raise RuleEvaluationError(
-                    planned.name, t_ms, "vector contains metrics with the same labelset after applying alert labels"
+                raise _error_of(
+                    planned, t_ms, "vector contains metrics with the same labelset after applying alert labels"
                 )
             present |= mask
             rows[mask] = row

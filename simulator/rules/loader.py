@@ -177,7 +177,7 @@ class _RuleFileReader:
             try:
                 parse_expr(expr)
             except ValueError as error:
-                fail(expr_node, f"could not parse expression: {go_parse_error(expr, str(error))}")
+                fail(expr_node, f"could not parse expression: {error}")
         labels = self.string_map(fields.get("labels"), "label", fail)
         annotations = self.string_map(fields.get("annotations"), "annotation", fail)
         for_ms = self.duration(fields["for"]) if "for" in fields else 0
@@ -237,48 +237,3 @@ class _RuleFileReader:
         except DurationError as error:
             self.problem(node, str(error))
             return None
-
-
-# promql-parser's words for syntax errors found at the end of the input, and promql/parser's
-# (Go, 2.42) for the same errors; Go prefixes "line:col: parse error: " with the end's position.
-_END_OF_INPUT_ERRORS = {
-    "unclosed left parenthesis": "unclosed left parenthesis",
-    "unexpected end of input inside braces": "unexpected end of input inside braces",
-    "unexpected end of input inside brackets": "unclosed left bracket",
-    "unexpected end of input in offset, expected duration": "unexpected end of input in offset, expected duration",
-}
-
-# A grouping keyword still waiting for its label list: `sum by`, `a * on`, `... group_left`.
-_GROUPING_KEYWORD_AT_END = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*$", re.IGNORECASE)
-
-
-def go_parse_error(expr: str, message: str) -> str:
-    """promql/parser's error text for a syntax error promql-parser reported as `message`.
-
-    Only errors at the end of the input can be worded faithfully (their position is the end of
-    the text): the table above, and promql-parser's vague "invalid promql query" when the text
-    only lacks a right-hand operand (`test +`, `a and`, `x * on(a)`), which Go calls "unexpected
-    end of input", or a grouping keyword's label list (`sum by`, `a * on`). Any other message is
-    returned as promql-parser wrote it.
-    """
-    go_message = _END_OF_INPUT_ERRORS.get(message)
-    if message == "invalid promql query":
-        if _GROUPING_KEYWORD_AT_END.search(expr):
-            go_message = 'unexpected end of input in grouping opts, expected "("'
-        elif _parses(expr + " x"):
-            go_message = "unexpected end of input"
-    if go_message is None:
-        return message
-    # ParseErr.Error(): 1-based line, and the column in bytes from the line's start.
-    encoded = expr.encode("utf-8")
-    line = encoded.count(b"\n") + 1
-    column = len(encoded) - (encoded.rfind(b"\n") + 1) + 1
-    return f"{line}:{column}: parse error: {go_message}"
-
-
-def _parses(expr: str) -> bool:
-    try:
-        parse_expr(expr)
-    except ValueError:
-        return False
-    return True

@@ -19,16 +19,33 @@ from simulator.promql.model import (
     VectorOverGrid,
     labels_set,
 )
+from simulator.rules.durations import format_model_duration
 
 
 class RuleEvaluationError(Exception):
-    """A rule's evaluation failed at one timestamp (Prometheus's rule.LastError())."""
+    """A rule's evaluation failed at one timestamp (Prometheus's rule.LastError()).
 
-    def __init__(self, rule_name: str, t_ms: int, message: str):
-        super().__init__(message)
+    `message` is the query's error as Prometheus words it; str() also names the rule file,
+    group, rule and evaluation time, as Prometheus logs a failed evaluation
+    ("Evaluating rule failed" with file, group, rule and err)."""
+
+    def __init__(self, rule_name: str, t_ms: int, message: str, file: str = "", group: str = ""):
         self.rule_name = rule_name
         self.t_ms = t_ms
         self.message = message
+        self.file = file
+        self.group = group
+        super().__init__(self.located())
+
+    def located(self) -> str:
+        where = (
+            f'{self.file}: group "{self.group}", ' if self.file else (f'group "{self.group}", ' if self.group else "")
+        )
+        time = format_model_duration(self.t_ms) if self.t_ms >= 0 else f"{self.t_ms}ms"
+        return f'{where}rule "{self.rule_name}": evaluation at {time} failed: {self.message}'
+
+    def __str__(self) -> str:
+        return self.located()
 
 
 @dataclass

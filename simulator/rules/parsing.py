@@ -1,14 +1,14 @@
-"""One parse per distinct expression text, shared by the loader, the dependency analysis and
-the query function (parsing is a large share of the cost of a promtool test group)."""
+"""Rule expressions are parsed by the one PromQL 2.42 front door (common/promql), shared by the
+loader, the dependency analysis and the query function."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from common.promql.frontdoor import PromQLSyntaxError, parse_promql
 
-import promql_parser
+__all__ = ["PromQLSyntaxError", "parse_expr"]
 
 
-@lru_cache(maxsize=16384)
 def parse_expr(expr: str):
-    """promql_parser.parse, memoized; raises ValueError on a syntax error (not cached)."""
-    return promql_parser.parse(expr)
+    """The promql_parser tree of a 2.42 expression (memoized by the front door); raises
+    PromQLSyntaxError (a ValueError whose text is promtool's "1:6: parse error: ...")."""
+    return parse_promql(expr)

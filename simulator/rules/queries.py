@@ -6,12 +6,12 @@ rule's expression first; template.go's query function runs nested instant querie
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from common.promql.frontdoor import PromQLSyntaxError, check_promql, promql_text
 from simulator.promql.model import Grid, Labels, ScalarOverGrid, VectorOverGrid
 from simulator.promql.storage import Storage
 
@@ -32,21 +32,14 @@ def default_query(expr: str, storage: Storage, grid: Grid, **options):
     """
     from simulator.promql.engine import evaluate
 
-    try:
-        parsed = parse_expr(expr)
-    except ValueError:
-        parsed = expr  # let the engine report the syntax error in its own words
-    return evaluate(parsed, storage, grid, **options)
+    # The text, never a tree: the engine parses it through the 2.42 front door (memoized).
+    return evaluate(expr, storage, grid, **options)
 
 
 def default_instant_query(expr: str, storage: Storage, t_ms: int, **options):
     from simulator.promql.engine import instant_query
 
     return instant_query(expr, storage, t_ms, **options)
-
-
-_SELECTOR_MATCHERS = re.compile(r'\{((?:[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)"(?:[^"\\]|\\.)*",?)+)\}')
-_MATCHER = re.compile(r'[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=)"(?:[^"\\]|\\.)*"')
 
 
 def alerting_query_text(expr: str) -> str:
@@ -56,20 +49,15 @@ def alerting_query_text(expr: str) -> str:
     label matchers (promql/parser/printer.go). Only absent() can tell: its labels come from the
     matchers in order, Set for the first "=" of a name, Del for any other matcher of that name,
     so x{a="v", a!~"r"} keeps a="v" in an alert (the matchers become a!~"r", a="v") but not in
-    a promql_expr_test. Only expressions that use absent are re-printed.
+    a promql_expr_test. Only expressions that use absent are re-printed, from the front door's
+    tree (string literals and names stay as written).
     """
     if "absent" not in expr:
         return expr
     try:
-        printed = str(parse_expr(expr))
-    except ValueError:
+        return promql_text(check_promql(expr), sort_matchers=True)
+    except PromQLSyntaxError:
         return expr
-    sorted_text = _SELECTOR_MATCHERS.sub(lambda m: "{" + ",".join(sorted(_MATCHER.findall(m.group(1)))) + "}", printed)
-    try:
-        parse_expr(sorted_text)
-    except ValueError:
-        return expr
-    return sorted_text
 
 
 def template_query(instant_query: InstantQueryFunc, storage: Storage, outputs, position: int, t_ms: int):

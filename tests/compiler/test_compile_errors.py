@@ -42,7 +42,7 @@ BAD_INPUTS = [
         "unknown_field",
         HEADER + _alert(extra="    severty: page\n"),
         "alerts/bad.yaml:10:5: alert Bad: severty: unknown field (allowed: annotations, description, for, keep_firing_for, "
-        "kind, labels, name, params, severity, summary, team)",
+        "kind, labels, name, params, severity, summary, symptom_of, team)",
     ),
     (
         "unknown_param",
@@ -92,7 +92,7 @@ BAD_INPUTS = [
     (
         "promql_syntax_error",
         HEADER + _alert(params="      expr: sum(rate(x[5m]) > 1\n"),
-        "alerts/bad.yaml:11:13: alert Bad: params.expr: PromQL syntax error: unclosed left parenthesis",
+        "alerts/bad.yaml:11:32: alert Bad: params.expr: PromQL syntax error: unclosed left parenthesis",
     ),
     (
         "ratio_out_of_range",
@@ -321,31 +321,29 @@ def test_empty_params_take_every_default(compiled_project):
 def test_identical_recording_rules_are_shared_and_conflicting_ones_rejected(compiled_project):
     p99 = "      metric: h_seconds\n      threshold: 0.3\n"
     p50 = "      metric: h_seconds\n      threshold: 0.1\n      quantile: 0.5\n"
-    compiled_project.write_alerts(
-        "lat.yaml",
-        HEADER
-        + _alert(name="P99", kind="latency_quantile", params=p99)
-        + _alert(name="P50", kind="latency_quantile", params=p50),
-    )
+    lat = HEADER + _alert(name="P99", kind="latency_quantile", params=p99)
+    lat += _alert(name="P50", kind="latency_quantile", params=p50)
+    compiled_project.write_alerts("lat.yaml", lat)
     compiled_project.write_runbook("P99")
     compiled_project.write_runbook("P50")
 
     assert compiled_project.compile().exit_code == 0
     rules = (compiled_project.build / "prometheus" / "lat.yml").read_text()
-    assert rules.count("- record: le:h_seconds_bucket:rate5m") == 1  # shared by both quantiles
-    assert "- record: global:h_seconds:p50_rate5m" in rules and "- record: global:h_seconds:p99_rate5m" in rules
+    assert rules.count("- record: le:h_seconds_bucket:rate5m:lat_latency_quantile") == 1  # shared by both quantiles
+    assert "- record: global:h_seconds:p50_rate5m:lat_latency_quantile" in rules
+    assert "- record: global:h_seconds:p99_rate5m:lat_latency_quantile" in rules
 
     before = compiled_project.build_digest()
     other = "      metric: h_seconds\n      threshold: 0.3\n      selector: 'job=\"other\"'\n"
-    compiled_project.write_alerts("more.yaml", HEADER + _alert(name="Other", kind="latency_quantile", params=other))
+    compiled_project.write_alerts("lat.yaml", lat + _alert(name="Other", kind="latency_quantile", params=other))
     compiled_project.write_runbook("Other")
 
     result = compiled_project.compile()
 
     assert result.exit_code == 1
     assert (
-        "alerts/more.yaml:3:5: alert Other: recording rule le:h_seconds_bucket:rate5m is also emitted by "
-        "alert P99 with a different expression; give one of them other labels, selector or metric"
+        "alerts/lat.yaml:24:5: alert Other: recording rule le:h_seconds_bucket:rate5m:lat_latency_quantile is also "
+        "emitted by alert P99 with a different expression; give one of them other labels, selector or metric"
     ) in result.stderr.splitlines()
     assert compiled_project.build_digest() == before
 

@@ -38,7 +38,7 @@ def test_facts_come_from_the_definition(project):
     runbook = (project.build / "runbooks" / "Nulls.md").read_text()
 
     assert "Threshold 2 % over 10m, for 7m." in runbook
-    assert "feature:n_per_lookup:ratio_rate10m > 0.02" in runbook  # the expression, quoted in Diagnosis
+    assert "feature:n_per_lookup:ratio_rate10m:a_null_rate > 0.02" in runbook  # the expression, quoted in Diagnosis
     assert "| Fires after | `7m` |" in runbook
 
 

@@ -22,6 +22,8 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ALERTKIT_UPDATE_GOLDEN") == "1"
 ALERTMANAGER_FIXTURE = Path(__file__).parent / "fixtures" / "alertmanager"
 ALERTMANAGER_GOLDEN = GOLDEN / "alertmanager" / "alertmanager.yml"
+ROUTING_FIXTURE = Path(__file__).parent / "fixtures" / "alertmanager-routing"
+ROUTING_GOLDEN = GOLDEN / "alertmanager" / "routing.yml"
 
 
 def compile_fixture(kind: str, tmp_path: Path) -> str:
@@ -116,3 +118,50 @@ def test_alertmanager_config_matches_its_golden_file(tmp_path):
     assert (
         amtool_route(tmp_path / "alertmanager.yml", "team=search quality", "severity=ticket") == "search quality-ticket"
     )
+
+
+def test_routing_yaml_compiles_to_its_golden_file(tmp_path):
+    from compiler.routing import load_routing
+
+    (tmp_path / "alerts").mkdir()
+    (tmp_path / "runbooks").mkdir()
+    source = (ROUTING_FIXTURE / "alerts.yaml").read_text()
+    (tmp_path / "alerts" / "alerts.yaml").write_text(source)
+    for alert in yaml.safe_load(source)["alerts"]:
+        (tmp_path / "runbooks" / f"{alert['name']}.md").write_text(GENERIC_RUNBOOK)
+    routing, problems = load_routing(ROUTING_FIXTURE / "routing.yaml")
+    assert not problems
+    result = compile_project(tmp_path / "alerts", tmp_path / "runbooks", "https://runbooks.example/", None, routing)
+    assert not result.failed, result.problems
+    text = result.files["alertmanager/alertmanager.yml"]
+    if UPDATE:
+        ROUTING_GOLDEN.write_bytes(text)
+
+    assert text == ROUTING_GOLDEN.read_bytes(), f"run `make golden` and review the diff of {ROUTING_GOLDEN}"
+
+    # Independent of the snapshot: causal rules compare only the labels both alerts carry; the team's overrides
+    # and time intervals are on its routes; amtool accepts the file and routes by team and severity.
+    config = yaml.safe_load(text)
+    assert config["inhibit_rules"][1:] == [
+        {
+            "source_matchers": ['alertname="ServingDown"'],
+            "target_matchers": ['alertname="RelevanceDrop"'],
+            "equal": ["service"],
+        },
+        {
+            "source_matchers": ['alertname="ServingDown"'],
+            "target_matchers": ['alertname="ServingSlow"'],
+            "equal": ["service"],
+        },
+        {
+            "source_matchers": ['alertname="ServingSlow"'],
+            "target_matchers": ['alertname="RelevanceDrop"'],
+            "equal": ["service"],
+        },
+    ]
+    path = tmp_path / "alertmanager.yml"
+    path.write_bytes(text)
+    assert run_amtool("check-config", str(path)).returncode == 0
+    assert amtool_route(path, "team=search quality", "severity=ticket") == "search quality-ticket"
+    assert amtool_route(path, "team=serving", "severity=page") == "serving-pager"
+    assert amtool_route(path, "team=serving", "severity=ticket") == "unrouted"  # serving has no ticket queue

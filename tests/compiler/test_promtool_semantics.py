@@ -90,19 +90,19 @@ def test_srm_fires_on_a_skewed_split_and_respects_declared_splits(tmp_path):
             ],
             "promql_expr_test": [
                 {
-                    "expr": 'experiment:experiment_assignments:srm_chi2_increase1h{experiment=~"skewed|fair|one_sided"}',
+                    "expr": 'experiment:experiment_assignments:srm_chi2_increase1h:rules_srm{experiment=~"skewed|fair|one_sided"}',
                     "eval_time": "2h",
                     "exp_samples": [
                         {
-                            "labels": 'experiment:experiment_assignments:srm_chi2_increase1h{experiment="skewed"}',
+                            "labels": 'experiment:experiment_assignments:srm_chi2_increase1h:rules_srm{experiment="skewed"}',
                             "value": 240,
                         },
                         {
-                            "labels": 'experiment:experiment_assignments:srm_chi2_increase1h{experiment="fair"}',
+                            "labels": 'experiment:experiment_assignments:srm_chi2_increase1h:rules_srm{experiment="fair"}',
                             "value": 0,
                         },
                         {
-                            "labels": 'experiment:experiment_assignments:srm_chi2_increase1h{experiment="one_sided"}',
+                            "labels": 'experiment:experiment_assignments:srm_chi2_increase1h:rules_srm{experiment="one_sided"}',
                             "value": 6000,
                         },
                     ],
@@ -202,11 +202,17 @@ def test_latency_quantile_interpolates_inside_the_bucket_like_prometheus(tmp_pat
             "input_series": series,
             "promql_expr_test": [
                 {
-                    "expr": "service:latency_seconds:p99_rate5m",
+                    "expr": "service:latency_seconds:p99_rate5m:rules_latency_quantile",
                     "eval_time": "20m",
                     "exp_samples": [
-                        {"labels": 'service:latency_seconds:p99_rate5m{service="slow"}', "value": slow_p99},
-                        {"labels": 'service:latency_seconds:p99_rate5m{service="fast"}', "value": 0.099},
+                        {
+                            "labels": 'service:latency_seconds:p99_rate5m:rules_latency_quantile{service="slow"}',
+                            "value": slow_p99,
+                        },
+                        {
+                            "labels": 'service:latency_seconds:p99_rate5m:rules_latency_quantile{service="fast"}',
+                            "value": 0.099,
+                        },
                     ],
                 }
             ],

@@ -8,7 +8,7 @@ from compiler_testkit import GENERIC_RUNBOOK
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.runbooks import runbook_environment, substitute_plain_values
+from compiler.runbooks import render_template_text, runbook_environment, substitute_plain_values
 
 CONTEXT = {
     "alert": {"name": "Down", "for": "5m", "labels": {"team": "ranking"}, "keep_firing_for": None},
@@ -59,7 +59,7 @@ PIECES = [
 
 
 def _jinja_render(text: str) -> str:
-    return runbook_environment({"t": text}).get_template("t").render(CONTEXT)
+    return render_template_text(runbook_environment(), text, CONTEXT)
 
 
 @settings(max_examples=400, deadline=None)

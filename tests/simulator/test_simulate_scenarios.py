@@ -1,10 +1,12 @@
-"""End to end: compile the reference alerts, simulate every shipped scenario, check the acceptance of issue 3.
+"""End to end through the commands, on the tests' own project (tests/simulator/fixtures/project: its own
+alerts, runbooks and scenarios on the ranker catalog's series), never on the team's alerts/ and scenarios/.
 
-The rules are compiled into a temporary directory with `alertkit compile --out TMP` (the simulator reads the
-rule files Prometheus loads, never compiler internals).
+The team's scenarios are checked by the alertkit pytest plugin (test_pytest_plugin.py tests the plugin).
 """
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,223 +14,169 @@ import pytest
 from click.testing import CliRunner
 
 from compiler.cli import main as alertkit
-from simulator.rules.loader import load_rule_files
-from simulator.scenarios import load_scenario
-from simulator.simulate import rule_files_in, simulate
 
-ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = ROOT / "scenarios"
-MINUTE = 60_000
-HOUR = 60 * MINUTE
+PROJECT = Path(__file__).parent / "fixtures" / "project"
 
 
-@pytest.fixture(scope="session")
-def rules_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("build")
-    result = CliRunner().invoke(
-        alertkit,
-        [
-            "compile",
-            "--alerts",
-            str(ROOT / "alerts"),
-            "--runbooks",
-            str(ROOT / "runbooks"),
-            "--config",
-            str(ROOT / "alertkit.yaml"),
-            "--out",
-            str(out),
-        ],
-    )
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A copy of the fixture project as the working directory (the commands' defaults read ./alerts)."""
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    monkeypatch.chdir(root)
+    return root
+
+
+def invoke(*args):
+    return CliRunner().invoke(alertkit, [str(a) for a in args])
+
+
+def test_simulate_compiles_the_definitions_in_memory(project):
+    result = invoke("simulate", "scenarios/nulls.yaml")
     assert result.exit_code == 0, result.output
-    return out / "prometheus"
+    assert "scenario nulls (scenarios/nulls.yaml): PASS" in result.output
+    assert "expect NullsSpike" in result.output and "silent TrafficGone" in result.output
+    assert not (project / "build").exists()  # nothing written
 
 
-@pytest.fixture(scope="session")
-def groups(rules_dir):
-    return load_rule_files(rule_files_in(rules_dir))
+def test_simulate_uses_an_edited_threshold_without_a_compile(project):
+    """Never stale: a threshold edited after `alertkit compile` is what simulate uses."""
+    assert invoke("compile").exit_code == 0
+    alerts = project / "alerts" / "fixture.yaml"
+    alerts.write_text(alerts.read_text().replace("threshold: 0.01", "threshold: 0.5"))
+    result = invoke("simulate", "scenarios/nulls.yaml")
+    assert result.exit_code == 1, result.output
+    assert "expect NullsSpike" in result.output and "never" in result.output and "FAIL" in result.output
+    # The build written before the edit is refused, not silently used.
+    stale = invoke("simulate", "scenarios/nulls.yaml", "--rules", "build/prometheus")
+    assert stale.exit_code == 2
+    assert "build/prometheus/fixture.yml: older than alerts/fixture.yaml" in stale.output
+    assert "refusing rule files older than their sources" in stale.output and "Traceback" not in stale.output
+    assert invoke("compile").exit_code == 0
+    assert invoke("simulate", "scenarios/nulls.yaml", "--rules", "build/prometheus").exit_code == 1
 
 
-@pytest.fixture(scope="session")
-def results(groups):
-    """Every shipped scenario simulated once (the slow part, shared by the tests)."""
-    return {path.stem: simulate(load_scenario(path), groups) for path in sorted(SCENARIOS.glob("*.yaml"))}
+def test_definitions_that_do_not_compile_are_reported_not_simulated(project):
+    alerts = project / "alerts" / "fixture.yaml"
+    alerts.write_text(alerts.read_text().replace("threshold: 0.01", "threshold: lots"))
+    result = invoke("simulate", "scenarios/nulls.yaml")
+    assert result.exit_code == 2
+    assert "alerts/fixture.yaml:" in result.output and "threshold" in result.output
+    assert "the definitions do not compile" in result.output and "Traceback" not in result.output
 
 
-def detection(result, incident, alertname):
-    [match] = [d for d in result.detections if d.incident == incident and d.alertname == alertname]
-    return match
-
-
-def test_oncall_exercise_acceptance(results):
-    result = results["oncall-exercise"]
-    deploy_cache = detection(result, "deploy", "FeatureCacheHitRatioLow")
-    deploy_p99 = detection(result, "deploy", "RankerLatencyP99High")
-    nulls = detection(result, "pipeline-break", "FeatureNullRateHigh")
-    ctr = detection(result, "ctr-sag", "ClickThroughRateDrop")
-    assert 0 < deploy_cache.time_to_detect_ms <= 10 * MINUTE
-    assert 0 < deploy_p99.time_to_detect_ms <= 10 * MINUTE
-    # The postmortem: a null-rate alert would have paged at 03:10, i.e. within 10 minutes of the break.
-    assert 0 < nulls.time_to_detect_ms <= 10 * MINUTE
-    assert 0 < ctr.time_to_detect_ms <= 2 * HOUR
-    assert result.passed, [d for d in result.detections if not d.passed]
-    null_alerts = [tl for tl in result.timelines if tl.alertname == "FeatureNullRateHigh"]
-    assert [tl.labels["feature"] for tl in null_alerts] == ["item_embedding"]
-
-
-def test_quiet_fortnight_fires_nothing(results):
-    result = results["quiet-fortnight"]
-    assert result.timelines == []  # not even pending
-    assert result.passed
-
-
-def test_srm_detected_within_six_hours(results):
-    result = results["srm-drift"]
-    srm = detection(result, "bucketing-bug", "ExperimentSampleRatioMismatch")
-    assert 0 < srm.time_to_detect_ms <= 6 * HOUR
-    assert result.passed
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "null-rate-spike",
-        "latency-regression",
-        "cache-degradation",
-        "ctr-sag",
-        "model-score-shift",
-        "no-traffic",
-        "process-restarts",
-    ],
-)
-def test_scenario_per_alert_kind_passes(results, name):
-    result = results[name]
-    assert result.detections, "every per-kind scenario expects its alert"
-    assert result.passed, (result.detections, result.silences, result.false_positives)
-
-
-def test_cli_text_and_json(rules_dir):
-    runner = CliRunner()
-    path = str(SCENARIOS / "null-rate-spike.yaml")
-    text = runner.invoke(alertkit, ["simulate", path, "--rules", str(rules_dir)])
-    assert text.exit_code == 0, text.output
-    assert "scenario null-rate-spike" in text.output and "expect FeatureNullRateHigh" in text.output
-    as_json = runner.invoke(alertkit, ["simulate", path, "--rules", str(rules_dir), "--json"])
-    document = json.loads(as_json.output)
+def test_json_report(project):
+    result = invoke("simulate", "scenarios/nulls.yaml", "--json")
+    document = json.loads(result.output)
     assert document["version"] == 1 and document["passed"] is True
     [incident] = document["scenarios"][0]["incidents"]
     [expect] = incident["expect"]
-    assert expect["alertname"] == "FeatureNullRateHigh" and expect["time_to_detect_s"] <= 600
+    assert expect["alertname"] == "NullsSpike" and 0 < expect["time_to_detect_s"] <= 600
+    [alert] = document["scenarios"][0]["alerts"]
+    assert alert["labels"]["feature"] == "user_geo"
 
 
-def test_cli_exit_1_when_an_expectation_fails(rules_dir, tmp_path):
-    scenario = tmp_path / "impossible.yaml"
-    scenario.write_text(
+def test_exit_1_when_an_expectation_fails(project):
+    (project / "scenarios" / "impossible.yaml").write_text(
         "name: impossible\nduration: 2h\nincidents:\n  - name: nulls\n    start: 30m\n"
-        "    changes: [{parameter: null_rate.user_geo, delta: 0.05}]\n    expect: {FeatureNullRateHigh: 1m}\n"
+        "    changes: [{parameter: null_rate.user_geo, delta: 0.05}]\n    expect: {NullsSpike: 1m}\n"
     )
-    result = CliRunner().invoke(alertkit, ["simulate", str(scenario), "--rules", str(rules_dir)])
-    assert result.exit_code == 1
-    assert "FAIL" in result.output
+    result = invoke("simulate", "scenarios/impossible.yaml")
+    assert result.exit_code == 1 and "FAIL" in result.output
 
 
-def test_cli_expect_unknown_alert_is_a_clear_error(rules_dir, tmp_path):
-    scenario = tmp_path / "typo.yaml"
-    scenario.write_text(
+def test_expect_unknown_alert_is_a_clear_error(project):
+    (project / "scenarios" / "typo.yaml").write_text(
         "name: typo\nduration: 2h\nincidents:\n  - name: nulls\n    start: 30m\n"
-        "    changes: [{parameter: ctr, delta: -0.01}]\n    expect:\n      CtrDrop: 1h\n"
+        "    changes: [{parameter: ctr, delta: -0.01}]\n    expect:\n      NullSpike: 1h\n"
     )
-    result = CliRunner().invoke(alertkit, ["simulate", str(scenario), "--rules", str(rules_dir)])
+    result = invoke("simulate", "scenarios/typo.yaml")
     assert result.exit_code == 2
-    assert f"{scenario}:8: incident 'nulls' expects alert 'CtrDrop', which no rule file defines" in result.output
-
-
-def test_cli_bad_scenario_and_missing_rules(tmp_path):
-    scenario = tmp_path / "bad.yaml"
-    scenario.write_text("name: bad\nduration: 0s\n")
-    result = CliRunner().invoke(alertkit, ["simulate", str(scenario), "--rules", str(tmp_path)])
-    assert result.exit_code == 2 and f"{scenario}:2: duration must be positive" in result.output
-    good = SCENARIOS / "no-traffic.yaml"
-    result = CliRunner().invoke(alertkit, ["simulate", str(good), "--rules", str(tmp_path / "nope")])
-    assert result.exit_code == 2 and "no such rules directory" in result.output
-
-
-def test_exported_promtool_file_passes_promtool(rules_dir, tmp_path):
-    """promtool independently confirms the simulated timeline around an incident."""
-    out = tmp_path / "export" / "null-rate-spike.test.yml"
-    result = CliRunner().invoke(
-        alertkit,
-        [
-            "export-promtool",
-            str(SCENARIOS / "null-rate-spike.yaml"),
-            "--rules",
-            str(rules_dir),
-            "--from",
-            "9h",
-            "--span",
-            "5h",
-            "--out",
-            str(out),
-        ],
+    assert (
+        "scenarios/typo.yaml:8: incident 'nulls' expects alert 'NullSpike', which no rule file defines" in result.output
     )
-    assert result.exit_code == 0, result.output
-    text = out.read_text()
-    assert "alertname: FeatureNullRateHigh" in text and "exp_labels:" in text  # it does check a firing alert
-    run = subprocess.run(
-        ["promtool", "test", "rules", out.name], cwd=out.parent, capture_output=True, text=True, timeout=120
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
 
 
-def test_exported_window_with_counter_resets_and_stale_markers_passes_promtool(rules_dir, tmp_path):
-    """Faults (a restart resetting every counter, a stale marker) simulated exactly as promtool sees them."""
-    out = tmp_path / "restarts.test.yml"
-    result = CliRunner().invoke(
-        alertkit,
-        [
-            "export-promtool",
-            str(SCENARIOS / "process-restarts.yaml"),
-            "--rules",
-            str(rules_dir),
-            "--from",
-            "2d1h30m",
-            "--span",
-            "1h",
-            "--out",
-            str(out),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    assert " stale " in out.read_text()
-    run = subprocess.run(
-        ["promtool", "test", "rules", out.name], cwd=out.parent, capture_output=True, text=True, timeout=120
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+def test_bad_scenario_and_missing_rules(project):
+    (project / "bad.yaml").write_text("name: bad\nduration: 0s\n")
+    result = invoke("simulate", "bad.yaml")
+    assert result.exit_code == 2 and "bad.yaml:2: duration must be positive" in result.output
+    result = invoke("simulate", "scenarios/quiet.yaml", "--rules", "nope")
+    assert result.exit_code == 2 and "nope: no such rules directory" in result.output
 
 
-def test_cli_broken_rule_file_is_a_clear_error(tmp_path):
-    rules = tmp_path / "rules"
+def test_broken_rule_file_is_a_clear_error(project):
+    rules = project / "rules"
     rules.mkdir()
     (rules / "bad.yml").write_text("groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: rate(\n")
-    result = CliRunner().invoke(alertkit, ["simulate", str(SCENARIOS / "no-traffic.yaml"), "--rules", str(rules)])
+    result = invoke("simulate", "scenarios/quiet.yaml", "--rules", "rules")
     assert result.exit_code == 2
-    assert f"{rules / 'bad.yml'}:5" in result.output and "Traceback" not in result.output
+    assert "rules/bad.yml:5" in result.output and "Traceback" not in result.output
 
 
-def test_export_window_must_lie_on_the_scrape_grid(rules_dir, tmp_path):
-    result = CliRunner().invoke(
-        alertkit,
-        [
-            "export-promtool",
-            str(SCENARIOS / "no-traffic.yaml"),
-            "--rules",
-            str(rules_dir),
-            "--from",
-            "10s",
-            "--span",
-            "1h",
-            "--out",
-            str(tmp_path / "x.yml"),
-        ],
+def test_exported_promtool_file_passes_promtool(project):
+    """promtool independently confirms the simulated timeline around an incident (rules compiled in memory
+    are written beside the test file)."""
+    out = project / "export" / "nulls.test.yml"
+    result = invoke("export-promtool", "scenarios/nulls.yaml", "--from", "1h", "--span", "2h30m", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (out.parent / "rules" / "fixture.yml").is_file()
+    text = out.read_text()
+    assert "alertname: NullsSpike" in text and "exp_labels:" in text  # it does check a firing alert
+    run = subprocess.run(
+        ["promtool", "test", "rules", out.name], cwd=out.parent, capture_output=True, text=True, timeout=120
     )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_export_window_must_lie_on_the_scrape_grid(project):
+    result = invoke("export-promtool", "scenarios/quiet.yaml", "--from", "10s", "--span", "1h", "--out", "x.yml")
     assert result.exit_code == 2 and "--from must be a multiple of the scrape interval" in result.output
-    assert not (tmp_path / "x.yml").exists()
+    assert not (project / "x.yml").exists()
+
+
+def test_coverage_matrix_text_markdown_json(project):
+    text = invoke("coverage")
+    assert text.exit_code == 0, text.output
+    assert "NullsSpike (runbook: yes)" in text.output
+    lines = text.output.splitlines()
+    block = lines[lines.index("NullsSpike (runbook: yes)") + 1 : lines.index("NullsSpike (runbook: yes)") + 4]
+    assert [line.split(None, 1) for line in block] == [
+        ["nulls", "fired at +7m"],
+        ["outage", "not covered"],
+        ["quiet", "silent"],
+    ]
+    markdown = invoke("coverage", "--format", "markdown").output
+    assert markdown.startswith("| ALERT | RUNBOOK | nulls | outage | quiet |\n|---|---|---|---|---|\n")
+    assert "| TrafficGone | yes | silent | fired at +10m | silent |" in markdown
+    document = json.loads(invoke("coverage", "--format", "json").output)
+    assert document["passed"] is True
+    traffic = next(a for a in document["alerts"] if a["alertname"] == "TrafficGone")
+    assert traffic["scenarios"]["outage"]["status"] == "fired"
+    assert traffic["scenarios"]["outage"]["checks"][0]["time_s"] == 600
+
+
+def test_coverage_gate_names_the_alert_and_what_to_add(project):
+    os.remove(project / "scenarios" / "outage.yaml")
+    result = invoke("coverage")
+    assert result.exit_code == 1
+    assert (
+        "coverage gap: TrafficGone: no firing scenario: add a scenario with an incident that expects TrafficGone"
+        in (result.output)
+    )
+    assert "NullsSpike: no" not in result.output
+
+
+def test_coverage_reports_an_alert_that_fires_where_it_must_stay_silent(project):
+    alerts = project / "alerts" / "fixture.yaml"
+    alerts.write_text(alerts.read_text().replace("threshold: 0.01", "threshold: 0.0001"))
+    result = invoke("coverage", "--format", "json")
+    assert result.exit_code == 1
+    nulls = next(a for a in json.loads(result.output)["alerts"] if a["alertname"] == "NullsSpike")
+    assert nulls["scenarios"]["quiet"]["status"] == "fired while silent"
+
+
+def test_coverage_of_a_missing_scenario_file_is_a_clear_error(project):
+    result = invoke("coverage", "scenarios/nope.yaml")
+    assert result.exit_code == 2
+    assert "scenarios/nope.yaml: no such scenario file" in result.output and "Traceback" not in result.output

@@ -236,7 +236,16 @@ def test_simulate_command_reports_a_missing_alertmanager_config(paging_build, tm
 def test_drill_command_writes_the_scaled_config(paging_build, tmp_path):
     out = tmp_path / "drill.yml"
     args = ["drill", str(ROOT / "scenarios" / "oncall-exercise.yaml"), "--rules", str(paging_build / "prometheus")]
-    args += ["--config", str(SYMPTOMS_CONFIG), "--write-config", str(out), "--speed", "600", "--listen", "9999"]
+    args += [
+        "--alertmanager-config",
+        str(SYMPTOMS_CONFIG),
+        "--write-config",
+        str(out),
+        "--speed",
+        "600",
+        "--listen",
+        "9999",
+    ]
     result = CliRunner().invoke(alertkit, args)
     assert result.exit_code == 0, result.output
     drill = load_alertmanager_config(out.read_text())
@@ -251,7 +260,7 @@ def test_drill_command_writes_the_scaled_config(paging_build, tmp_path):
 
 def test_drill_command_reports_an_unreachable_alertmanager_and_a_speed_too_high(paging_build, tmp_path):
     args = ["drill", str(ROOT / "scenarios" / "oncall-exercise.yaml"), "--rules", str(paging_build / "prometheus")]
-    args += ["--config", str(SYMPTOMS_CONFIG)]
+    args += ["--alertmanager-config", str(SYMPTOMS_CONFIG)]
     unreachable = CliRunner().invoke(alertkit, [*args, "--alertmanager", "http://127.0.0.1:9"])
     assert unreachable.exit_code == 2
     assert "cannot reach Alertmanager at http://127.0.0.1:9" in unreachable.output

@@ -5,11 +5,10 @@ Expected values follow promql/engine.go at v2.42.0 (see the notes' section 1); t
 """
 
 import numpy as np
-import pytest
 from helpers import as_dict, column, make_storage
 
 from simulator.promql.engine import evaluate, instant_query
-from simulator.promql.model import Grid, PromQLError, Series, labels_from_dict
+from simulator.promql.model import Grid, Series, labels_from_dict
 from simulator.promql.selectors import select_instant
 from simulator.promql.storage import Storage
 
@@ -143,9 +142,14 @@ def test_offset_on_ranges_and_at_on_ranges():
     assert as_dict(instant_query("sum_over_time(x[2m] @ 120)", storage, 10 * MINUTE)) == {"{}": 3.0}
 
 
-def test_negative_at_is_refused_as_unsupported():
-    with pytest.raises(PromQLError, match="^unsupported:"):
-        instant_query("x @ -100", make_storage({"x": "1"}), 0)
+def test_negative_at_keeps_its_sign():
+    # promql_parser alone reads `@ -100` as `@ 0`; the front door keeps the time (-100 s).
+    storage = make_storage({"x": "1 2 3"})
+    assert as_dict(instant_query("x @ -100", storage, 120_000)) == {}
+    assert as_dict(instant_query("x @ 0", storage, 120_000)) == {"x{}": 1.0}
+    # (@ -100) - (offset -3m) = 80 s: the sample at 1m.
+    assert as_dict(instant_query("x @ -100 offset -3m", storage, 0)) == {"x{}": 2.0}
+    assert as_dict(instant_query("x @ -30 offset -90s", storage, 0)) == {"x{}": 2.0}
 
 
 def test_windows_over_extreme_time_spans_fall_back_to_per_series_search():

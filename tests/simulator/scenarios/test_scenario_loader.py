@@ -39,10 +39,10 @@ incidents:
     assert b.window_end_ms == b.end_ms + 2 * 3600 * 1000  # default settle 2h
 
 
-def test_every_shipped_scenario_loads():
-    names = {load_scenario(path).name for path in SHIPPED.glob("*.yaml")}
-    assert {"oncall-exercise", "quiet-fortnight", "srm-drift"} <= names
-    assert len(names) >= 9
+def test_every_shipped_scenario_loads_under_its_own_name():
+    # Whatever scenarios the team keeps (no names, no count): each loads, and names are unique (reports key on them).
+    names = [load_scenario(path).name for path in SHIPPED.glob("*.yaml")]
+    assert len(names) == len(set(names))
 
 
 def test_unknown_parameter_names_its_line():
