@@ -102,7 +102,7 @@ def drill_config(config_text: str, speed: int, recorder_url: str) -> str:
     document.pop("time_intervals", None)
     document.pop("mute_time_intervals", None)
     for receiver in document.get("receivers") or []:
-        hooks = []
+        hooks: list[dict[str, Any]] = []
         for kind in sorted(k for k in receiver if k.endswith("_configs")):
             for settings in receiver.pop(kind) or []:
                 send_resolved = (settings or {}).get("send_resolved", SEND_RESOLVED_DEFAULTS.get(kind, True))
