@@ -102,4 +102,7 @@ def generic_markdown(title: str):
 
 
 if __name__ == "__main__":
+    from simulator.promql.allocator import allow_malloc_tuning
+
+    allow_malloc_tuning()  # as the alertkit command line does
     sys.exit(main())

@@ -278,6 +278,9 @@ def markdown(result: dict) -> list[str]:
 
 
 if __name__ == "__main__":
+    from simulator.promql.allocator import allow_malloc_tuning
+
+    allow_malloc_tuning()  # as the alertkit command line does
     if sys.argv[1:] == ["--large"]:
         print(json.dumps(large_run()))
     else:

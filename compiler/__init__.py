@@ -7,7 +7,7 @@ Public entry points (see docs/compiler.md):
     compiler.config.load_config(path, required) -> (ConfigV1, problems)   # alertkit.yaml; .alertmanager settings
     compiler.alertmanager.alertmanager_config(teams, settings) -> dict    # the Alertmanager config as data
     compiler.output.write_build(out_dir, files)   # atomic replace of out_dir/prometheus, /runbooks, /alertmanager
-    compiler.problems.render_problem(problem) -> "file:line:col: alert NAME: field: message"
+    common.problems.render_problem(problem) -> "file:line:col: alert NAME: field: message"
     compiler.kinds.KINDS                                     # kind name -> Kind(name, params model, build)
     compiler.chisquare.chi_square_critical_value(p_value, degrees_of_freedom) -> float
 The click command (`alertkit compile`) is compiler.commands.compile_command.

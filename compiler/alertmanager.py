@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from compiler.durations import format_duration, parse_duration
+from common.durations import format_duration, parse_duration
 from compiler.naming import FALLBACK_RECEIVER, NULL_RECEIVER, pager_receiver_name, ticket_receiver_name
 from compiler.render import block_yaml_lines
 from compiler.spec import AlertmanagerConfigV1

@@ -6,8 +6,11 @@ the PromQL engine) and `alertkit simulate` does not pay for jinja2.
 """
 
 import importlib
+import sys
 
 import click
+
+from common.errors import EXIT_INTERNAL_ERROR, AlertkitError, InputError, InternalError
 
 # command name -> "module:attribute" of its click command.
 COMMANDS = {
@@ -21,8 +24,30 @@ COMMANDS = {
 }
 
 
+# Exit status of bad input, per command: simulate and export-promtool keep 1 for "an expectation
+# failed" (docs/scenarios.md), and coverage 1 for a gap, so their input errors are 2. An unwritable output
+# is 1 everywhere.
+INPUT_ERROR_EXIT = {"simulate": 2, "export-promtool": 2, "coverage": 2, "drill": 2}
+
+
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported only when used (or listed by --help)."""
+    """A group whose subcommands are imported only when used (or listed by --help).
+
+    It is also the one place where errors become messages and exit codes: an AlertkitError is printed
+    as its message; anything else is an internal error, printed in one line (never a traceback).
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except AlertkitError as error:
+            _exit_with(error, ctx.invoked_subcommand)
+        except MemoryError:
+            _exit_with(InputError("out of memory: the input asks for more than this machine has"), None)
+        except Exception as error:  # never a traceback: say what broke and where to report it
+            _exit_with(InternalError(f"{type(error).__name__}: {error}"), None)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -33,6 +58,14 @@ class LazyGroup(click.Group):
             return None
         module_name, attribute = target.split(":")
         return getattr(importlib.import_module(module_name), attribute)
+
+
+def _exit_with(error: AlertkitError, command: str | None) -> None:
+    click.echo(error.render(), err=True)
+    exit_code = error.exit_code
+    if isinstance(error, InputError):
+        exit_code = INPUT_ERROR_EXIT.get(command or "", exit_code)
+    sys.exit(exit_code if exit_code else EXIT_INTERNAL_ERROR)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
+from common.problems import Problem, Severity, SourcePosition, render_problem, sorted_problems
 from compiler.config import load_config
 from compiler.naming import PROMETHEUS_OUTPUT_DIR
 from compiler.output import write_build
 from compiler.pipeline import compile_project
-from compiler.problems import Problem, Severity, SourcePosition, render_problem, sorted_problems
 from compiler.routing import ROUTING_FILE, LoadedRouting, load_routing
 
 DEFAULT_CONFIG = "alertkit.yaml"
@@ -76,11 +77,7 @@ def compile_command(
         errors = sum(problem.is_error for problem in problems)
         click.echo(f"compile failed: {errors} error(s); nothing under {out_dir}/ was changed", err=True)
         raise SystemExit(1)
-    try:
-        write_build(out_dir, result.files)
-    except OSError as error:
-        click.echo(f"{out_dir}: cannot write the build: {error}", err=True)
-        raise SystemExit(1) from None
+    write_build(out_dir, result.files)
     rule_files = sum(1 for path in result.files if path.startswith(f"{PROMETHEUS_OUTPUT_DIR}/"))
     click.echo(f"compiled {rule_files} rule file(s) and the Alertmanager configuration into {out_dir}/")
 
@@ -88,7 +85,7 @@ def compile_command(
 def _load_routing(routing_file: Path | None) -> tuple[LoadedRouting | None, list[Problem]]:
     """routing.yaml when given or present (else None: the `alertmanager:` section of alertkit.yaml applies)."""
     path = routing_file or Path(ROUTING_FILE)
-    if path.is_file():
+    if os.path.lexists(path):  # present, even as a directory or a dangling link: load_routing says what is wrong
         return load_routing(path)
     if routing_file is not None:
         return None, [Problem(SourcePosition(str(path)), "routing file not found", field="routing")]

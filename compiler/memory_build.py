@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.problems import Problem, render_problem, sorted_problems
 from compiler.config import load_config
 from compiler.naming import PROMETHEUS_OUTPUT_DIR, RULE_FILE_SUFFIX, RUNBOOK_OUTPUT_DIR, RUNBOOK_SUFFIX
 from compiler.pipeline import compile_project
-from compiler.problems import Problem, render_problem, sorted_problems
 
 DEFAULT_ALERTS_DIR = "alerts"
 DEFAULT_RUNBOOKS_DIR = "runbooks"
@@ -99,7 +99,8 @@ def stale_rule_files(rule_files: list[Path], cwd: Path, extra_sources: tuple[Pat
     reasons = []
     for rule_file in rule_files:
         try:
-            first_line = rule_file.read_text(encoding="utf-8").split("\n", 1)[0]
+            with rule_file.open("rb") as stream:  # the header line only; the loader judges the rest
+                first_line = stream.readline().decode("utf-8", errors="replace").rstrip("\n")
         except OSError:
             continue
         if not first_line.startswith(GENERATED_HEADER_PREFIX):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.problems import SourcePosition
 from compiler.naming import group_name
-from compiler.problems import SourcePosition
 from compiler.reads import SelectorRead
 
 

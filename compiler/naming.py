@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 
-from compiler.durations import format_duration
+from common.durations import format_duration
 
-ALERT_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-LABEL_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-METRIC_NAME_PATTERN = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+ALERT_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
+LABEL_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
+METRIC_NAME_PATTERN = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 _NOT_IN_METRIC_NAME = re.compile(r"[^a-zA-Z0-9_]")
 API_VERSION = "alertkit/v1"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.problems import Problem, Severity, SourcePosition, sorted_problems
 from compiler.alertmanager import alertmanager_config, render_alertmanager_file
 from compiler.gotemplates import go_template_problem
 from compiler.kinds import KINDS
@@ -24,7 +25,6 @@ from compiler.naming import (
     rule_file_name,
     runbook_file_name,
 )
-from compiler.problems import Problem, Severity, SourcePosition, sorted_problems
 from compiler.promql import syntax_problem
 from compiler.reads import SelectorRead, selector_reads
 from compiler.render import RuleGroupOutput, alerting_rule_entry, recording_rule_entry, render_rule_file

@@ -4,10 +4,10 @@ in promtool's words, and points at the bad token inside the YAML value when it c
 
 from __future__ import annotations
 
+from common.problems import SourcePosition
 from common.promql import ast
 from common.promql.frontdoor import PromQLSyntaxError, check_promql
-from compiler.problems import SourcePosition
-from compiler.yamlsource import PositionMap, YamlPath
+from common.yamlsource import PositionMap, YamlPath
 
 
 class ExpressionProblem(ValueError):

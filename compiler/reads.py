@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import promql_parser
 
+from common.promql.frontdoor import parse_promql
 from common.regex import GoRegexpError, compile_go_regexp
 
 METRIC_NAME_LABEL = "__name__"  # model/labels.go MetricName: the label holding a series' name
@@ -46,7 +47,7 @@ def selector_reads(expr: str) -> list[SelectorRead]:
         if isinstance(node, promql_parser.VectorSelector):
             selectors.append(node)
 
-    promql_parser.walk(promql_parser.parse(expr), visit)
+    promql_parser.walk(parse_promql(expr), visit)
     tokens = _identifier_offsets(expr)
     reads = []
     for node in selectors:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import yaml
 
-from compiler.durations import format_duration
+from common.durations import format_duration
 from compiler.model import CompiledAlert, RecordingRule
 
 

@@ -20,13 +20,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from common.durations import format_duration, parse_duration
+from common.problems import Problem, SourcePosition
+from common.yamlsource import PositionMap, load_yaml_file
 from compiler.alertmanager import matcher
-from compiler.durations import format_duration, parse_duration
 from compiler.naming import FALLBACK_RECEIVER, NULL_RECEIVER, pager_receiver_name, ticket_receiver_name
-from compiler.problems import Problem, SourcePosition
 from compiler.routing_spec import INLINE_SECRET_KEYS, GroupingV1, ReceiverV1, RoutingV1
 from compiler.validation import duplicate_key_problems, pydantic_problems
-from compiler.yamlsource import PositionMap, load_yaml
 
 ROUTING_FILE = "routing.yaml"
 SEVERITY_RECEIVERS = {"page": pager_receiver_name, "ticket": ticket_receiver_name}
@@ -45,7 +45,7 @@ class LoadedRouting:
 
 def load_routing(path: Path) -> tuple[LoadedRouting | None, list[Problem]]:
     """Parse and validate `path`; every problem at once, inline secrets named without their values."""
-    document = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    document = load_yaml_file(path)
     if document.problems:
         return None, document.problems
     problems = duplicate_key_problems(document.data, document.positions)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import promql_parser
 
+from common.problems import Problem, SourcePosition
+from common.promql.frontdoor import parse_promql
 from compiler.alertmanager import matcher
-from compiler.problems import Problem, SourcePosition
 
 NEVER_COMPARED = frozenset({"alertname", "severity", "team", "kind", "__name__"})
 _SET_OPERATORS = ("and", "or", "unless")
@@ -89,7 +90,7 @@ def inhibit_rules(links: list[CausalLink], labels_of: dict[str, frozenset[str]])
 
 def series_labels(expr: str, recorded: dict[str, frozenset[str]]) -> frozenset[str]:
     """Label names every series of `expr` is known to carry (a lower bound), reading recording rules' labels."""
-    return _labels(promql_parser.parse(expr), recorded)
+    return _labels(parse_promql(expr), recorded)
 
 
 def _labels(node, recorded: dict[str, frozenset[str]]) -> frozenset[str]:

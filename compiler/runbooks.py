@@ -30,10 +30,10 @@ from typing import Any
 
 import jinja2
 
-from compiler.durations import format_duration
+from common.durations import format_duration
+from common.problems import Problem, Severity, SourcePosition
 from compiler.model import CompiledAlert
 from compiler.naming import RUNBOOK_SUFFIX, runbook_file_name
-from compiler.problems import Problem, Severity, SourcePosition
 from compiler.runbook_sandbox import MAX_OUTPUT_CHARS, RUNBOOK_SYNTAX, RunbookEnvironment, render_bounded
 
 # A runbook file, read at most this far: the reference runbooks are 2-4 KB, and a link to /dev/zero must not

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from compiler.durations import parse_duration
+from common.durations import DURATION_OUT_OF_RANGE, DurationError, parse_duration
 from compiler.naming import ALERT_NAME_PATTERN, label_name_problem
 
 
@@ -45,7 +45,16 @@ def valid_duration_text(value: Any) -> str:
     """A Prometheus duration as text; a bare number (`for: 5`) gets a message saying what to write."""
     if not isinstance(value, str):
         raise ValueError(f"invalid duration {value!r}: write it as text with a unit, like 30s, 5m, 1h")
-    parse_duration(value)
+    try:
+        parse_duration(value)
+    except DurationError as error:
+        if str(error) == DURATION_OUT_OF_RANGE:
+            raise ValueError(
+                f"invalid duration {value!r}: duration out of range (Prometheus durations are at most 292y)"
+            ) from None
+        raise ValueError(
+            f"invalid duration {value!r}: expected a Prometheus duration like 30s, 5m, 1h30m, 1d"
+        ) from None
     return value
 
 
@@ -75,6 +84,16 @@ def _valid_webhook_url(url: str) -> str:
     return url
 
 
+def _valid_runbook_base_url(url: str) -> str:
+    """The prefix of every runbook_url annotation. Prometheus expands annotation values as Go templates
+    (rules/alerting.go), so a `{{` would be read as template code, and a control character breaks the URL."""
+    if "{{" in url:
+        raise ValueError(f"must not contain '{{{{' (annotations are Go templates in Prometheus), got {url!r}")
+    if any(not char.isprintable() for char in url):
+        raise ValueError(f"must not contain control characters or line breaks, got {url!r}")
+    return url
+
+
 def _positive_duration(text: str) -> str:
     """Alertmanager rejects a zero group_interval or repeat_interval (config/config.go Route.UnmarshalYAML)."""
     if parse_duration(text) <= 0:
@@ -95,6 +114,7 @@ LabelMap = Annotated[dict[str, str], AfterValidator(_valid_label_names)]
 LabelNameList = Annotated[list[str], AfterValidator(_valid_label_name_list)]
 WebhookUrl = Annotated[str, AfterValidator(_valid_webhook_url)]
 PositiveDurationText = Annotated[DurationText, AfterValidator(_positive_duration)]
+RunbookBaseUrl = Annotated[str, AfterValidator(_valid_runbook_base_url)]
 Severity = Literal["page", "ticket", "info"]
 
 
@@ -163,5 +183,5 @@ class ConfigV1(StrictModel):
     alertmanager: routing of the generated Alertmanager configuration (AlertmanagerConfigV1).
     """
 
-    runbook_base_url: str = "build/runbooks/"
+    runbook_base_url: RunbookBaseUrl = "build/runbooks/"
     alertmanager: AlertmanagerConfigV1 = Field(default_factory=AlertmanagerConfigV1)

@@ -7,20 +7,21 @@ offending key or value and name the alert and the field.
 from __future__ import annotations
 
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from compiler.durations import parse_duration
+from common.durations import parse_duration
+from common.problems import Problem
+from common.yamlsource import PositionMap, YamlPath, dotted, load_yaml_file
 from compiler.kinds import KINDS
 from compiler.kinds.base import KindParams
 from compiler.model import Alert
-from compiler.problems import Problem
 from compiler.promql import ExpressionProblem
 from compiler.spec import AlertFileV1, AlertSpecV1
-from compiler.yamlsource import PositionMap, YamlPath, dotted, load_yaml
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class FileValidation:
 
 def validate_file(path: Path, display_name: str) -> FileValidation:
     """Parse and validate one `alerts/*.yaml` file; every problem is collected, valid alerts are kept."""
-    document = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    document = load_yaml_file(path)
     if document.problems:
         return FileValidation([], document.problems, [])
     if not isinstance(document.data, dict):
@@ -171,7 +172,7 @@ def _is_union_branch(part: Any) -> bool:
     return isinstance(part, str) and (part in ("str", "none", "float", "int") or part.startswith("function-"))
 
 
-def _message(detail: dict[str, Any], model: type[BaseModel], location: tuple) -> str:
+def _message(detail: Mapping[str, Any], model: type[BaseModel], location: tuple) -> str:
     kind = detail["type"]
     if kind == "missing":
         return "missing required field"

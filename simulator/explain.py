@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import promql_parser
 
+from common.promql.frontdoor import parse_promql
 from simulator.promql.model import Grid, PromQLError, ScalarOverGrid, VectorOverGrid, format_labels
 from simulator.rules.alerting import STATE_FIRING, STATE_INACTIVE, STATE_PENDING
 from simulator.rules.model import AlertingRule
@@ -90,7 +91,7 @@ class Condition:
 def conditions_of(expr: str) -> list[Condition]:
     """The threshold conditions of an alert expression (the whole expression when it has none)."""
     try:
-        node = promql_parser.parse(expr)
+        node = parse_promql(expr)
     except ValueError:
         return [Condition(expr)]
     found: list[Condition] = []

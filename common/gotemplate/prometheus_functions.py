@@ -8,7 +8,8 @@ import math
 import urllib.parse
 from collections.abc import Callable
 
-from simulator.rules.durations import duration_terms
+from common.durations import DurationError
+from common.durations import parse_duration as parse_model_duration
 
 from . import gofmt
 from .errors import GoCallError
@@ -298,18 +299,10 @@ def template_args(*values) -> GoMap:
 
 def parse_duration(text: str) -> float:
     """model.ParseDuration (Prometheus duration syntax), in seconds."""
-    if text == "":
-        raise GoCallError("empty duration string")
-    if text == "0":
-        return 0.0
-    terms = duration_terms(text)
-    if terms is None:
-        raise GoCallError(f"not a valid duration string: {go_quote(text)}")
-    total_ms = 0
-    for amount, unit_ms in terms:
-        total_ms += amount * unit_ms
-        if total_ms > 2**63 - 1:
-            raise GoCallError("duration out of range")
+    try:
+        total_ms = parse_model_duration(text)
+    except DurationError as error:
+        raise GoCallError(str(error)) from None
     return total_ms * 1_000_000 / 1e9
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
-from compiler.durations import parse_duration
+from common.durations import parse_duration
 from compiler.model import Alert, KindRules
 from compiler.naming import METRIC_NAME_PATTERN, label_name_problem
 from compiler.promql import instant_vector_problem, matchers_problem

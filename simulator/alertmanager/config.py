@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
+from common.durations import DurationError, parse_duration
 from common.regex import GoRegexpError, compile_anchored
-from simulator.rules.durations import DurationError, parse_duration
 
 # dispatch/route.go DefaultRouteOpts: the timers of a route that sets none (and whose ancestors set none).
 DEFAULT_GROUP_WAIT_MS = 30_000

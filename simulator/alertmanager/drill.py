@@ -29,6 +29,7 @@ import yaml
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from common.durations import parse_duration
 from simulator.alertmanager.config import (
     DEFAULT_GROUP_INTERVAL_MS,
     DEFAULT_GROUP_WAIT_MS,
@@ -36,7 +37,6 @@ from simulator.alertmanager.config import (
     AlertmanagerConfig,
     load_alertmanager_config,
 )
-from simulator.rules.durations import parse_duration
 from simulator.rules.model import AlertTimeline
 
 from .dispatch import MAINTENANCE_INTERVAL_MS, SEND_RESOLVED_DEFAULTS, Dispatcher, DispatchResult

@@ -24,10 +24,11 @@ from pathlib import Path
 
 import yaml
 
+from common.problems import Problem, SourcePosition, render_problem
+from common.yamlsource import YamlSyntaxError, compose, mapping_items, position_of
 from simulator.alertmanager.config import AlertmanagerConfig, AlertmanagerConfigError, load_alertmanager_config
 from simulator.alertmanager.inhibit import inhibited
 from simulator.alertmanager.routing import receivers_for
-from simulator.rules.yaml_nodes import Position, Problem, YamlSyntaxError, compose, mapping_items, position_of
 
 DEFAULT_CONFIG = Path("build/alertmanager/alertmanager.yml")
 _LABELS_CASE = {"name", "labels", "receivers"}
@@ -39,7 +40,7 @@ class RouteCase:
     """One case: `labels` → `receivers`, or `firing` alerts → `inhibited` alertnames."""
 
     name: str
-    position: Position
+    position: SourcePosition
     labels: dict[str, str] | None = None
     receivers: list[str] | None = None
     firing: list[dict[str, str]] | None = None
@@ -77,13 +78,15 @@ def run_route_tests(path: str | Path, config_path: str | Path = DEFAULT_CONFIG) 
     try:
         config = load_alertmanager_config(Path(config_path).read_text(encoding="utf-8"))
     except OSError as error:
-        return RouteTestResults(file, [Problem(str(config_path), None, f"cannot read the config: {error.strerror}")])
+        return RouteTestResults(
+            file, [Problem(SourcePosition(str(config_path), None, None), f"cannot read the config: {error.strerror}")]
+        )
     except AlertmanagerConfigError as error:
-        return RouteTestResults(file, [Problem(str(config_path), None, str(error))])
+        return RouteTestResults(file, [Problem(SourcePosition(str(config_path), None, None), str(error))])
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
-        return RouteTestResults(file, [Problem(file, None, f"cannot read: {error.strerror}")])
+        return RouteTestResults(file, [Problem(SourcePosition(file, None, None), f"cannot read: {error.strerror}")])
     cases, problems = parse_route_tests(text, file)
     if problems:
         return RouteTestResults(file, problems)
@@ -111,25 +114,30 @@ def parse_route_tests(text: str, file: str) -> tuple[list[RouteCase], list[Probl
     except YamlSyntaxError as error:
         return [], [error.problem]
     if not isinstance(root, yaml.MappingNode):
-        return [], [Problem(file, position_of(root) if root else None, "expected a mapping with `tests:`")]
+        return [], [
+            Problem(
+                position_of(root, file) if root else SourcePosition(file, None, None),
+                "expected a mapping with `tests:`",
+            )
+        ]
     problems: list[Problem] = []
     tests_node = None
     for key, key_node, value in mapping_items(root):
         if key == "tests":
             tests_node = value
         else:
-            problems.append(Problem(file, position_of(key_node), f"unknown field {key!r} (allowed: tests)"))
+            problems.append(Problem(position_of(key_node, file), f"unknown field {key!r} (allowed: tests)"))
     if not isinstance(tests_node, yaml.SequenceNode):
-        where = position_of(tests_node) if tests_node is not None else position_of(root)
-        return [], problems + [Problem(file, where, "tests: expected a list of cases")]
+        where = position_of(tests_node, file) if tests_node is not None else position_of(root, file)
+        return [], problems + [Problem(where, "tests: expected a list of cases")]
     cases = [_case(node, index, file, problems) for index, node in enumerate(tests_node.value)]
     return [case for case in cases if case is not None], problems
 
 
 def _case(node: yaml.Node, index: int, file: str, problems: list[Problem]) -> RouteCase | None:
-    where = position_of(node)
+    where = position_of(node, file)
     if not isinstance(node, yaml.MappingNode):
-        problems.append(Problem(file, where, f"tests[{index}]: expected a mapping (one case)"))
+        problems.append(Problem(where, f"tests[{index}]: expected a mapping (one case)"))
         return None
     items = {key: (key_node, value) for key, key_node, value in mapping_items(node)}
     name = _string(items["name"][1], f"tests[{index}].name", file, problems) if "name" in items else None
@@ -139,10 +147,10 @@ def _case(node: yaml.Node, index: int, file: str, problems: list[Problem]) -> Ro
         if key not in allowed:
             choices = ", ".join(sorted(allowed))
             problems.append(
-                Problem(file, position_of(key_node), f"tests[{index}]: unknown field {key!r} (allowed: {choices})")
+                Problem(position_of(key_node, file), f"tests[{index}]: unknown field {key!r} (allowed: {choices})")
             )
     for key in sorted(allowed - set(items)):
-        problems.append(Problem(file, where, f"tests[{index}]: missing field {key!r}"))
+        problems.append(Problem(where, f"tests[{index}]: missing field {key!r}"))
     if len(problems) > start or name is None:
         return None
     label = f"tests[{index}]"
@@ -152,7 +160,7 @@ def _case(node: yaml.Node, index: int, file: str, problems: list[Problem]) -> Ro
         return RouteCase(name, where, labels=labels, receivers=receivers) if len(problems) == start else None
     firing_node = items["firing"][1]
     if not isinstance(firing_node, yaml.SequenceNode) or not firing_node.value:
-        problems.append(Problem(file, position_of(firing_node), f"{label}.firing: expected a list of label sets"))
+        problems.append(Problem(position_of(firing_node, file), f"{label}.firing: expected a list of label sets"))
         return None
     maps = [_label_map(item, f"{label}.firing[{i}]", file, problems) for i, item in enumerate(firing_node.value)]
     firing = [labels for labels in maps if labels is not None]
@@ -161,7 +169,7 @@ def _case(node: yaml.Node, index: int, file: str, problems: list[Problem]) -> Ro
     for name_ in expected or []:
         if name_ not in names:
             problems.append(
-                Problem(file, position_of(items["inhibited"][1]), f"{label}.inhibited: {name_!r} is not firing")
+                Problem(position_of(items["inhibited"][1], file), f"{label}.inhibited: {name_!r} is not firing")
             )
     return RouteCase(name, where, firing=firing, inhibited=expected) if len(problems) == start else None
 
@@ -169,13 +177,13 @@ def _case(node: yaml.Node, index: int, file: str, problems: list[Problem]) -> Ro
 def _string(node: yaml.Node, label: str, file: str, problems: list[Problem]) -> str | None:
     if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
         return node.value
-    problems.append(Problem(file, position_of(node), f"{label}: expected a string"))
+    problems.append(Problem(position_of(node, file), f"{label}: expected a string"))
     return None
 
 
 def _label_map(node: yaml.Node, label: str, file: str, problems: list[Problem]) -> dict[str, str] | None:
     if not isinstance(node, yaml.MappingNode):
-        problems.append(Problem(file, position_of(node), f"{label}: expected a mapping of label names to values"))
+        problems.append(Problem(position_of(node, file), f"{label}: expected a mapping of label names to values"))
         return None
     labels = {}
     for key, _, value in mapping_items(node):
@@ -187,7 +195,7 @@ def _label_map(node: yaml.Node, label: str, file: str, problems: list[Problem]) 
 
 def _string_list(node: yaml.Node, label: str, file: str, problems: list[Problem]) -> list[str] | None:
     if not isinstance(node, yaml.SequenceNode):
-        problems.append(Problem(file, position_of(node), f"{label}: expected a list of names"))
+        problems.append(Problem(position_of(node, file), f"{label}: expected a list of names"))
         return None
     values = [_string(item, f"{label}[{i}]", file, problems) for i, item in enumerate(node.value)]
     return [value for value in values if value is not None] if None not in values else None
@@ -196,7 +204,7 @@ def _string_list(node: yaml.Node, label: str, file: str, problems: list[Problem]
 def render_results(results: RouteTestResults) -> tuple[str, str]:
     """(stdout, stderr) text of one file's outcome."""
     if results.problems:
-        return "", "".join(f"{problem}\n" for problem in results.problems)
+        return "", "".join(f"{render_problem(problem)}\n" for problem in results.problems)
     out, err = [], []
     for result in results.results:
         where = f"{results.file}:{result.case.position.line}:{result.case.position.column}"

@@ -11,12 +11,10 @@ from pathlib import Path
 
 import click
 
-from simulator.promql.model import PromQLError
-from simulator.rules.outputs import RuleEvaluationError
 from simulator.scenarios.errors import ScenarioError
 
 from .rules_source import RulesSource, rules_options
-from .simulate import EXIT_EXPECTATION_FAILED, _fail, _internal_error, _load_groups, _load_scenarios
+from .simulate import EXIT_EXPECTATION_FAILED, _fail, _load_groups, _load_scenarios
 
 DEFAULT_SCENARIO_GLOB = "scenarios/*.yaml"
 RENDERERS = ("text", "markdown", "json")
@@ -43,10 +41,8 @@ def coverage_command(scenario_paths: tuple[Path, ...], rules_source: RulesSource
     for scenario in scenarios:
         try:
             results[scenario.source] = simulate(scenario, groups)
-        except (ScenarioError, PromQLError, RuleEvaluationError) as error:
+        except ScenarioError as error:
             _fail(str(error))
-        except Exception as error:  # never a traceback: say what broke and where to report it
-            _internal_error(scenario.source, error)
     report = coverage.coverage_report(alertnames, _runbooks(rules_source, rules), scenarios, results)
     render = {"text": coverage.render_text, "markdown": coverage.render_markdown, "json": coverage.render_json}
     click.echo(render[output_format](report), nl=False)

@@ -15,16 +15,16 @@ from typing import NoReturn
 
 import click
 
+from common.errors import InputError
 from simulator.commands.rules_source import RulesSource, RulesUnavailable, rules_options
-from simulator.commands.simulate import EXIT_BAD_INPUT, EXIT_EXPECTATION_FAILED, _load_groups, _load_scenarios
+from simulator.commands.simulate import EXIT_EXPECTATION_FAILED, _load_groups, _load_scenarios
 
 DEFAULT_SPEED = 600
 DEFAULT_LISTEN_PORT = 9095
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(EXIT_BAD_INPUT)
+    raise InputError(message)  # the root command prints it and exits 2
 
 
 @click.command("drill")
@@ -74,7 +74,7 @@ def drill_command(
     try:
         text = drill_config(source_text, speed, recorder_url)
         config = model_config(text, speed)
-    except (DrillError, ValueError) as error:
+    except (DrillError, ValueError) as error:  # DurationError is a ValueError
         _fail(f"{config_path or 'alertmanager/alertmanager.yml (compiled)'}: {error}")
     if write_config is not None:
         _write_atomically(write_config, text)

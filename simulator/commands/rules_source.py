@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from common.yamlsource import read_source_text
 from compiler.memory_build import (
     DEFAULT_ALERTS_DIR,
     DEFAULT_CONFIG_FILE,
@@ -88,7 +89,7 @@ class RulesSource:
     def rule_texts(self) -> dict[str, str]:
         """Rule-file name -> text, in the order Prometheus loads them."""
         if self.rules_dir is not None:
-            return {str(path): path.read_text(encoding="utf-8") for path in self._rule_files()}
+            return {str(path): read_source_text(path) for path in self._rule_files()}
         build = self._build
         if build.failed:
             raise RulesUnavailable(

@@ -1,8 +1,8 @@
 """`alertkit simulate` and `alertkit export-promtool`: thin click commands over the simulator core.
 
 Exit status: 0 every expectation holds; 1 an expectation failed; 2 bad input (scenario or rule
-files, or a rule that fails to evaluate), reported as file:line: message; 3 an internal error
-(reported in one line, never as a traceback).
+files, or a rule that fails to evaluate), reported as file:line: message; 3 an internal error.
+Errors are raised as common.errors kinds; the root group (compiler/cli.py) prints them and exits.
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from pathlib import Path
 
 import click
 
-from simulator.promql.model import PromQLError
-from simulator.rules.outputs import RuleEvaluationError
+from common.errors import InputError, OutputError
+from common.outputpaths import non_directory_on_path
+from simulator.promql.allocator import allow_malloc_tuning
 from simulator.scenarios.errors import ScenarioError
 from simulator.scenarios.loader import load_scenario
 
 from .rules_source import RuleFileError, RulesSource, RulesUnavailable, rules_options
 
 EXIT_EXPECTATION_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL_ERROR = 3
 
 
 _alertmanager_option = click.option(
@@ -104,17 +103,7 @@ def _progress(length: int):
 
 
 def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(EXIT_BAD_INPUT)
-
-
-def _internal_error(source: str, error: Exception) -> None:
-    click.echo(
-        f"{source}: internal error in the simulator ({type(error).__name__}: {error}); "
-        "please report it with this scenario file",
-        err=True,
-    )
-    sys.exit(EXIT_INTERNAL_ERROR)
+    raise InputError(message)
 
 
 def _load_scenarios(paths: tuple[Path, ...]):
@@ -127,6 +116,14 @@ def _load_scenarios(paths: tuple[Path, ...]):
     if problems:
         _fail("\n".join(problems))
     return scenarios
+
+
+def _same_file(out_path: Path, input_path: Path) -> bool:
+    """Whether writing `out_path` would overwrite `input_path` (same path, or a link to it)."""
+    try:
+        return out_path.exists() and out_path.samefile(input_path)
+    except OSError:
+        return False
 
 
 @click.command("simulate")
@@ -147,6 +144,8 @@ def simulate_command(
     from simulator.report import render_json, render_text
     from simulator.simulate import add_paging, simulate
 
+    allow_malloc_tuning()
+
     scenarios = _load_scenarios(scenario_paths)
     groups = _load_groups(rules_source)
     paging_config = load_paging_config(alertmanager_config, rules_source)
@@ -162,10 +161,8 @@ def simulate_command(
                 results.append(simulate(scenario, groups, on_stage=on_stage))
                 if paging_config is not None:
                     add_paging(results[-1], paging_config)
-            except (ScenarioError, PromQLError, RuleEvaluationError) as error:
+            except ScenarioError as error:
                 _fail(str(error))
-            except Exception as error:  # never a traceback: say what broke and where to report it
-                _internal_error(scenario.source, error)
     click.echo(render_json(results) if as_json else render_text(results), nl=False)
     if not all(r.passed for r in results):
         sys.exit(EXIT_EXPECTATION_FAILED)
@@ -196,6 +193,12 @@ def export_promtool_command(
     from simulator.scenarios.durations import parse_duration
     from simulator.scenarios.promtool_export import export_promtool_test
 
+    if _same_file(out_path, scenario_path):
+        raise OutputError(f"--out {out_path}: is the scenario file itself; write the test file elsewhere")
+    blocker = non_directory_on_path(out_path)
+    if blocker is not None:
+        raise OutputError(f"--out {out_path}: cannot write: {blocker} exists and is not a directory")
+    allow_malloc_tuning()
     scenario = _load_scenarios((scenario_path,))[0]
     groups = _load_groups(rules_source) if rules_source.rules_dir else _rules_beside(rules_source, out_path)
     try:
@@ -205,8 +208,8 @@ def export_promtool_command(
         _fail(f"--from/--span: {error}")
     try:
         written = export_promtool_test(scenario, groups, out_path, window_start, window_span)
-    except (ScenarioError, PromQLError, RuleEvaluationError) as error:
+    except ScenarioError as error:
         _fail(str(error))
-    except Exception as error:  # never a traceback: say what broke and where to report it
-        _internal_error(scenario.source, error)
+    except OSError as error:
+        raise OutputError(f"--out {out_path}: cannot write: {error.strerror or error}") from None
     click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)

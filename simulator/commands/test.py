@@ -4,6 +4,7 @@ import json
 
 import click
 
+from simulator.promql.allocator import allow_malloc_tuning
 from simulator.promtool.runner import render_file_result, run_test_file, timeline_report
 
 
@@ -15,6 +16,7 @@ def test_command(files: tuple[str, ...], timeline: bool, as_json: bool) -> None:
     """Run promtool 2.42 `test rules` FILES; exit 1 if any test fails, like promtool."""
     if as_json and not timeline:
         raise click.UsageError("--json is the format of --timeline; use --timeline --json")
+    allow_malloc_tuning()
     results = [run_test_file(path) for path in files]
     if timeline and as_json:
         click.echo(json.dumps(timeline_report(results), indent=2, sort_keys=False))

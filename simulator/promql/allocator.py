@@ -10,6 +10,10 @@ reuse those blocks. Arrays above MMAP_THRESHOLD_BYTES (whole-grid results) are s
 and returned to the system when freed, so peak memory is unchanged.
 
 Only glibc has these knobs (mallopt); elsewhere this does nothing. Results never depend on it.
+
+The knobs are process-wide, so a library must not turn them on by itself: a program that owns its
+process (the alertkit command line, the benchmarks) opts in with `allow_malloc_tuning()`; the
+evaluator then applies them at its first range selector. Without the opt-in nothing is changed.
 """
 
 from __future__ import annotations
@@ -30,14 +34,23 @@ TRIM_THRESHOLD_BYTES = 32 << 20
 # Extra heap grown at each sbrk, so a run of same-sized allocations does not grow it each time.
 TOP_PAD_BYTES = 1 << 20
 
+_allowed = False
 _tuned = False
 
 
+def allow_malloc_tuning() -> None:
+    """Let the evaluator raise glibc's malloc thresholds for this whole process (opt-in; see above)."""
+    global _allowed
+    _allowed = True
+
+
 def keep_freed_memory_for_reuse() -> bool:
-    """Set the thresholds once per process; True when glibc accepted them."""
+    """Set the thresholds once per process, if the program opted in; True when glibc accepted them."""
     global _tuned
     if _tuned:
         return True
+    if not _allowed:
+        return False
     if not sys.platform.startswith("linux"):
         return False
     try:

@@ -59,7 +59,7 @@ from .vectors import drop_absent_rows, drop_metric_name, merge_same_labelsets, w
 _RANGE_CHUNK_CELLS = 1 << 15
 
 # model.LabelNameRE in prometheus/common.
-_LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from common.errors import InputError
+
 # A label set: (name, value) pairs sorted by name. Tuples compare the way Prometheus's
 # labels.Compare orders label sets (name, then value, pair by pair, then length), so sorting a
 # list of Labels gives storage order.
@@ -171,7 +173,7 @@ class MatrixOverGrid:
 Value = VectorOverGrid | ScalarOverGrid | StringValue | MatrixOverGrid
 
 
-class PromQLError(Exception):
+class PromQLError(InputError):
     """An expression that Prometheus would reject at evaluation time (the query fails)."""
 
     # The earliest grid step at which the query fails, for errors that depend on the data at a step

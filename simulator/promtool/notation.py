@@ -36,15 +36,18 @@ _EXPANDING = re.compile(
     rf"^(?P<start>{_NUMBER}|stale)(?:(?P<sign>[+-])(?P<step>{_UNSIGNED}))?x(?P<times>\d+)$", re.IGNORECASE
 )
 _SINGLE = re.compile(rf"^{_NUMBER}$", re.IGNORECASE)
-_BLANKS = re.compile(r"^_(?:x(?P<times>\d+))?$")
+_BLANKS = re.compile(r"^_(?:x(?P<times>[0-9]+))?\Z")
 
 
-def parse_values(text: str) -> list[float | None]:
+def parse_values(text: str, max_slots: int | None = None) -> list[float | None]:
     """Expand a values string into one entry per slot: float (StaleNaN for `stale`) or None.
 
     Trap 6 (expansion counts): `a+bxN` and `axN` give N+1 values, computed by repeated float
     addition (0.1+0.1x9 ends at 0.9999999999999999); `_` is one empty slot and `_xN` N slots.
+    With `max_slots`, slots past it are checked but not built: a test reads no sample after its
+    last eval_time, and `0x100000000` would otherwise take 4 billion slots.
     """
+    limit = math.inf if max_slots is None else max_slots
     slots: list[float | None] = []
     for token in text.split():
         if token.startswith("{{"):
@@ -54,7 +57,8 @@ def parse_values(text: str) -> list[float | None]:
             )
         blanks = _BLANKS.match(token)
         if blanks:
-            slots.extend([None] * (int(blanks["times"]) if blanks["times"] else 1))
+            count = int(blanks["times"]) if blanks["times"] else 1
+            slots.extend([None] * int(min(count, max(limit - len(slots), 0))))
             continue
         if token == "stale":
             slots.append(float(STALE_NAN))
@@ -65,17 +69,19 @@ def parse_values(text: str) -> list[float | None]:
         expanding = _EXPANDING.match(token)
         if not expanding:
             raise NotationError(f'bad value "{token}" in series values "{text}"')
-        slots.extend(_expand(expanding))
+        slots.extend(_expand(expanding, max(limit - len(slots), 0)))
+    if len(slots) > limit:
+        del slots[int(limit) :]
     return slots
 
 
-def _expand(match: re.Match) -> list[float]:
+def _expand(match: re.Match, at_most: float = math.inf) -> list[float]:
     value = _go_float(match["start"])
     step = _go_float(match["step"]) if match["step"] else 0.0
     if match["sign"] == "-":
         step = -step
     values = []
-    for _ in range(int(match["times"]) + 1):
+    for _ in range(int(min(int(match["times"]) + 1, at_most))):
         values.append(value)
         value += step
     return values
@@ -174,7 +180,8 @@ def samples_from_slots(slots: list[float | None], interval_ms: int) -> tuple[np.
     With interval 0 (2.42: no default) every slot lands at t=0; the head keeps the first
     sample appended for a timestamp and drops the rest as out of order (tsdb/head_append.go).
     """
-    times, values = [], []
+    times: list[int] = []
+    values: list[float] = []
     for index, value in enumerate(slots):
         if value is None:
             continue

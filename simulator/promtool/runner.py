@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from common.durations import format_duration, format_go_duration
+from common.errors import SourceError
+from common.yamlsource import read_source_text
 from simulator.promql.model import Grid, Labels, PromQLError, ScalarOverGrid, VectorOverGrid
 from simulator.promql.storage import Storage
-from simulator.rules.durations import format_go_duration, format_model_duration
 from simulator.rules.group import (
     RulesEvaluation,
     default_instant_query,
@@ -94,12 +96,14 @@ def run_test_file(path: str | Path, engines: Engines | None = None) -> FileResul
     engines = engines or Engines()
     path = str(path)
     result = FileResult(path)
+    if not os.path.lexists(path):
+        # ioutil.ReadFile's *PathError text.
+        result.file_errors.append(f"open {path}: no such file or directory")
+        return result
     try:
-        test_file = parse_test_file(Path(path).read_text(encoding="utf-8"), path)
-    except OSError as error:
-        # ioutil.ReadFile's *PathError text, e.g. "open t.yml: no such file or directory".
-        reason = error.strerror or str(error)
-        result.file_errors.append(f"open {path}: {reason[:1].lower()}{reason[1:]}")
+        test_file = parse_test_file(read_source_text(path), path)
+    except SourceError as error:  # unreadable, binary or not UTF-8: say where, promtool does not
+        result.file_errors.append(str(error))
         return result
     except TestFileError as error:
         result.file_errors.append(error.promtool_text())
@@ -171,14 +175,19 @@ def _repeated(names: list[str]) -> str | None:
 
 def _cases(index: int, group: TestGroup) -> list[CaseResult]:
     cases = [
-        CaseResult(index, "alert", i, f"{t.alertname} @{format_model_duration(t.eval_time_ms)}")
+        CaseResult(index, "alert", i, f"{t.alertname} @{format_duration(t.eval_time_ms)}")
         for i, t in enumerate(group.alert_rule_tests)
     ]
     cases += [
-        CaseResult(index, "promql", i, f"expr {t.expr} @{format_model_duration(t.eval_time_ms)}")
+        CaseResult(index, "promql", i, f"expr {t.expr} @{format_duration(t.eval_time_ms)}")
         for i, t in enumerate(group.promql_expr_tests)
     ]
     return cases
+
+
+# The evaluator holds every step of a test group at once. promtool evaluates the rules step by step, so it
+# has no such bound (only time): the peer suites use at most 14,460 steps; a million is 1.9 years at 1m.
+MAX_EVALUATION_STEPS = 1_000_000
 
 
 def run_test_group(
@@ -195,6 +204,12 @@ def run_test_group(
         return result
 
     interval = test_file.evaluation_interval_ms
+    steps = group.max_eval_time_ms // interval + 1 if interval > 0 else 1
+    if steps > MAX_EVALUATION_STEPS:
+        return abort(
+            f"eval_time {format_duration(group.max_eval_time_ms)} at evaluation_interval {format_duration(interval)} "
+            f"is {steps} rule evaluations; alertkit evaluates at most {MAX_EVALUATION_STEPS} per test group"
+        )
     grid = Grid(0, group.max_eval_time_ms // interval * interval, interval)
     try:
         storage = load_input_series(group, grid.end_ms)
@@ -205,9 +220,7 @@ def run_test_group(
         # rules.Manager.LoadGroups: "<file>: <line>:<col>: <message>" per problem.
         return abort(
             "\n".join(
-                f"{p.file}: {p.position.line}:{p.position.column}: {p.message}"
-                if p.position
-                else f"{p.file}: {p.message}"
+                f"{p.file}: {p.line}:{p.column}: {p.message}" if p.line is not None else f"{p.file}: {p.message}"
                 for p in rules.problems
             )
         )
@@ -217,7 +230,7 @@ def run_test_group(
             in_group = f" (in TestGroup {group.name})" if group.name else ""
             return abort(
                 "an item under alert_rule_test misses required attribute alertname at "
-                f"eval_time {format_model_duration(case.eval_time_ms)}{in_group}"
+                f"eval_time {format_duration(case.eval_time_ms)}{in_group}"
             )
     try:
         evaluation, rule_error = _evaluate(rule_groups, storage, grid, test_file, group, engines)
@@ -247,7 +260,8 @@ def load_input_series(group: TestGroup, last_ms: int) -> Storage:
     definitions: dict[Labels, tuple[np.ndarray, np.ndarray]] = {}
     for series in group.input_series:
         labels = parse_input_series(series.series, series.values)
-        t, v = samples_from_slots(parse_values(series.values), group.interval_ms)
+        readable_slots = last_ms // group.interval_ms + 1 if group.interval_ms > 0 else None
+        t, v = samples_from_slots(parse_values(series.values, readable_slots), group.interval_ms)
         keep = t <= last_ms
         definitions[labels] = (t[keep], v[keep])
     storage = Storage()
@@ -329,7 +343,7 @@ def _sorted_items(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
 def _alert_failure(group_name: str, test: AlertTestCase, expected, got) -> str:
     name = f"    name: {group_name},\n" if group_name else ""
     return (
-        f"{name}    alertname: {test.alertname}, time: {format_model_duration(test.eval_time_ms)}, \n"
+        f"{name}    alertname: {test.alertname}, time: {format_duration(test.eval_time_ms)}, \n"
         f"        exp:{_indent(_alert_list(expected), '            ')}, \n"
         f"        got:{_indent(_alert_list(got), '            ')}"
     )
@@ -354,7 +368,7 @@ def _indent(text: str, indent: str) -> str:
 def _judge_promql(result: GroupResult, group: TestGroup, storage: Storage, engines: Engines) -> None:
     cases = [c for c in result.cases if c.kind == "promql"]
     for case, test in zip(cases, group.promql_expr_tests):
-        when = format_model_duration(test.eval_time_ms)
+        when = format_duration(test.eval_time_ms)
         try:
             got = _instant_samples(engines.instant_query(test.expr, storage, test.eval_time_ms))
             expected = [(parse_series_labels(s.labels), s.value) for s in test.exp_samples]

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from simulator.rules.durations import DurationError, parse_duration
-from simulator.rules.yaml_nodes import (
-    Position,
-    Problem,
+from common.durations import DurationError, parse_duration
+from common.problems import Problem, SourcePosition
+from common.yamlsource import (
     YamlSyntaxError,
     compose,
     is_null,
@@ -28,7 +27,7 @@ from simulator.rules.yaml_nodes import (
 # cmd/promtool/unittest.go: evaluation_interval defaults to 1m.
 DEFAULT_EVALUATION_INTERVAL_MS = 60_000
 
-_YAML_V2_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_YAML_V2_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 
 _NEWER_FIELDS = {
     "start_timestamp": "added in Prometheus 3.9",
@@ -40,7 +39,7 @@ _NEWER_FIELDS = {
 class InputSeries:
     series: str
     values: str
-    position: Position
+    position: SourcePosition
 
 
 @dataclass
@@ -54,7 +53,7 @@ class AlertTestCase:
     eval_time_ms: int
     alertname: str
     exp_alerts: list[ExpectedAlert]
-    position: Position
+    position: SourcePosition
 
 
 @dataclass
@@ -68,7 +67,7 @@ class PromqlTestCase:
     expr: str
     eval_time_ms: int
     exp_samples: list[ExpectedSample]
-    position: Position
+    position: SourcePosition
 
 
 @dataclass
@@ -82,7 +81,7 @@ class TestGroup:
     external_labels: dict[str, str]
     external_url: str
     name: str
-    position: Position
+    position: SourcePosition
 
     @property
     def max_eval_time_ms(self) -> int:
@@ -119,14 +118,13 @@ class TestFileError(Exception):
         fatal = [p for p in self.problems if p.kind != "unmarshal"]
         if fatal:
             return fatal[0].message
-        lines = [f"  line {p.position.line}: {p.message}" for p in self.problems]
+        lines = [f"  line {p.line}: {p.message}" for p in self.problems]
         return "\n".join(["yaml: unmarshal errors:"] + lines)
 
     def hints(self) -> list[str]:
         """Why a field is unknown, when it is a field of a newer promtool."""
         return [
-            f"{p.file}:{p.position.line}:{p.position.column}: {name} was {_NEWER_FIELDS[name]}; "
-            "promtool 2.42 does not know it"
+            f"{p.position}: {name} was {_NEWER_FIELDS[name]}; promtool 2.42 does not know it"
             for p in self.problems
             for name in _NEWER_FIELDS
             if f"field {name} not found" in p.message
@@ -152,7 +150,8 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def problem(self, node, message: str, kind: str = "fatal") -> None:
-        self.problems.append(Problem(self.path, position_of(node) if node is not None else None, message, kind))
+        where = position_of(node, self.path) if node is not None else SourcePosition(self.path, None, None)
+        self.problems.append(Problem(where, message, kind=kind))
 
     def fields(self, node, allowed: set[str], type_name: str) -> dict:
         if node is None or is_null(node):
@@ -237,12 +236,14 @@ class _Reader:
             external_labels=self.string_map(fields.get("external_labels")),
             external_url=self.string(fields.get("external_url")),
             name=self.string(fields.get("name")),
-            position=position_of(node),
+            position=position_of(node, self.path),
         )
 
     def input_series(self, node) -> InputSeries:
         fields = self.fields(node, {"series", "values"}, "series")
-        return InputSeries(self.string(fields.get("series")), self.string(fields.get("values")), position_of(node))
+        return InputSeries(
+            self.string(fields.get("series")), self.string(fields.get("values")), position_of(node, self.path)
+        )
 
     def alert_test(self, node) -> AlertTestCase:
         fields = self.fields(node, {"eval_time", "alertname", "exp_alerts"}, "alertTestCase")
@@ -253,7 +254,10 @@ class _Reader:
                 ExpectedAlert(self.string_map(alert.get("exp_labels")), self.string_map(alert.get("exp_annotations")))
             )
         return AlertTestCase(
-            self.duration(fields.get("eval_time")), self.string(fields.get("alertname")), alerts, position_of(node)
+            self.duration(fields.get("eval_time")),
+            self.string(fields.get("alertname")),
+            alerts,
+            position_of(node, self.path),
         )
 
     def promql_test(self, node) -> PromqlTestCase:
@@ -263,7 +267,10 @@ class _Reader:
             sample = self.fields(sample_node, {"labels", "value"}, "sample")
             samples.append(ExpectedSample(self.string(sample.get("labels")), self.float(sample.get("value"))))
         return PromqlTestCase(
-            self.string(fields.get("expr")), self.duration(fields.get("eval_time")), samples, position_of(node)
+            self.string(fields.get("expr")),
+            self.duration(fields.get("eval_time")),
+            samples,
+            position_of(node, self.path),
         )
 
     def float(self, node) -> float:

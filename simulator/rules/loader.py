@@ -7,39 +7,42 @@ and reported together as file:line:col: message (rulefmt.Parse + RuleGroups.Vali
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
 
-from .durations import DurationError, parse_duration
-from .model import AlertingRule, RecordingRule, RuleGroup
-from .parsing import parse_expr
-from .yaml_nodes import (
-    Problem,
+from common.durations import DurationError, parse_duration
+from common.errors import InputError, SourceError
+from common.problems import Problem, SourcePosition
+from common.yamlsource import (
     YamlSyntaxError,
     compose,
     is_null,
     mapping_items,
     position_of,
+    read_source_text,
     scalar_text,
 )
+
+from .model import AlertingRule, RecordingRule, RuleGroup
+from .parsing import parse_expr
 
 _GROUP_KEYS = {"name", "interval", "limit", "rules"}
 _RULE_KEYS = {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
 # model/labels: label names; model.IsValidMetricName for recording rule names.
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
+_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 
 
-class RuleFileError(Exception):
-    """One or more rule files are invalid; `problems` lists every problem found."""
+class RuleFileError(InputError):
+    """One or more rule files are invalid; `problems` lists every problem found, in file order."""
 
     def __init__(self, problems: list[Problem]):
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems), problems)
 
 
-def load_rule_files(paths: list[str | Path]) -> list[RuleGroup]:
+def load_rule_files(paths: Sequence[str | Path]) -> list[RuleGroup]:
     """Load rule files in order; raise RuleFileError listing every problem as file:line:col."""
     groups: list[RuleGroup] = []
     problems: list[Problem] = []
@@ -56,9 +59,9 @@ def load_rule_file(path: Path) -> tuple[list[RuleGroup], list[Problem]]:
     """Groups of one file plus the problems found in it (never raises for bad content)."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        return [], [Problem(file, None, f"cannot read rule file: {error.strerror}")]
+        text = read_source_text(path, file)
+    except SourceError as error:
+        return [], [error.problem]
     return parse_rule_text(text, file)
 
 
@@ -97,7 +100,8 @@ class _RuleFileReader:
         self.problems: list[Problem] = []
 
     def problem(self, node: yaml.Node | None, message: str) -> None:
-        self.problems.append(Problem(self.file, position_of(node) if node else None, message))
+        where = position_of(node, self.file) if node else SourcePosition(self.file, None, None)
+        self.problems.append(Problem(where, message))
 
     def read(self, root: yaml.Node | None) -> list[RuleGroup]:
         if root is None or is_null(root):

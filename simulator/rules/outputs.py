@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from common.durations import format_duration
+from common.errors import InputError
 from simulator.promql.model import (
     METRIC_NAME,
     STALE_NAN,
@@ -19,10 +21,9 @@ from simulator.promql.model import (
     VectorOverGrid,
     labels_set,
 )
-from simulator.rules.durations import format_model_duration
 
 
-class RuleEvaluationError(Exception):
+class RuleEvaluationError(InputError):
     """A rule's evaluation failed at one timestamp (Prometheus's rule.LastError()).
 
     `message` is the query's error as Prometheus words it; str() also names the rule file,
@@ -41,7 +42,7 @@ class RuleEvaluationError(Exception):
         where = (
             f'{self.file}: group "{self.group}", ' if self.file else (f'group "{self.group}", ' if self.group else "")
         )
-        time = format_model_duration(self.t_ms) if self.t_ms >= 0 else f"{self.t_ms}ms"
+        time = format_duration(self.t_ms) if self.t_ms >= 0 else f"{self.t_ms}ms"
         return f'{where}rule "{self.rule_name}": evaluation at {time} failed: {self.message}'
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.rules.durations import UNIT_MS, duration_terms
+from common.durations import UNIT_MS, duration_terms
 
 
 def parse_duration(text: str) -> int:

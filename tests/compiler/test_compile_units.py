@@ -9,12 +9,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.durations import DurationError, format_duration, parse_duration
+from common.yamlsource import load_yaml
 from compiler.chisquare import chi_square_critical_value, chi_square_survival
-from compiler.durations import InvalidDuration, format_duration, parse_duration
 from compiler.kinds.latency_quantile import quantile_label
 from compiler.naming import label_name_problem
 from compiler.render import yaml_string
-from compiler.yamlsource import load_yaml
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ def test_durations_parse_and_print_like_prometheus(text, milliseconds, printed):
 
 @pytest.mark.parametrize("text", ["", "5", "5 m", "m5", "1.5h", "5m1h", "-5m", "5M"])
 def test_invalid_durations_are_rejected(text):
-    with pytest.raises(InvalidDuration):
+    with pytest.raises(DurationError):
         parse_duration(text)
 
 

@@ -14,8 +14,19 @@ from common.gotemplate import GoTemplateError, TemplateData, expand_alert_templa
 
 # shared/ sits beside the repository (CI clones main next to it); a clone elsewhere falls back to
 # the workplace's copy.
-_BESIDE_REPO = Path(__file__).resolve().parents[3].parent / "shared" / "peer-suites"
-PEER_SUITES = _BESIDE_REPO if _BESIDE_REPO.is_dir() else Path("/work/shared/peer-suites")
+REPO_DEPTH = 3  # tests/common/gotemplate/this file
+
+
+def _peer_suites() -> Path:
+    """shared/peer-suites beside the repository, or beside the directory holding its worktrees."""
+    for ancestor in Path(__file__).resolve().parents:
+        candidate = ancestor / "shared" / "peer-suites"
+        if candidate.is_dir():
+            return candidate
+    return Path(__file__).resolve().parents[REPO_DEPTH].parent / "shared" / "peer-suites"
+
+
+PEER_SUITES = _peer_suites()
 
 
 def _alert_rules(document) -> list[dict]:

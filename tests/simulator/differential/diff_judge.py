@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 from diff_strategies import CaseGroup
 
+from common.durations import format_duration
 from simulator.promql.engine import instant_query
 from simulator.promql.model import PromQLError, ScalarOverGrid
 from simulator.promql.storage import Storage
 from simulator.promtool.formatting import format_float_e, go_quote, labels_string
 from simulator.promtool.notation import parse_input_series, parse_values, samples_from_slots
-from simulator.rules.durations import format_model_duration
 
 PROMTOOL = "/usr/bin/promtool"
 # A last case far after the data: promtool loads input only up to the last evaluation_interval
@@ -48,7 +48,7 @@ class Answer:
     @property
     def key(self) -> tuple[str, str]:
         """How promtool names the case in its failure text: quoted expr and model.Duration."""
-        return go_quote(self.expr), format_model_duration(self.eval_time_s * 1000)
+        return go_quote(self.expr), format_duration(self.eval_time_s * 1000)
 
     @property
     def has_nan(self) -> bool:

@@ -1,6 +1,6 @@
 """The exam: every peer-suite test file through alertkit's runner, compared with promtool 2.42.
 
-The peer suites stay in /work/shared/peer-suites (read at test time, never copied). promtool's
+The peer suites stay in shared/peer-suites beside the repository (read at test time, never copied). promtool's
 own result for each file (exit status and the exact failure text it printed) was recorded by
 running /usr/bin/promtool 2.42 from each file's directory; see peer_suites_promtool_2_42.json.
 Where promtool's text varies between runs (it lists duplicate series in Go map order), the
@@ -18,7 +18,19 @@ import pytest
 
 from simulator.promtool.runner import render_file_result, run_test_file
 
-PEER_SUITES = Path("/work/shared/peer-suites")
+REPO_DEPTH = 3  # tests/simulator/promtool/this file
+
+
+def _peer_suites() -> Path:
+    """shared/peer-suites beside the repository, or beside the directory holding its worktrees."""
+    for ancestor in Path(__file__).resolve().parents:
+        candidate = ancestor / "shared" / "peer-suites"
+        if candidate.is_dir():
+            return candidate
+    return Path(__file__).resolve().parents[REPO_DEPTH].parent / "shared" / "peer-suites"
+
+
+PEER_SUITES = _peer_suites()
 HERE = Path(__file__).parent
 PROMTOOL_RESULTS = json.loads((HERE / "peer_suites_promtool_2_42.json").read_text())
 
