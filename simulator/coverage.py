@@ -160,7 +160,7 @@ def _checks(scenario: Scenario, alertname: str, result: ScenarioResult) -> list[
     for s in result.silences:
         if s.alertname == alertname:
             checks.append(Check(s.incident, SILENT if s.passed else LOUD, s.fired_at_ms))
-    if is_quiet(scenario):
+    if is_quiet(scenario) and alertname not in result.unobserved_alerts:
         fired = first_firing(result, alertname)
         checks.append(Check(None, SILENT if fired is None else LOUD, fired))
     return checks

@@ -85,6 +85,7 @@ def _scenario_json(result: ScenarioResult) -> dict:
             }
             for timeline in result.timelines
         ],
+        "unobserved_alerts": list(result.unobserved_alerts),
         "false_positives": {
             "count": len(result.false_positives),
             "per_week": round(result.false_positives_per_week, 3),
@@ -235,6 +236,8 @@ def _scenario_text(result: ScenarioResult) -> str:
     )
     for fp in result.false_positives:
         lines.append(f"    {fp.alertname} {_format_labels(fp.labels)} fired at {_at(fp.firing_at_ms)}")
+    if result.unobserved_alerts:
+        lines.append(f"  not observed (read none of this scenario's metrics): {', '.join(result.unobserved_alerts)}")
     if result.paging is not None:
         lines += _paging_text(result)
     return "\n".join(lines)

@@ -13,13 +13,13 @@ Judging, per incident (window = [start, end + settle]):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.promql.model import Grid
 from simulator.rules.loader import RuleFileError, parse_rule_text
-from simulator.rules.model import AlertingRule, AlertInterval, AlertTimeline, RuleGroup
+from simulator.rules.model import AlertingRule, AlertInterval, AlertTimeline, RecordingRule, RuleGroup
 
 from .scenarios.errors import Problem, ScenarioError
 from .scenarios.generators import generate_series, populate_storage
@@ -92,6 +92,10 @@ class ScenarioResult:
     series_count: int = 0
     sample_count: int = 0
     max_false_positives: int | None = None  # from the scenario; None: reported, not judged
+    # Alerts that read none of the scenario's metrics (through their recording rules too): a scenario of
+    # another service says nothing about them, so their firing (an absent() of a series the scenario never
+    # generates) is not a false positive of this scenario.
+    unobserved_alerts: list[str] = field(default_factory=list)
     paging: PagingResult | None = None  # the Alertmanager model's notifications (add_paging), when configured
 
     @property
@@ -202,7 +206,8 @@ def simulate_with_evaluation(
     stage("evaluate")
     evaluation = evaluate_rule_groups(groups, storage, evaluation_grid(scenario))
     stage("judge")
-    result = judge(scenario, evaluation.timelines)
+    unobserved = unobserved_alerts(groups, {dict(s.labels).get("__name__", "") for s in series})
+    result = judge(scenario, evaluation.timelines, unobserved)
     result.series_count = len(series)
     result.sample_count = sum(len(s.t_ms) for s in series)
     result.max_false_positives = (
@@ -222,8 +227,28 @@ def add_paging(result: ScenarioResult, config: AlertmanagerConfig) -> None:
     )
 
 
-def judge(scenario: Scenario, timelines: list[AlertTimeline]) -> ScenarioResult:
-    """Judge alert timelines against the scenario's incidents (pure: usable with stub timelines)."""
+def unobserved_alerts(groups: list[RuleGroup], generated_metrics: set[str]) -> list[str]:
+    """Alerts whose expressions read no generated metric, directly or through recording rules (sorted).
+
+    An alert with a selector that matches any metric name counts as observed."""
+    from simulator.rules.dependencies import metric_names_read
+
+    recorded = {rule.record: rule.expr for group in groups for rule in group.rules if isinstance(rule, RecordingRule)}
+
+    def observes(expr: str, seen: frozenset[str]) -> bool:
+        names = metric_names_read(expr)
+        if names is None or names & generated_metrics:
+            return True
+        return any(observes(recorded[name], seen | {name}) for name in names if name in recorded and name not in seen)
+
+    return sorted({rule.alert for rule in alert_rules(groups) if not observes(rule.expr, frozenset())})
+
+
+def judge(scenario: Scenario, timelines: list[AlertTimeline], unobserved: list[str] | None = None) -> ScenarioResult:
+    """Judge alert timelines against the scenario's incidents (pure: usable with stub timelines).
+
+    Alerts in `unobserved` (see unobserved_alerts) are not false positives of this scenario."""
+    ignored = set(unobserved or ())
     timelines = sorted(timelines, key=lambda tl: (tl.alertname, sorted(tl.labels.items())))
     by_name: dict[str, list[AlertInterval]] = {}
     for timeline in timelines:
@@ -253,10 +278,11 @@ def judge(scenario: Scenario, timelines: list[AlertTimeline]) -> ScenarioResult:
         for timeline in timelines
         for interval in timeline.intervals
         if interval.firing_at_ms is not None
+        and timeline.alertname not in ignored
         and not any(_in_window(interval.firing_at_ms, incident) for incident in scenario.incidents)
     ]
     false_positives.sort(key=lambda fp: (fp.firing_at_ms, fp.alertname, sorted(fp.labels.items())))
-    return ScenarioResult(scenario, timelines, detections, silences, false_positives)
+    return ScenarioResult(scenario, timelines, detections, silences, false_positives, unobserved_alerts=sorted(ignored))
 
 
 def _in_window(t_ms: int, incident: Incident) -> bool:
