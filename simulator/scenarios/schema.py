@@ -51,13 +51,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from .durations import parse_duration
+from common.durations import DurationError, parse_duration
 
 
 def _duration_ms(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError(f"invalid duration {value!r}: write it with a unit, such as 15s, 1m, 4d14h")
-    return parse_duration(value)
+    try:
+        return parse_duration(value)
+    except DurationError as error:  # Prometheus's wording, then what a scenario duration looks like
+        raise ValueError(f"{error}; write a Prometheus duration such as 15s, 1m, 4d14h or 2w") from None
 
 
 # A Prometheus duration string, validated into integer milliseconds.

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from compiler.cli import main as alertkit
-from simulator.commands.simulate import EXIT_BAD_INPUT
+from common.errors import EXIT_INPUT_ERROR as EXIT_BAD_INPUT
 from simulator.scenarios import load_scenario
 from simulator.scenarios.loader import MAX_EVALUATION_STEPS, MAX_EXPANDED_NODES, MAX_NESTING_DEPTH, MAX_SAMPLES
 
