@@ -10,9 +10,11 @@ histogram_quantile in aggregations.py, binops.py and histogram.py. Mirrors promq
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import promql_parser
@@ -168,12 +170,13 @@ def _reference_ms(at, offset: timedelta | None, context: _Context) -> np.ndarray
     if at is not None:
         kind = str(at.type)
         if kind in ("AtModifierType.Start", "AtModifierType.End"):
-            base = context.at_start_ms if kind == "AtModifierType.Start" else context.at_end_ms
-            if base is None:
+            at_modifier_ms = context.at_start_ms if kind == "AtModifierType.Start" else context.at_end_ms
+            if at_modifier_ms is None:
                 raise PromQLError(
                     "unsupported: @ start()/end() inside a subquery evaluated at several steps "
                     "(evaluate with range_query=True or as an instant query)"
                 )
+            base = at_modifier_ms
         else:
             # str(at) is "@ <seconds with 3 decimals>"; reading at.at fails for negative times.
             seconds = Decimal(str(at).split()[1])
@@ -347,7 +350,7 @@ def _vector_matching(op: str, modifier, binops):
     return binops.VectorMatching(card, on, labels, include)
 
 
-_HANDLERS = {
+_HANDLERS: dict[type, Callable[[Any, _Context], Value]] = {
     promql_parser.VectorSelector: _eval_vector_selector,
     promql_parser.MatrixSelector: _eval_matrix_selector,
     promql_parser.SubqueryExpr: _eval_subquery,

@@ -23,6 +23,7 @@ def format_float_e(value: float) -> str:
         return "+Inf" if value > 0 else "-Inf"
     # repr() gives the shortest digits that round-trip, as Go's precision -1 does.
     sign, digit_tuple, exponent = Decimal(repr(value)).as_tuple()
+    assert isinstance(exponent, int)  # finite here: NaN and Inf returned above
     all_digits = "".join(map(str, digit_tuple))
     digits = all_digits.rstrip("0") or "0"
     power = 0 if value == 0 else len(all_digits) - 1 + exponent

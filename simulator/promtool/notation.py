@@ -113,7 +113,7 @@ def parse_series_labels(text: str) -> Labels:
         node = promql_parser.parse(text)
     except ValueError as error:
         raise NotationError(f"parse error in series {text!r}: {error}") from None
-    if type(node).__name__ != "VectorSelector":
+    if not isinstance(node, promql_parser.VectorSelector):
         raise NotationError(f'expected a series like metric{{label="value"}}, got {text!r}')
     pairs = {}
     if node.name:

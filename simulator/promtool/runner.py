@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -86,9 +88,9 @@ class FileResult:
 class Engines:
     """The evaluator pieces the runner uses (injectable for tests)."""
 
-    query: object = default_query
-    instant_query: object = default_instant_query
-    expander: object = gotemplate_expander
+    query: Callable[..., Any] = default_query
+    instant_query: Callable[..., Any] = default_instant_query
+    expander: Callable[..., Any] = gotemplate_expander
 
 
 def run_test_file(path: str | Path, engines: Engines | None = None) -> FileResult:
@@ -126,11 +128,14 @@ def _with_subquery_step(engines: Engines, evaluation_interval_ms: int) -> Engine
     evaluation_interval, not the server's 1m default (cmd/promtool/unittest.go at 2.42 sets
     NoStepSubqueryIntervalFn to it); rules, tests and template queries all use that engine.
     Injected query functions are left as they are."""
-    step = {"subquery_step_ms": evaluation_interval_ms}
     return Engines(
-        query=partial(default_query, **step) if engines.query is default_query else engines.query,
+        query=(
+            partial(default_query, subquery_step_ms=evaluation_interval_ms)
+            if engines.query is default_query
+            else engines.query
+        ),
         instant_query=(
-            partial(default_instant_query, **step)
+            partial(default_instant_query, subquery_step_ms=evaluation_interval_ms)
             if engines.instant_query is default_instant_query
             else engines.instant_query
         ),
@@ -417,7 +422,7 @@ def timeline_report(results: list[FileResult]) -> dict:
     tests = []
     for file_result in results:
         for group in file_result.groups:
-            alerts = []
+            alerts: list[dict[str, Any]] = []
             for timeline in group.evaluation.timelines if group.evaluation else []:
                 labels = {k: v for k, v in sorted(timeline.labels.items()) if k != "alertname"}
                 alerts.append(

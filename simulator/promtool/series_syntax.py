@@ -65,7 +65,7 @@ def starts_with_bare_metric_name(series: str) -> bool:
     description, an identifier not followed by a brace switches to lexValueSequence), so
     `up offset 5m` fails at `offset`, whatever promql-parser thinks of it as a query."""
     name = _BARE_METRIC_NAME.match(series)
-    return bool(name) and series[name.end() : name.end() + 1] != "{"
+    return name is not None and series[name.end() : name.end() + 1] != "{"
 
 
 def series_values_error(series: str, values: str) -> str | None:
@@ -76,8 +76,9 @@ def series_values_error(series: str, values: str) -> str | None:
     after the closing brace.
     """
     line = f"{series} {values}"
-    if starts_with_bare_metric_name(series):
-        start = _BARE_METRIC_NAME.match(series).end()
+    bare_name = _BARE_METRIC_NAME.match(series)
+    if bare_name is not None and starts_with_bare_metric_name(series):
+        start = bare_name.end()
     else:
         start = len(series.rstrip())
     tokens = _lex_value_sequence(line[start:], start)

@@ -91,7 +91,9 @@ class AlertInstance:
 
     @property
     def rule(self) -> AlertingRule:
-        return self.planned.rule
+        rule = self.planned.rule
+        assert isinstance(rule, AlertingRule)  # alert instances come from alerting rules only
+        return rule
 
 
 @dataclass
@@ -242,7 +244,7 @@ def _error_of(planned: PlannedRule, t_ms: int, message: str) -> RuleEvaluationEr
 
 
 def plan_rules(groups: list[RuleGroup]) -> list[PlannedRule]:
-    plan = []
+    plan: list[PlannedRule] = []
     for group in groups:
         for rule in group.rules:
             if isinstance(rule, RecordingRule):
@@ -315,7 +317,7 @@ class _GroupEvaluator:
                 raise _error_of(planned, error.t_ms, error.message) from None
             return [self.samples(s) for s in series], []
         instances = self.alert_instances(planned, vector)
-        written = []
+        written: list[tuple[Labels, np.ndarray, np.ndarray]] = []
         for instance in instances:
             written.extend(self.samples(s) for s in _alert_series(planned.rule, instance))
         return written, instances
@@ -379,7 +381,8 @@ class _GroupEvaluator:
         return int(self.timestamps[0]), str(last_error or "query failed")
 
     def alert_instances(self, planned: PlannedRule, vector: VectorOverGrid) -> list[AlertInstance]:
-        rule: AlertingRule = planned.rule
+        rule = planned.rule
+        assert isinstance(rule, AlertingRule)
         cells = self.identity_cells(planned, vector)
         instances = []
         for labels, (present, rows) in cells.items():
@@ -395,7 +398,8 @@ class _GroupEvaluator:
         its expansion (an empty expansion deletes it), alertname forced; two samples with the
         same final labels at one evaluation fail the rule.
         """
-        rule: AlertingRule = planned.rule
+        rule = planned.rule
+        assert isinstance(rule, AlertingRule)
         steps = self.grid.steps
         templated = any(has_actions(text) for text in rule.labels.values())
         cells: dict[Labels, tuple[np.ndarray, np.ndarray]] = {}
@@ -423,7 +427,8 @@ class _GroupEvaluator:
         return cells
 
     def expand_labels(self, planned: PlannedRule, vector: VectorOverGrid, row: int, step: int) -> dict[str, str]:
-        rule: AlertingRule = planned.rule
+        rule = planned.rule
+        assert isinstance(rule, AlertingRule)
         t_ms = int(self.timestamps[step])
         data = AlertTemplateData(
             dict(vector.labels[row]), float(vector.values[row, step]), self.external_labels, self.external_url

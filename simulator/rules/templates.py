@@ -8,11 +8,11 @@ failures into the text Prometheus stores in their place.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from common.gotemplate import TemplateData, expand_alert_template
+from common.gotemplate import QuerySample, TemplateData, expand_alert_template
 from simulator.promql.model import Labels
 
 
@@ -59,7 +59,7 @@ def has_actions(text: str) -> bool:
 class _QuerySample:
     """A nested query's sample in the shape common.gotemplate's `query` function returns."""
 
-    labels: dict[str, str]
+    labels: Mapping[str, str]
     value: float
 
 
@@ -67,7 +67,7 @@ def gotemplate_expander(name: str, text: str, data: AlertTemplateData, ts_ms: in
     """The default expander: common.gotemplate.expand_alert_template, which never raises
     (it renders Go's "<error expanding template: ...>" itself)."""
 
-    def nested_query(expr: str) -> list[_QuerySample]:
+    def nested_query(expr: str) -> list[QuerySample]:
         return [_QuerySample(dict(labels), value) for labels, value in query(expr)]
 
     template_data = TemplateData(
