@@ -51,7 +51,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from common.durations import DurationError, parse_duration
+from common.durations import DURATION_OUT_OF_RANGE, DurationError, parse_duration
 
 
 def _duration_ms(value: object) -> int:
@@ -59,8 +59,11 @@ def _duration_ms(value: object) -> int:
         raise ValueError(f"invalid duration {value!r}: write it with a unit, such as 15s, 1m, 4d14h")
     try:
         return parse_duration(value)
-    except DurationError as error:  # Prometheus's wording, then what a scenario duration looks like
-        raise ValueError(f"{error}; write a Prometheus duration such as 15s, 1m, 4d14h or 2w") from None
+    except DurationError as error:  # Prometheus's wording, then (for a misspelling) what a duration looks like
+        hint = (
+            "" if str(error) == DURATION_OUT_OF_RANGE else "; write a Prometheus duration such as 15s, 1m, 4d14h or 2w"
+        )
+        raise ValueError(f"{error}{hint}") from None
 
 
 # A Prometheus duration string, validated into integer milliseconds.
