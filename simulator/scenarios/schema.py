@@ -149,17 +149,17 @@ def _default_features() -> dict[str, float]:
 
 
 def _default_experiments() -> dict[str, ExperimentSpec]:
-    return {"ranker_v2": ExperimentSpec()}
+    return {"ranker_v2": ExperimentSpec.model_validate({})}
 
 
 class BaselineSpec(_Strict):
     """The reference service's normal behaviour, from which every catalog series is generated."""
 
-    request_rate: RequestRateSpec = RequestRateSpec()
+    request_rate: RequestRateSpec = RequestRateSpec.model_validate({})
     cache_hit_ratio: float = Field(0.92, ge=0, le=1)
-    latency: LatencySpec = LatencySpec()
+    latency: LatencySpec = LatencySpec.model_validate({})
     features: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=_default_features)
-    model_score: ModelScoreSpec = ModelScoreSpec()
+    model_score: ModelScoreSpec = ModelScoreSpec.model_validate({})
     ctr: float = Field(0.051, ge=0, le=1)
     impressions_per_request: float = Field(4.0, ge=0)
     experiments: dict[str, ExperimentSpec] = Field(default_factory=_default_experiments)
