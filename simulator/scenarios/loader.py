@@ -1,9 +1,10 @@
 """Read a scenario file: YAML with positions → validated spec → internal model.
 
 Validation is the first step and collects every problem with its file:line:col, as alert
-definitions do; nothing here raises anything but ScenarioError. Sizes are checked before anything
-is allocated: nesting depth and alias expansion while reading, samples and evaluation steps before
-generating (see the limits below, documented in docs/scenarios.md).
+definitions do; nothing here raises anything but ScenarioError. The file is read and parsed once by
+common.yamlsource, the reader of every alertkit input (its messages, its nesting depth and alias
+limits); samples and evaluation steps are checked before generating anything (see the limits below,
+documented in docs/scenarios.md).
 """
 
 from __future__ import annotations
