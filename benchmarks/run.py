@@ -45,12 +45,13 @@ def machine_notes() -> dict:
 
 
 def main() -> int:
-    from benchmarks import compile_bench, peer_bench, plugin_bench, simulate_bench
+    from benchmarks import compile_bench, paging_bench, peer_bench, plugin_bench, simulate_bench
 
     results = {"machine": machine_notes()}
     for name, module in [
         ("compile", compile_bench),
         ("simulate", simulate_bench),
+        ("paging", paging_bench),
         ("plugin", plugin_bench),
         ("peer_suites", peer_bench),
     ]:
@@ -80,6 +81,7 @@ def render(results: dict) -> str:
     for name, module_name in [
         ("compile", "compile_bench"),
         ("simulate", "simulate_bench"),
+        ("paging", "paging_bench"),
         ("plugin", "plugin_bench"),
         ("peer_suites", "peer_bench"),
     ]:

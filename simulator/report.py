@@ -100,7 +100,69 @@ def _scenario_json(result: ScenarioResult) -> dict:
                 for fp in result.false_positives
             ],
         },
+        **({"paging": _paging_json(result)} if result.paging is not None else {}),
     }
+
+
+def _labels_json(labels: tuple) -> dict[str, str]:
+    return dict(sorted(labels))
+
+
+def _paging_json(result: ScenarioResult) -> dict:
+    """Time to page (simulator/alertmanager): per incident, then every notification Alertmanager sends."""
+    paging = result.paging
+    assert paging is not None
+    return {
+        "notifications_per_week": round(paging.notifications_per_week, 3),
+        "pages_per_week": round(paging.pages_per_week, 3),
+        "incidents": [
+            {
+                "name": incident.incident,
+                "time_to_detect_s": _seconds(_time_to_detect(result, incident.incident)),
+                "time_to_page_s": _seconds(incident.time_to_page_ms),
+                "time_to_page_window_s": (
+                    None
+                    if incident.time_to_page_window_ms is None
+                    else [_seconds(t) for t in incident.time_to_page_window_ms]
+                ),
+                "pages": [_notification_json(n) for n in incident.pages],
+                "follow_ups": len(incident.follow_ups),
+                "inhibited": [
+                    {
+                        "alertname": i.alertname,
+                        "labels": _labels_json(i.labels),
+                        "first_at_s": _seconds(i.first_at_ms),
+                        "inhibited_by": i.source_alertname,
+                    }
+                    for i in incident.inhibited
+                ],
+            }
+            for incident in paging.incidents
+        ],
+        "notifications": [_notification_json(n) for n in paging.notifications],
+    }
+
+
+def _notification_json(n) -> dict:
+    return {
+        "at_s": _seconds(n.at_ms),
+        "earliest_s": _seconds(n.earliest_ms),
+        "latest_s": _seconds(n.latest_ms),
+        "receiver": n.receiver,
+        "integration": n.integration,
+        "group_key": n.group_key,
+        "kind": n.kind,
+        "reason": n.reason,
+        "firing": [_labels_json(a) for a in n.firing],
+        "resolved": [_labels_json(a) for a in n.resolved],
+    }
+
+
+def _time_to_detect(result: ScenarioResult, incident: str) -> int | None:
+    """The incident's first detection (any expected alert), from its start."""
+    times = [d.time_to_detect_ms for d in result.detections if d.incident == incident]
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -174,7 +236,65 @@ def _scenario_text(result: ScenarioResult) -> str:
     )
     for fp in result.false_positives:
         lines.append(f"    {fp.alertname} {_format_labels(fp.labels)} fired at {_at(fp.firing_at_ms)}")
+    if result.paging is not None:
+        lines += _paging_text(result)
     return "\n".join(lines)
+
+
+def _paging_text(result: ScenarioResult) -> list[str]:
+    """Time to page next to time to detect, per incident; then every notification."""
+    paging = result.paging
+    assert paging is not None
+    rows = []
+    for incident in paging.incidents:
+        detected = _time_to_detect(result, incident.incident)
+        window = incident.time_to_page_window_ms
+        paged = "never" if window is None else _window(*window)
+        pages = ", ".join(f"{_alertnames(n.firing)} -> {n.receiver}" for n in incident.pages) or "-"
+        inhibited = ", ".join(f"{i.alertname} (by {i.source_alertname})" for i in incident.inhibited) or "-"
+        rows.append(
+            (
+                incident.incident,
+                _at(detected),
+                paged,
+                str(len(incident.pages)),
+                pages,
+                str(len(incident.follow_ups)),
+                inhibited,
+            )
+        )
+    lines = ["", "  paging (Alertmanager 0.25 model):"]
+    if rows:
+        lines += _table(("INCIDENT", "DETECTED AFTER", "PAGED AFTER", "PAGES", "PAGED", "REPEATS", "INHIBITED"), rows)
+    page_count = sum(n.kind == "page" for n in paging.notifications)
+    lines.append(
+        f"  notifications: {len(paging.notifications)} ({paging.notifications_per_week:.2f}/week), "
+        f"pages: {page_count} ({paging.pages_per_week:.2f}/week)"
+    )
+    if paging.notifications:
+        lines.append("")
+        lines += _table(
+            ("AT", "RECEIVER", "KIND", "FIRING", "RESOLVED"),
+            [
+                (
+                    _window(n.earliest_ms, n.latest_ms),
+                    n.receiver,
+                    n.kind,
+                    _alertnames(n.firing),
+                    _alertnames(n.resolved),
+                )
+                for n in paging.notifications
+            ],
+        )
+    return lines
+
+
+def _window(earliest_ms: int, latest_ms: int) -> str:
+    return _at(earliest_ms) if earliest_ms == latest_ms else f"{_at(earliest_ms)}..{_at(latest_ms)}"
+
+
+def _alertnames(alerts: tuple) -> str:
+    return ", ".join(dict(a).get("alertname", "?") for a in alerts) or "-"
 
 
 # Labels every reference alert carries; the table shows only the distinguishing ones.
@@ -193,3 +313,23 @@ def _table(header: tuple, rows: list[tuple]) -> list[str]:
         return "  " + "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
 
     return [line(header)] + [line(row) for row in rows]
+
+
+def render_drill_text(model: list, real: list, problems: list[str], tolerance_note: str) -> str:
+    """The drill's report: the model's notifications and the real ones in the same table, then the verdict."""
+
+    def rows(notifications: list) -> list[tuple]:
+        return [(_at(n.at_ms), n.receiver, _alertnames(n.firing), _alertnames(n.resolved)) for n in notifications]
+
+    header = ("AT", "RECEIVER", "FIRING", "RESOLVED")
+    lines = ["model (Alertmanager 0.25 model):"]
+    lines += _table(header, rows(model)) if model else ["  no notification"]
+    lines += ["", "drill (the real Alertmanager):"]
+    lines += _table(header, rows(real)) if real else ["  no notification"]
+    lines.append("")
+    if problems:
+        lines.append(f"the drill differs from the model ({tolerance_note}):")
+        lines += [f"  {p}" for p in problems]
+    else:
+        lines.append(f"the drill matches the model: {len(real)} notifications ({tolerance_note})")
+    return "\n".join(lines) + "\n"

@@ -26,6 +26,8 @@ from .scenarios.generators import generate_series, populate_storage
 from .scenarios.model import Incident, Scenario
 
 if TYPE_CHECKING:
+    from simulator.alertmanager.config import AlertmanagerConfig
+    from simulator.alertmanager.timeline import PagingResult
     from simulator.rules.group import RulesEvaluation
 
 WEEK_MS = 7 * 24 * 3600 * 1000
@@ -90,6 +92,7 @@ class ScenarioResult:
     series_count: int = 0
     sample_count: int = 0
     max_false_positives: int | None = None  # from the scenario; None: reported, not judged
+    paging: PagingResult | None = None  # the Alertmanager model's notifications (add_paging), when configured
 
     @property
     def false_positives_per_week(self) -> float:
@@ -206,6 +209,17 @@ def simulate_with_evaluation(
         max_false_positives if max_false_positives is not None else scenario.max_false_positives
     )
     return result, evaluation
+
+
+def add_paging(result: ScenarioResult, config: AlertmanagerConfig) -> None:
+    """Feed the result's alert timelines through Prometheus's sender and Alertmanager's dispatcher."""
+    from simulator.alertmanager.timeline import IncidentWindow, page_scenario
+
+    scenario = result.scenario
+    windows = [IncidentWindow(i.name, i.start_ms, i.window_end_ms) for i in scenario.incidents]
+    result.paging = page_scenario(
+        config, result.timelines, windows, scenario.evaluation_interval_ms, scenario.duration_ms
+    )
 
 
 def judge(scenario: Scenario, timelines: list[AlertTimeline]) -> ScenarioResult:

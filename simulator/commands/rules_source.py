@@ -20,10 +20,12 @@ from compiler.memory_build import (
     DEFAULT_ALERTS_DIR,
     DEFAULT_CONFIG_FILE,
     DEFAULT_RUNBOOKS_DIR,
+    MemoryBuild,
     ProjectSources,
     compile_in_memory,
     stale_rule_files,
 )
+from compiler.naming import ALERTMANAGER_CONFIG_FILE
 from simulator.rules.loader import RuleFileError, load_rule_files
 from simulator.rules.model import RuleGroup
 from simulator.simulate import rule_files_in, rule_groups_from_texts
@@ -88,7 +90,7 @@ class RulesSource:
         """Rule-file name -> text, in the order Prometheus loads them."""
         if self.rules_dir is not None:
             return {str(path): read_source_text(path) for path in self._rule_files()}
-        build = compile_in_memory(self.sources)
+        build = self._build
         if build.failed:
             raise RulesUnavailable(
                 f"{build.error_text()}\n{self.sources.alerts_dir}: the definitions do not compile "
@@ -97,6 +99,20 @@ class RulesSource:
         if not build.rule_texts:
             raise RulesUnavailable(f"{self.sources.alerts_dir}: no alert definitions (*.yaml) to compile")
         return build.rule_texts
+
+    @functools.cached_property
+    def _build(self) -> MemoryBuild:
+        return compile_in_memory(self.sources)
+
+    def alertmanager_text(self) -> str | None:
+        """The compiled alertmanager.yml: beside --rules DIR (None when absent), else from the in-memory compile."""
+        if self.rules_dir is not None:
+            path = self.rules_dir.parent / ALERTMANAGER_CONFIG_FILE
+            return path.read_text(encoding="utf-8") if path.is_file() else None
+        build = self._build
+        if build.failed:
+            raise RulesUnavailable(f"{build.error_text()}\n{self.sources.alerts_dir}: the definitions do not compile")
+        return build.files.get(ALERTMANAGER_CONFIG_FILE)
 
     def groups(self) -> list[RuleGroup]:
         """The rule groups; raise RulesUnavailable or RuleFileError."""

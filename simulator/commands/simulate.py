@@ -23,6 +23,35 @@ from .rules_source import RuleFileError, RulesSource, RulesUnavailable, rules_op
 EXIT_EXPECTATION_FAILED = 1
 
 
+_alertmanager_option = click.option(
+    "--alertmanager-config",
+    "alertmanager_config",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The compiled alertmanager.yml to time pages with "
+    "(default: alertmanager/alertmanager.yml beside the rules directory, when it exists).",
+)
+
+
+def load_paging_config(path: Path | None, rules_source: RulesSource):
+    """The Alertmanager configuration for time to page: the given file, else the project's compiled one (beside
+    --rules DIR, or from the in-memory compile), when there is one."""
+    from simulator.alertmanager.config import AlertmanagerConfigError, load_alertmanager_config
+
+    if path is not None and not path.is_file():
+        _fail(f"{path}: no such Alertmanager configuration (run `alertkit compile` first)")
+    try:
+        text = path.read_text(encoding="utf-8") if path is not None else rules_source.alertmanager_text()
+    except RulesUnavailable as error:
+        _fail(str(error))
+    if text is None:
+        return None
+    try:
+        return load_alertmanager_config(text)
+    except AlertmanagerConfigError as error:
+        _fail(f"{path or 'alertmanager/alertmanager.yml (compiled)'}: {error}")
+
+
 def _load_groups(rules_source: RulesSource):
     try:
         return rules_source.groups()
@@ -99,15 +128,19 @@ def _same_file(out_path: Path, input_path: Path) -> bool:
 )
 @rules_options
 @click.option("--json", "as_json", is_flag=True, help="Write the versioned JSON report (schema in docs/scenarios.md).")
-def simulate_command(scenario_paths: tuple[Path, ...], rules_source: RulesSource, as_json: bool) -> None:
-    """Replay SCENARIO files through the rule files: which alerts fire, and how fast."""
+@_alertmanager_option
+def simulate_command(
+    scenario_paths: tuple[Path, ...], rules_source: RulesSource, as_json: bool, alertmanager_config: Path | None
+) -> None:
+    """Replay SCENARIO files through the rule files: which alerts fire, how fast, and when they page."""
     from simulator.report import render_json, render_text
-    from simulator.simulate import simulate
+    from simulator.simulate import add_paging, simulate
 
     allow_malloc_tuning()
 
     scenarios = _load_scenarios(scenario_paths)
     groups = _load_groups(rules_source)
+    paging_config = load_paging_config(alertmanager_config, rules_source)
     results = []
     with _progress(len(scenarios) * 3) as bar:
         for scenario in scenarios:
@@ -118,6 +151,8 @@ def simulate_command(scenario_paths: tuple[Path, ...], rules_source: RulesSource
 
             try:
                 results.append(simulate(scenario, groups, on_stage=on_stage))
+                if paging_config is not None:
+                    add_paging(results[-1], paging_config)
             except ScenarioError as error:
                 _fail(str(error))
     click.echo(render_json(results) if as_json else render_text(results), nl=False)
