@@ -90,7 +90,7 @@ def _with_duration(scenario, days: int):
 
 def _promtool_run(scenario, groups, run: dict, rules_dir: Path, workdir: Path) -> dict:
     """The same series and rules through promtool, one alert test at the last evaluation."""
-    from simulator.scenarios.durations import format_duration
+    from common.durations import format_duration
     from simulator.scenarios.promtool_export import format_values, series_selector
 
     grid, evaluation = run["grid"], run["evaluation"]

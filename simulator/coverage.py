@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .scenarios.durations import format_duration
+from common.durations import format_duration
+
 from .scenarios.model import Scenario
 from .simulate import ScenarioResult
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import promql_parser
 
+from common.durations import format_duration
 from common.promql.frontdoor import parse_promql
 from simulator.promql.model import Grid, PromQLError, ScalarOverGrid, VectorOverGrid, format_labels
 from simulator.rules.alerting import STATE_FIRING, STATE_INACTIVE, STATE_PENDING
@@ -28,7 +29,6 @@ from simulator.rules.model import AlertingRule
 from simulator.rules.outputs import RuleEvaluationError
 from simulator.rules.queries import default_query
 
-from .scenarios.durations import format_duration
 from .scenarios.model import Incident, Scenario
 
 if TYPE_CHECKING:

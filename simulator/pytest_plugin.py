@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from common.durations import format_duration
 from compiler.memory_build import MemoryBuild, ProjectSources, compile_in_memory
 
 from .coverage import alert_gaps, first_firing, is_quiet
@@ -34,7 +35,6 @@ from .explain import Explainer
 from .promql.model import PromQLError
 from .rules.loader import RuleFileError
 from .rules.outputs import RuleEvaluationError
-from .scenarios.durations import format_duration
 from .scenarios.errors import ScenarioError
 from .scenarios.loader import load_scenario
 from .scenarios.model import Incident, Scenario

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from .scenarios.durations import format_duration
+from common.durations import format_duration
+
 from .simulate import ScenarioResult
 
 JSON_SCHEMA_VERSION = 1

@@ -21,7 +21,7 @@ from simulator.promql.model import Grid
 from simulator.rules.loader import RuleFileError, parse_rule_text
 from simulator.rules.model import AlertingRule, AlertInterval, AlertTimeline, RecordingRule, RuleGroup
 
-from .scenarios.errors import Problem, ScenarioError
+from .scenarios.errors import ScenarioError, scenario_problem
 from .scenarios.generators import generate_series, populate_storage
 from .scenarios.model import Incident, Scenario
 
@@ -158,7 +158,7 @@ def check_alert_names(scenario: Scenario, groups: list[RuleGroup]) -> None:
         for expectation in incident.expect:
             if expectation.alertname not in known:
                 problems.append(
-                    Problem(
+                    scenario_problem(
                         scenario.source,
                         expectation.line,
                         f"incident {incident.name!r} expects alert {expectation.alertname!r}, "
@@ -168,7 +168,7 @@ def check_alert_names(scenario: Scenario, groups: list[RuleGroup]) -> None:
         for alertname, line in incident.silent:
             if alertname not in known:
                 problems.append(
-                    Problem(
+                    scenario_problem(
                         scenario.source,
                         line,
                         f"incident {incident.name!r} silences alert {alertname!r}, which no rule file defines",

@@ -189,7 +189,7 @@ def export_promtool_command(
     whole scenario's timeline inside the window; a window that no bounded history replays
     exactly is refused with the alert and the reason.
     """
-    from simulator.scenarios.durations import parse_duration
+    from common.durations import parse_duration
     from simulator.scenarios.promtool_export import export_promtool_test
 
     if _same_file(out_path, scenario_path):

@@ -4,7 +4,9 @@ Public entry points: loader.load_scenario(path) -> Scenario, generators.generate
 and generators.populate_storage(series) -> Storage.
 """
 
-from .errors import Problem, ScenarioError
+from common.problems import Problem
+
+from .errors import ScenarioError
 from .generators import GeneratedSeries, generate_series, populate_storage
 from .loader import load_scenario, parse_scenario
 from .model import Incident, Scenario

@@ -1,29 +1,25 @@
-"""Errors a scenario can raise: each names the file and line of the bad value."""
+"""The error a scenario raises: every problem found in it, each at its file:line:col.
+
+Problems are the project's one type (common.problems.Problem); ScenarioError is an InputError, so the
+command line renders it like any other bad input (exit 1, no traceback).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from common.errors import InputError
+from common.problems import Problem, SourcePosition, render_problem
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario file, located at file:line:col (col when known)."""
-
-    file: str
-    line: int | None
-    message: str
-    col: int | None = None
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f":{self.line}" + (f":{self.col}" if self.col is not None else "")
-        return f"{where}: {self.message}"
+def scenario_problem(file: str, line: int | None, message: str, column: int | None = None) -> Problem:
+    """A problem at file:line:col; an unknown line or column is left out of the rendering."""
+    return Problem(SourcePosition(file, line, column if line is not None else None), message)
 
 
-class ScenarioError(Exception):
-    """A scenario file that cannot be simulated; carries every problem found, not just the first."""
+class ScenarioError(InputError):
+    """A scenario file that cannot be simulated; carries every problem found, not just the first.
+
+    The problems are rendered in the order they were found (the reader already orders them by place).
+    """
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__("\n".join(render_problem(p) for p in problems), problems)

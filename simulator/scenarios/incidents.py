@@ -20,8 +20,10 @@ def shape_profile(change: Change, since_start_s: np.ndarray, remaining_s: float)
     active = (since_start_s >= 0) & (since_start_s < active_for_s)
     elapsed = np.maximum(since_start_s, 0.0)
     if change.shape == "exp_decay":
+        assert change.tau_ms is not None  # the schema requires tau for exp_decay
         profile = np.exp(-elapsed / (change.tau_ms / 1000.0))
     elif change.shape == "ramp":
+        assert change.rise_ms is not None  # the schema requires rise for ramp
         profile = np.minimum(elapsed / (change.rise_ms / 1000.0), 1.0)
     else:  # step, spike: full change while active
         profile = np.ones_like(elapsed)
@@ -77,6 +79,7 @@ def parameter_curves(scenario: Scenario, t_s: np.ndarray) -> dict[str, np.ndarra
             if change.delta is not None:
                 curves[change.parameter] = curves[change.parameter] + change.delta * profile
             else:
+                assert change.factor is not None  # the schema requires exactly one of delta and factor
                 curves[change.parameter] = curves[change.parameter] * (1.0 + (change.factor - 1.0) * profile)
             changed.add(change.parameter)
     bounds = parameter_bounds(baseline)

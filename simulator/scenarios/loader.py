@@ -1,9 +1,10 @@
 """Read a scenario file: YAML with positions → validated spec → internal model.
 
 Validation is the first step and collects every problem with its file:line:col, as alert
-definitions do; nothing here raises anything but ScenarioError. Sizes are checked before anything
-is allocated: nesting depth and alias expansion while reading, samples and evaluation steps before
-generating (see the limits below, documented in docs/scenarios.md).
+definitions do; nothing here raises anything but ScenarioError. The file is read and parsed once by
+common.yamlsource, the reader of every alertkit input (its messages, its nesting depth and alias
+limits); samples and evaluation steps are checked before generating anything (see the limits below,
+documented in docs/scenarios.md).
 """
 
 from __future__ import annotations
@@ -11,25 +12,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import get_args
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from common.durations import format_duration
+from common.errors import SourceError
+from common.problems import Problem, SourcePosition
+from common.yamlsource import PositionMap, load_yaml, read_source_text
+
 from .catalog import LATENCY_BUCKETS, METRICS, parameter_bounds
-from .durations import format_duration
-from .errors import Problem, ScenarioError
+from .errors import ScenarioError, scenario_problem
 from .model import Change, Expectation, Fault, Incident, Scenario
 from .schema import KIND_PARAMETERS, BaselineSpec, ScenarioSpec
 from .series import children, metric_names, series_count
 
 Path_ = tuple  # a path into the YAML document: keys and list indexes
-
-# Deepest nesting of mappings and lists a scenario may have (the format needs 5); PyYAML composes
-# recursively, so a deeper file would otherwise end in a RecursionError.
-MAX_NESTING_DEPTH = 64
-
-# Most YAML nodes a scenario may expand to, counting every alias as the copy it stands for: a
-# "billion laughs" file of a few lines would otherwise expand to billions of nodes.
-MAX_EXPANDED_NODES = 200_000
 
 # Most samples one scenario may generate (series x scrapes): 50 million float64 values are 400 MB,
 # leaving room for the rule evaluation under 2 GB.
@@ -41,44 +37,42 @@ MAX_EVALUATION_STEPS = 1_100_000
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load, validate and place one scenario file; raise ScenarioError listing every problem."""
-    path = Path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError([Problem(str(path), None, f"cannot read scenario: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ScenarioError(
-            [Problem(str(path), line, f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot start a character", col)]
-        ) from None
+        text = read_source_text(path)
+    except SourceError as error:
+        raise ScenarioError(error.problems) from None
     return parse_scenario(text, str(path))
 
 
 def parse_scenario(text: str, source: str = "<memory>") -> Scenario:
     """Validate scenario YAML text (source names it in errors) into a Scenario."""
-    data, lines, problems = _load_yaml_with_lines(text, source)
-    if problems:
-        raise ScenarioError(problems)
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(source, 1, "a scenario must be a YAML mapping", 1)])
+    document = load_yaml(text, source)
+    if document.problems:
+        raise ScenarioError(document.problems)
+    positions = document.positions
+    if not positions.values:
+        raise ScenarioError([scenario_problem(source, 1, "the scenario file is empty", 1)])
+    if positions.duplicate_keys:
+        raise ScenarioError([Problem(at, f"duplicate key {path[-1]!r}") for path, at in positions.duplicate_keys])
+    if not isinstance(document.data, dict):
+        raise ScenarioError([scenario_problem(source, 1, "a scenario must be a YAML mapping", 1)])
     try:
-        spec = ScenarioSpec.model_validate(data)
+        spec = ScenarioSpec.model_validate(document.data)
     except ValidationError as exc:
-        raise ScenarioError(_pydantic_problems(exc, lines, source)) from None
-    return build_scenario(spec, source, lines)
+        raise ScenarioError(_pydantic_problems(exc, positions)) from None
+    return build_scenario(spec, source, positions)
 
 
-def build_scenario(spec: ScenarioSpec, source: str = "<memory>", lines: dict | None = None) -> Scenario:
-    """The one mapping step from the file format to the internal model, with cross-field checks."""
-    lines = lines or {}
+def build_scenario(spec: ScenarioSpec, source: str = "<memory>", lines: PositionMap | None = None) -> Scenario:
+    """The one mapping step from the file format to the internal model, with cross-field checks.
+
+    `lines` says where each value of the file is; without it (a spec built in code) problems name only
+    the source."""
+    lines = lines or PositionMap(source)
     problems: list[Problem] = []
 
     def problem(at: Path_, message: str) -> None:
-        line, col = _position_for(at, lines)
-        problems.append(Problem(source, line, message, col))
+        problems.append(Problem(_position_for(at, lines), message))
 
     baseline = _preset(spec)
     _check_intervals(spec, problem)
@@ -212,12 +206,12 @@ def _start_times(spec: ScenarioSpec, index_by_name: dict[str, int], problem) -> 
     return starts
 
 
-def _place_incidents(spec: ScenarioSpec, baseline: BaselineSpec | None, problem, lines: dict) -> list[Incident]:
+def _place_incidents(spec: ScenarioSpec, baseline: BaselineSpec | None, problem, lines: PositionMap) -> list[Incident]:
     """Resolve `after`/`lag` into start times, and check names, parameters and the span."""
     index_by_name: dict[str, int] = {}
     for i, incident in enumerate(spec.incidents):
         if incident.name in index_by_name:
-            first_line, _ = _position_for(("incidents", index_by_name[incident.name], "name"), lines)
+            first_line = _line_for(("incidents", index_by_name[incident.name], "name"), lines)
             problem(
                 ("incidents", i, "name"),
                 f"duplicate incident name {incident.name!r} (first at line {first_line})",
@@ -275,7 +269,7 @@ def _check_change(change, at: Path_, bounds: dict, declared: dict, problem) -> N
         problem(at + ("match",), f"match {{{wanted}}} selects no series of {change.series!r}")
 
 
-def _incident(spec: ScenarioSpec, incident, i: int, start: int, lines: dict) -> Incident:
+def _incident(spec: ScenarioSpec, incident, i: int, start: int, lines: PositionMap) -> Incident:
     changes = tuple(
         Change(
             c.parameter,
@@ -344,120 +338,22 @@ def _build_faults(spec: ScenarioSpec, baseline: BaselineSpec | None, problem) ->
     return faults
 
 
-# --- YAML with positions -------------------------------------------------------------------
-
-# libyaml's parser when PyYAML was built with it: same events, nodes and marks, much faster.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# --- positions ---------------------------------------------------------------------------
 
 
-def _yaml_problem(exc: yaml.YAMLError, source: str) -> Problem:
-    mark = getattr(exc, "problem_mark", None)
-    reason = getattr(exc, "problem", None) or str(exc)
-    if mark is None:
-        return Problem(source, None, f"invalid YAML: {reason}")
-    return Problem(source, mark.line + 1, f"invalid YAML: {reason}", mark.column + 1)
-
-
-def _check_shape(text: str, source: str) -> list[Problem]:
-    """Walk the event stream (no recursion, nothing built) for nesting depth and alias expansion.
-
-    An anchored node's expanded size is known when it ends; an alias adds that size again."""
-    depth = 0
-    expanded = 0
-    sizes: dict[str, int] = {}
-    open_nodes: list[tuple[str | None, int]] = []  # (anchor, expanded count when it started)
-    try:
-        for event in yaml.parse(text, Loader=_FAST_LOADER):
-            mark = event.start_mark
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                expanded += 1
-                if depth > MAX_NESTING_DEPTH:
-                    return [
-                        Problem(
-                            source,
-                            mark.line + 1,
-                            f"nesting deeper than {MAX_NESTING_DEPTH} levels (a scenario needs at most 6)",
-                            mark.column + 1,
-                        )
-                    ]
-                open_nodes.append((event.anchor, expanded - 1))
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-                anchor, before = open_nodes.pop()
-                if anchor is not None:
-                    sizes[anchor] = expanded - before
-            elif isinstance(event, yaml.ScalarEvent):
-                expanded += 1
-                if event.anchor is not None:
-                    sizes[event.anchor] = 1
-            elif isinstance(event, yaml.AliasEvent):
-                expanded += sizes.get(event.anchor, 1)
-            if expanded > MAX_EXPANDED_NODES:
-                return [
-                    Problem(
-                        source,
-                        mark.line + 1,
-                        f"the file expands to more than {MAX_EXPANDED_NODES:,} YAML nodes "
-                        "(aliases repeat what they name); write the scenario out without nested aliases",
-                        mark.column + 1,
-                    )
-                ]
-    except yaml.YAMLError as exc:
-        return [_yaml_problem(exc, source)]
-    return []
-
-
-def _load_yaml_with_lines(text: str, source: str) -> tuple[object, dict, list[Problem]]:
-    """Parse YAML into plain data plus {path: (line, col)}; report syntax errors, duplicate keys, size."""
-    problems = _check_shape(text, source)
-    if problems:
-        return None, {}, problems
-    loader = _FAST_LOADER(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}, [Problem(source, 1, "the scenario file is empty", 1)]
-        lines: dict = {}
-        _record_lines(node, (), lines, problems, source)
-        if problems:
-            return None, lines, problems
-        # Built from the composed node: the text is parsed once more only for the shape check above.
-        return loader.construct_document(node), lines, []
-    except yaml.YAMLError as exc:
-        return None, {}, [_yaml_problem(exc, source)]
-    finally:
-        loader.dispose()
-
-
-def _record_lines(node, path: Path_, lines: dict, problems: list[Problem], source: str) -> None:
-    lines.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
-        seen: set = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if key in seen:
-                problems.append(Problem(source, at[0], f"duplicate key {key!r}", at[1]))
-            seen.add(key)
-            lines[path + (key,)] = at
-            _record_lines(value_node, path + (key,), lines, problems, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _record_lines(item, path + (index,), lines, problems, source)
-
-
-def _position_for(path: Path_, lines: dict) -> tuple[int | None, int | None]:
-    """The (line, col) of the deepest known prefix of path (pydantic locations may go below YAML nodes)."""
+def _position_for(path: Path_, lines: PositionMap) -> SourcePosition:
+    """Where path is: a mapping entry at its key, a list item at its value; for a path below the YAML
+    nodes (pydantic locations may go deeper) or one not in the file, the deepest enclosing one."""
     for length in range(len(path), -1, -1):
-        position = lines.get(tuple(path[:length]))
+        prefix = tuple(path[:length])
+        position = lines.keys.get(prefix) or lines.values.get(prefix)
         if position is not None:
             return position
-    return None, None
+    return SourcePosition(lines.file, None, None)
 
 
-def _line_for(path: Path_, lines: dict) -> int | None:
-    return _position_for(path, lines)[0]
+def _line_for(path: Path_, lines: PositionMap) -> int | None:
+    return _position_for(path, lines).line
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
@@ -479,7 +375,7 @@ def _first_model(annotation) -> type[BaseModel] | None:
     return None
 
 
-def _pydantic_problems(exc: ValidationError, lines: dict, source: str) -> list[Problem]:
+def _pydantic_problems(exc: ValidationError, lines: PositionMap) -> list[Problem]:
     problems = []
     for error in exc.errors():
         loc = tuple(
@@ -497,6 +393,5 @@ def _pydantic_problems(exc: ValidationError, lines: dict, source: str) -> list[P
             message = "required key is missing"
         elif error["type"] == "finite_number":
             message = "must be a finite number (not NaN or infinity)"
-        line, col = _position_for(loc, lines)
-        problems.append(Problem(source, line, f"{where}: {message}", col))
-    return sorted(problems, key=lambda p: (p.line or 0, p.col or 0))
+        problems.append(Problem(_position_for(loc, lines), f"{where}: {message}"))
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))

@@ -30,14 +30,14 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from common.durations import format_duration
 from simulator.promql.engine import DEFAULT_SUBQUERY_STEP_MS
 from simulator.promql.model import METRIC_NAME, Grid, is_stale, labels_get
 from simulator.rules.dependencies import metric_names_read
 from simulator.rules.model import AlertingRule, RuleGroup
 from simulator.rules.reach import ReachAnalysis, UnboundedReach
 
-from .durations import format_duration
-from .errors import Problem, ScenarioError
+from .errors import ScenarioError, scenario_problem
 from .generators import GeneratedSeries, generate_series, populate_storage
 from .model import Scenario
 
@@ -186,7 +186,10 @@ def plan_window(scenario: Scenario, groups: list[RuleGroup], start_ms: int, span
         ]
     if problems:
         raise ScenarioError(
-            [Problem(scenario.source, None, f"cannot export from {format_duration(start_ms)}: {p}") for p in problems]
+            [
+                scenario_problem(scenario.source, None, f"cannot export from {format_duration(start_ms)}: {p}")
+                for p in problems
+            ]
         )
     return WindowPlan(start_ms, start_ms + span_ms, history_start, needs)
 
@@ -235,7 +238,7 @@ def check_no_older_chains(scenario: Scenario, plan: WindowPlan, evaluation, firs
         ):
             labels = ", ".join(f'{k}="{v}"' for k, v in instance.labels if k != "alertname")
             problems.append(
-                Problem(
+                scenario_problem(
                     scenario.source,
                     None,
                     f"cannot export from {format_duration(plan.window_start_ms)}: alert {rule.alert}{{{labels}}} is "
@@ -276,7 +279,7 @@ def _window_span(scenario: Scenario, start_ms: int, span_ms: int | None) -> int:
     if span <= 0:
         problems.append("--span must be positive")
     if problems:
-        raise ScenarioError([Problem(scenario.source, None, p) for p in problems])
+        raise ScenarioError([scenario_problem(scenario.source, None, p) for p in problems])
     return span
 
 
@@ -351,7 +354,7 @@ def _check_outputs(scenario: Scenario, groups: list[RuleGroup], out_path: Path, 
     if clashing:
         problems.append(f"rule files from different directories share a name ({', '.join(clashing)})")
     if problems:
-        raise ScenarioError([Problem(scenario.source, None, p) for p in problems])
+        raise ScenarioError([scenario_problem(scenario.source, None, p) for p in problems])
 
 
 def _rule_file_copies(groups: list[RuleGroup], texts: dict[str, str] | None = None) -> dict[str, str]:

@@ -51,13 +51,19 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from .durations import parse_duration
+from common.durations import DURATION_OUT_OF_RANGE, DurationError, parse_duration
 
 
 def _duration_ms(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError(f"invalid duration {value!r}: write it with a unit, such as 15s, 1m, 4d14h")
-    return parse_duration(value)
+    try:
+        return parse_duration(value)
+    except DurationError as error:  # Prometheus's wording, then (for a misspelling) what a duration looks like
+        hint = (
+            "" if str(error) == DURATION_OUT_OF_RANGE else "; write a Prometheus duration such as 15s, 1m, 4d14h or 2w"
+        )
+        raise ValueError(f"{error}{hint}") from None
 
 
 # A Prometheus duration string, validated into integer milliseconds.
@@ -143,17 +149,17 @@ def _default_features() -> dict[str, float]:
 
 
 def _default_experiments() -> dict[str, ExperimentSpec]:
-    return {"ranker_v2": ExperimentSpec()}
+    return {"ranker_v2": ExperimentSpec.model_validate({})}
 
 
 class BaselineSpec(_Strict):
     """The reference service's normal behaviour, from which every catalog series is generated."""
 
-    request_rate: RequestRateSpec = RequestRateSpec()
+    request_rate: RequestRateSpec = RequestRateSpec.model_validate({})
     cache_hit_ratio: float = Field(0.92, ge=0, le=1)
-    latency: LatencySpec = LatencySpec()
+    latency: LatencySpec = LatencySpec.model_validate({})
     features: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=_default_features)
-    model_score: ModelScoreSpec = ModelScoreSpec()
+    model_score: ModelScoreSpec = ModelScoreSpec.model_validate({})
     ctr: float = Field(0.051, ge=0, le=1)
     impressions_per_request: float = Field(4.0, ge=0)
     experiments: dict[str, ExperimentSpec] = Field(default_factory=_default_experiments)

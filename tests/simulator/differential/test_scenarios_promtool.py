@@ -21,12 +21,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from common.durations import parse_duration
 from compiler.cli import main as alertkit
 from simulator.rules.group import evaluate_rule_groups
 from simulator.rules.loader import load_rule_files
 from simulator.rules.model import AlertingRule
 from simulator.scenarios import load_scenario
-from simulator.scenarios.durations import parse_duration
 from simulator.scenarios.generators import generate_series, populate_storage
 from simulator.scenarios.promtool_export import export_promtool_test, plan_window
 from simulator.simulate import evaluation_grid, rule_files_in

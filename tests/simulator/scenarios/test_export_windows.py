@@ -10,11 +10,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from common.durations import parse_duration
 from compiler.cli import main as alertkit
 from simulator.rules.loader import load_rule_files
 from simulator.rules.reach import ReachAnalysis, UnboundedReach
 from simulator.scenarios import ScenarioError, load_scenario
-from simulator.scenarios.durations import parse_duration
 from simulator.scenarios.promtool_export import export_promtool_test, plan_window
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -1,9 +1,12 @@
 """Scenario files: defaults, placement of incidents, and one clear file:line error per bad case."""
 
+import os
 from pathlib import Path
 
 import pytest
 
+from common.errors import InputError
+from common.problems import Problem
 from simulator.scenarios import ScenarioError, load_scenario, parse_scenario
 
 SHIPPED = Path(__file__).resolve().parents[3] / "scenarios"
@@ -98,7 +101,7 @@ def test_duplicate_yaml_keys():
     "value, message",
     [
         ("0s", "scrape_interval must be positive"),
-        ("-15s", "invalid duration '-15s'"),
+        ("-15s", 'not a valid duration string: "-15s"; write a Prometheus duration such as 15s'),
     ],
 )
 def test_zero_or_negative_intervals(value, message):
@@ -144,12 +147,67 @@ def test_every_problem_is_reported_at_once():
 
 def test_invalid_yaml_has_a_line():
     [problem] = problems_of("name: s\nduration: [1d\n")
-    assert problem.startswith("bad.yaml:") and "invalid YAML" in problem
+    assert problem == "bad.yaml:3:1: malformed YAML: did not find expected ',' or ']'"
 
 
 def test_missing_file_is_a_scenario_error(tmp_path):
-    with pytest.raises(ScenarioError, match="cannot read scenario"):
+    with pytest.raises(ScenarioError) as caught:
         load_scenario(tmp_path / "absent.yaml")
+    assert str(caught.value) == f"{tmp_path / 'absent.yaml'}: no such file"
+    # An InputError like every other bad input, carrying the project's one Problem type.
+    assert isinstance(caught.value, InputError)
+    assert all(isinstance(p, Problem) for p in caught.value.problems)
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _dangling(path: Path) -> Path:
+    path.symlink_to(path.parent / "gone.yaml")
+    return path
+
+
+def _binary(path: Path) -> Path:
+    path.write_bytes(b"name: s\nduration: 1d\x00\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p.mkdir() or p, "is a directory, expected a file"),
+        (_fifo, "not a regular file (a device, FIFO or socket), expected a file"),
+        (_dangling, "cannot read: dangling symbolic link (to {parent}/gone.yaml)"),
+        (_binary, "2:13: binary file, not text: NUL byte at byte offset 20"),
+    ],
+    ids=["directory", "fifo", "dangling-symlink", "binary"],
+)
+def test_unreadable_scenario_files_are_refused_with_the_common_messages(tmp_path, make, message):
+    path = make(tmp_path / "s.yaml")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    separator = "" if message[0].isdigit() else " "
+    assert str(caught.value) == f"{path}:{separator}{message.format(parent=tmp_path)}"
+
+
+def test_empty_file_and_duplicate_keys_are_refused():
+    assert problems_of("") == ["bad.yaml:1:1: the scenario file is empty"]
+    assert problems_of("name: s\nduration: 1d\nname: t\n") == ["bad.yaml:3:1: duplicate key 'name'"]
+    assert problems_of("- 1\n") == ["bad.yaml:1:1: a scenario must be a YAML mapping"]
+
+
+def test_scenario_durations_print_like_prometheus():
+    # model.Duration.String(): weeks only when they divide the duration, never 1w1d.
+    [eight_days] = problems_of(
+        "name: s\nduration: 1d\nincidents:\n  - {name: a, start: 8d, changes: [{parameter: ctr, delta: 0}]}\n"
+    )
+    assert "starts at 8d, outside the scenario span [0s, 1d)" in eight_days
+    [two_weeks] = problems_of(
+        "name: s\nduration: 1d\nincidents:\n  - {name: a, start: 14d, changes: [{parameter: ctr, delta: 0}]}\n"
+    )
+    assert "starts at 2w, outside the scenario span [0s, 1d)" in two_weeks
 
 
 def test_latency_targets_must_stay_ordered_over_the_day():
