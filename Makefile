@@ -30,7 +30,7 @@ tools:
 	@promtool --version 2>&1 | head -1
 	@prometheus-alertmanager --version 2>&1 | head -1
 
-test: $(STAMP) tools
+test: $(STAMP) tools lint
 	$(BIN)/python -m pytest -q
 
 # Static checks: ruff (lint + format) over the whole tree, mypy over the packages (settings in pyproject.toml).
