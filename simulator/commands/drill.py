@@ -102,6 +102,7 @@ def _source_config(config_path: Path | None, rules_source: RulesSource) -> str:
 
 
 def _run(scenario_path, rules_source, config, recorder_url, url, speed, from_, span, listen) -> None:
+    from common.durations import parse_duration
     from simulator.alertmanager.drill import (
         TOLERANCE_WALL_MS,
         TOLERANCE_WALL_MS_PER_TICK,
@@ -117,7 +118,6 @@ def _run(scenario_path, rules_source, config, recorder_url, url, speed, from_, s
         uncertain_windows,
     )
     from simulator.report import render_drill_text
-    from simulator.scenarios.durations import parse_duration
     from simulator.simulate import simulate
 
     scenario = _load_scenarios((scenario_path,))[0]

@@ -23,7 +23,7 @@ def metric_names_read(expr: str) -> NameSet:
     names: set[str] = set()
     for node in _expression_nodes(expr):
         if type(node).__name__ == "VectorSelector":
-            name = _selector_name(node)
+            name = selector_name(node)
             if name is None:
                 return None
             names.add(name)
@@ -49,7 +49,8 @@ def _expression_nodes(expr: str):
         stack.extend(getattr(node, "args", None) or [])
 
 
-def _selector_name(selector) -> str | None:
+def selector_name(selector) -> str | None:
+    """The metric name a selector names (its name, or an equality matcher on __name__); None for any name."""
     if selector.name:
         return selector.name
     for matcher in selector.matchers.matchers:

@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from simulator.promql.model import DEFAULT_LOOKBACK_DELTA_MS, METRIC_NAME
+from simulator.promql.model import DEFAULT_LOOKBACK_DELTA_MS
 
+from .dependencies import selector_name
 from .model import AlertingRule, RecordingRule, RuleGroup
 from .parsing import parse_expr
 
@@ -65,15 +66,6 @@ def _ms(delta: timedelta | None) -> int:
     if delta is None:
         return 0
     return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
-
-
-def _selector_name(selector) -> str | None:
-    if selector.name:
-        return selector.name
-    for matcher in selector.matchers.matchers:
-        if matcher.name == METRIC_NAME and str(matcher.op) == "MatchOp.Equal":
-            return matcher.value
-    return None
 
 
 class ReachAnalysis:
@@ -149,7 +141,7 @@ class ReachAnalysis:
     def _selector(self, selector, outer_ms: int, window_ms: int, reach: Reach) -> int:
         base = self._time_base(selector, outer_ms, reach)
         own = max(0, base + _ms(selector.offset) + window_ms)
-        name = _selector_name(selector)
+        name = selector_name(selector)
         if name is None or name in ALERT_STATE_METRICS:
             what = "a selector without a fixed metric name" if name is None else f"the {name} series"
             raise UnboundedReach(f"reads {what}, whose values can depend on the whole alert history")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from amserver import ALERTMANAGER, running_alertmanager
 
+from common.durations import parse_duration
 from simulator.alertmanager.drill import (
     AlertmanagerClient,
     DrillError,
@@ -25,7 +26,6 @@ from simulator.alertmanager.drill import (
     shortest_group_interval_ms,
     uncertain_windows,
 )
-from simulator.scenarios.durations import parse_duration
 
 # (window start, span, speed, what the window shows)
 WINDOWS = [
