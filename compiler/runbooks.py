@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from common.durations import format_duration
 from common.problems import Problem, Severity, SourcePosition
@@ -212,9 +213,9 @@ class RunbookRenderer:
 
     def __init__(self) -> None:
         self._environment = runbook_environment()
-        # The facts block is the compiler's own template, not a contributor's: it renders outside the sandbox
-        # (twice as fast, once per alert), and its output is the definition's values, bounded by its file.
-        self._facts_block = jinja2.Environment(**RUNBOOK_SYNTAX).from_string(_FACTS_BLOCK)
+        # The facts block is the compiler's own template, but it renders values a contributor wrote: it
+        # renders in a sandbox too (a plain one: its output is the definition's values, bounded by its file).
+        self._facts_block = ImmutableSandboxedEnvironment(**RUNBOOK_SYNTAX).from_string(_FACTS_BLOCK)
 
     def render(self, compiled: CompiledAlert, source: RunbookSource) -> tuple[str | None, list[Problem]]:
         """The rendered runbook and the problems found in it (an error leaves nothing rendered)."""
