@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +16,6 @@ import promql_parser
 
 from common.promql.lexer import T, line_column, tokenize
 from simulator.promql.model import METRIC_NAME, STALE_NAN, Labels
-
-from .series_syntax import series_values_error, starts_with_bare_metric_name
 
 
 class NotationError(ValueError):
@@ -77,11 +76,16 @@ def parse_values(text: str, max_slots: int | None = None) -> list[float | None]:
 
 def _expand(match: re.Match, at_most: float = math.inf) -> list[float]:
     value = _go_float(match["start"])
-    step = _go_float(match["step"]) if match["step"] else 0.0
+    count = int(min(int(match["times"]) + 1, at_most))
+    if not match["step"]:
+        # generated_parser.y `series_value TIMES uint` appends the value itself: no addition,
+        # so `-0x2` stays -0 (adding 0.0 would turn it into +0).
+        return [value] * count
+    step = _go_float(match["step"])
     if match["sign"] == "-":
         step = -step
     values = []
-    for _ in range(int(min(int(match["times"]) + 1, at_most))):
+    for _ in range(count):
         values.append(value)
         value += step
     return values
@@ -136,14 +140,150 @@ def _refuse_brackets(text: str) -> None:
             return
 
 
-def parse_input_series(series: str, values: str) -> Labels:
+BARE_METRIC_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+
+
+def starts_with_bare_metric_name(series: str) -> bool:
+    """Is the series a metric name not followed by `{`? Then everything after the name is
+    already lexed as the value sequence (lex.go lexKeywordOrIdentifier: in a series
+    description, an identifier not followed by a brace switches to lexValueSequence), so
+    `up offset 5m` fails at `offset`, whatever promql-parser thinks of it as a query."""
+    name = BARE_METRIC_NAME.match(series)
+    return name is not None and series[name.end() : name.end() + 1] != "{"
+
+
+def value_sequence(series: str, values: str) -> str:
+    """The part of promql/test.go's "<series> <values>" line that Go lexes as the value sequence:
+    after a bare metric name, or after the series' closing brace (series_syntax words its errors)."""
+    line = f"{series} {values}"
+    bare_name = BARE_METRIC_NAME.match(series)
+    if bare_name is not None and starts_with_bare_metric_name(series):
+        return line[bare_name.end() :]
+    return line[len(series.rstrip()) :]
+
+
+# The fast path: a value sequence made only of these items is one Go's parser accepts (generated_parser.y
+# series_values), except for a literal ParseFloat would overflow (checked after conversion). Anything else,
+# however rare or wrong, goes to the exact lexer and parser in series_syntax, which word promtool's error.
+# Lex.go's spaces are " \t\n\r" only (str.split would also split at other Unicode spaces: not matched here).
+_DIGITS = r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+# A repetition count: at most 18 digits, so ParseUint(val, 10, 64) cannot overflow.
+_COUNT = r"x[0-9]{1,18}"
+# `Inf`/`NaN` are lex.go keys (NUMBER) in any case; glued to x (`Infx2`) they are one identifier: an error.
+_FAST_ITEM = (
+    rf"(?:_(?:{_COUNT})?|stale|[+-]?(?:[iI][nN][fF]|[nN][aA][nN])|[+-]?{_DIGITS}(?:(?:[+-]{_DIGITS})?{_COUNT})?)"
+)
+_FAST_SEQUENCE = re.compile(rf"[ \t\n\r]*(?:{_FAST_ITEM}(?:[ \t\n\r]+|\Z))*\Z")
+_FAST_EXPANSION = re.compile(rf"([+-]?{_DIGITS})(?:([+-])({_DIGITS}))?x([0-9]+)")
+
+
+def input_series_samples(
+    series: str, values: str, interval_ms: int, max_slots: int | None = None
+) -> tuple[Labels, np.ndarray, np.ndarray]:
+    """Labels, sample times and values of one input series, parsing its values once.
+
+    Valid values take the fast path (one regular-expression match, then vectorised conversion);
+    only an input the fast path does not vouch for goes through the Go-exact lexer and parser,
+    which also word the error promtool would print. Both paths give the same samples.
+    """
+    # The whole sequence must be valid; its items come from `values` (a series whose remainder holds
+    # items fails as a label set below, as on the exact path).
+    slots = _fast_slots(values, max_slots) if _FAST_SEQUENCE.match(value_sequence(series, values)) else None
+    if slots is None:
+        labels = parse_input_series(series, values)
+        t, v = samples_from_slots(parse_values(values, max_slots), interval_ms)
+        return labels, t, v
+    labels = parse_input_series(series, values, values_checked=True)
+    present, slot_values = slots
+    indices = np.flatnonzero(present)
+    if interval_ms <= 0:
+        indices = indices[:1]  # every slot at t=0: the head keeps the first (samples_from_slots)
+    return labels, indices.astype(np.int64) * interval_ms, slot_values[indices]
+
+
+def _fast_slots(sequence: str, max_slots: int | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """(present, value) per slot of a value sequence _FAST_SEQUENCE matched, or None when the exact
+    path must decide."""
+    tokens = sequence.split()
+    limit = sys.maxsize if max_slots is None else max_slots
+    values: list[np.ndarray] = []
+    present: list[np.ndarray] = []
+    filled = 0
+    # Runs of plain numbers convert in one call; `_`, `stale` and `axN` items are handled one by one.
+    # Items past the limit are converted too: Go's parser refuses an overflowing literal anywhere.
+    special = [i for i, token in enumerate(tokens) if "x" in token or token == "_" or token == "stale"]
+    start = 0
+    for index in [*special, len(tokens)]:
+        if index > start:
+            run = _plain_numbers(tokens[start:index])
+            if run is None:
+                return None
+            run = run[: max(limit - filled, 0)]
+            values.append(run)
+            present.append(np.ones(len(run), dtype=bool))
+            filled += len(run)
+        if index == len(tokens):
+            break
+        item = _special_item(tokens[index], max(limit - filled, 0))
+        if item is None:
+            return None
+        values.append(item[1])
+        present.append(item[0])
+        filled += len(item[1])
+        start = index + 1
+    if not values:
+        return np.zeros(0, dtype=bool), np.zeros(0)
+    return np.concatenate(present), np.concatenate(values)
+
+
+def _plain_numbers(tokens: list[str]) -> np.ndarray | None:
+    """Float values of number tokens (Python's float and Go's ParseFloat both round correctly);
+    None when a digit literal overflows, which Go's parser reports."""
+    run = np.array(list(map(float, tokens)), dtype=np.float64)
+    infinite = np.flatnonzero(np.isinf(run))
+    if any(tokens[i].lower().lstrip("+-") != "inf" for i in infinite):
+        return None
+    run[np.isnan(run)] = math.nan  # `-nan` reads as NaN, as _go_float reads it
+    return run
+
+
+def _special_item(token: str, at_most: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(present, value) of `_`, `_xN`, `stale` or `a[+-b]xN`, at most `at_most` slots."""
+    if token == "stale":
+        return np.ones(1, dtype=bool), np.array([STALE_NAN], dtype=np.float64)
+    if token.startswith("_"):
+        count = min(int(token[2:]) if len(token) > 1 else 1, at_most)
+        return np.zeros(count, dtype=bool), np.zeros(count)
+    match = _FAST_EXPANSION.fullmatch(token)
+    assert match is not None  # _FAST_SEQUENCE admitted no other item containing x
+    start = float(match[1])
+    step = float(match[3]) if match[3] else 0.0
+    if math.isinf(start) or math.isinf(step):
+        return None  # a literal out of float64's range: Go's parser reports it
+    count = min(int(match[4]) + 1, at_most)
+    if not match[3]:
+        return np.ones(count, dtype=bool), np.full(count, start)  # the value itself, repeated (no addition)
+    if match[2] == "-":
+        step = -step
+    # Trap: Go adds the step once per slot; the float sums must be that sequence of additions,
+    # not start + i * step (0.1+0.1x9 ends at 0.9999999999999999).
+    expanded = []
+    value = start
+    for _ in range(count):
+        expanded.append(value)
+        value += step
+    return np.ones(count, dtype=bool), np.array(expanded, dtype=np.float64)
+
+
+def parse_input_series(series: str, values: str, values_checked: bool = False) -> Labels:
     """Labels of an input series, with promtool's error text for a malformed one.
 
     promql/test.go parses "<series> <values>" as one series description, so an unclosed brace
     is reported at the first character of the values: "1:48: parse error: unexpected
-    character inside braces: '0'".
+    character inside braces: '0'". With `values_checked`, the values are known to be valid
+    (the fast path matched them) and only the labels are read.
     """
-    if starts_with_bare_metric_name(series):
+    if not values_checked and starts_with_bare_metric_name(series):
         _raise_values_error(series, values)
     try:
         labels = parse_series_labels(series)
@@ -158,7 +298,8 @@ def parse_input_series(series: str, values: str) -> Labels:
             if column > 0:
                 raise NotationError(f"1:{column}: parse error: {message}") from None
         raise
-    _raise_values_error(series, values)
+    if not values_checked:
+        _raise_values_error(series, values)
     if not labels and re.fullmatch(r"\s*\{\s*\}\s*", series):
         # promql/test.go appends the series: storage rejects a series without labels.
         raise NotationError("empty labelset: invalid sample")
@@ -169,6 +310,9 @@ def _raise_values_error(series: str, values: str) -> None:
     if "{{" in values:
         # Native-histogram values stay with parse_values, which names them unsupported.
         return
+    # The Go-exact lexer and parser are only needed to word an error: imported on the slow path.
+    from .series_syntax import series_values_error
+
     message = series_values_error(series, values)
     if message:
         raise NotationError(message)
