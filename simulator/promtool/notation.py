@@ -152,29 +152,29 @@ def starts_with_bare_metric_name(series: str) -> bool:
     return name is not None and series[name.end() : name.end() + 1] != "{"
 
 
-def value_sequence(series: str, values: str) -> str:
-    """The part of promql/test.go's "<series> <values>" line that Go lexes as the value sequence:
-    after a bare metric name, or after the series' closing brace (series_syntax words its errors)."""
-    line = f"{series} {values}"
+def _series_remainder(series: str) -> str:
+    """What Go lexes as the start of the value sequence, before the values: the rest of the series
+    after a bare metric name, or the spaces after its closing brace (series_syntax words errors there)."""
     bare_name = BARE_METRIC_NAME.match(series)
     if bare_name is not None and starts_with_bare_metric_name(series):
-        return line[bare_name.end() :]
-    return line[len(series.rstrip()) :]
+        return series[bare_name.end() :]
+    return series[len(series.rstrip()) :]
 
 
-# The fast path: a value sequence made only of these items is one Go's parser accepts (generated_parser.y
-# series_values), except for a literal ParseFloat would overflow (checked after conversion). Anything else,
-# however rare or wrong, goes to the exact lexer and parser in series_syntax, which word promtool's error.
-# Lex.go's spaces are " \t\n\r" only (str.split would also split at other Unicode spaces: not matched here).
-_DIGITS = r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+# The fast path. It accepts a value sequence only where Go's parser (lex.go lexValueSequence, generated_parser.y
+# series_values) certainly accepts it too, and defers everything else to the exact lexer and parser in
+# series_syntax, which word promtool's error. The characters: digits, `.`, exponents, signs, `x`, `_`, the letters
+# of `stale`, `Inf` and `NaN` (lex.go keys: any case), and lex.go's spaces " \t\n\r" (str.split would also
+# split at other spaces: refused here).
+_FOREIGN_CHARACTER = re.compile(r"[^0-9.eE+\-x_staliInNfFA \t\n\r]")
+# `1_0`: Python's float() reads 10, Go's lexer refuses the number (an alphanumeric follows its digits).
+_GLUED_UNDERSCORE = re.compile(r"[0-9]_")
+_DIGITS = r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?"
 # A repetition count: at most 18 digits, so ParseUint(val, 10, 64) cannot overflow.
-_COUNT = r"x[0-9]{1,18}"
-# `Inf`/`NaN` are lex.go keys (NUMBER) in any case; glued to x (`Infx2`) they are one identifier: an error.
-_FAST_ITEM = (
-    rf"(?:_(?:{_COUNT})?|stale|[+-]?(?:[iI][nN][fF]|[nN][aA][nN])|[+-]?{_DIGITS}(?:(?:[+-]{_DIGITS})?{_COUNT})?)"
-)
-_FAST_SEQUENCE = re.compile(rf"[ \t\n\r]*(?:{_FAST_ITEM}(?:[ \t\n\r]+|\Z))*\Z")
-_FAST_EXPANSION = re.compile(rf"([+-]?{_DIGITS})(?:([+-])({_DIGITS}))?x([0-9]+)")
+_FAST_BLANKS = re.compile(r"_(?:x([0-9]{1,18}))?")
+_FAST_EXPANSION = re.compile(rf"([+-]?{_DIGITS})(?:([+-])({_DIGITS}))?x([0-9]{{1,18}})")
+# Tokens converted per call in the common case (a run of plain numbers).
+_CHUNK = 512
 
 
 def input_series_samples(
@@ -182,13 +182,13 @@ def input_series_samples(
 ) -> tuple[Labels, np.ndarray, np.ndarray]:
     """Labels, sample times and values of one input series, parsing its values once.
 
-    Valid values take the fast path (one regular-expression match, then vectorised conversion);
-    only an input the fast path does not vouch for goes through the Go-exact lexer and parser,
-    which also word the error promtool would print. Both paths give the same samples.
+    Valid values take the fast path (a scan for foreign characters, then conversion in runs); only an
+    input the fast path does not vouch for goes through the Go-exact lexer and parser, which also word
+    the error promtool would print. Both paths give the same samples (tests/simulator/promtool/test_fast_path.py).
     """
-    # The whole sequence must be valid; its items come from `values` (a series whose remainder holds
-    # items fails as a label set below, as on the exact path).
-    slots = _fast_slots(values, max_slots) if _FAST_SEQUENCE.match(value_sequence(series, values)) else None
+    slots = None
+    if not _series_remainder(series).strip(" \t\n\r"):
+        slots = _fast_slots(values, max_slots)
     if slots is None:
         labels = parse_input_series(series, values)
         t, v = samples_from_slots(parse_values(values, max_slots), interval_ms)
@@ -201,61 +201,85 @@ def input_series_samples(
     return labels, indices.astype(np.int64) * interval_ms, slot_values[indices]
 
 
-def _fast_slots(sequence: str, max_slots: int | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """(present, value) per slot of a value sequence _FAST_SEQUENCE matched, or None when the exact
-    path must decide."""
-    tokens = sequence.split()
+def _fast_slots(values: str, max_slots: int | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """(present, value) per slot of a values string, or None when the exact path must decide.
+
+    Over these characters, a token Python's float() reads is one Go's lexer and ParseFloat read
+    alike (both round correctly), except for an overflow to infinity (checked); `_`, `stale` and
+    `a[+-b]xN` items must match their grammar exactly. Items past `max_slots` are still checked,
+    as Go's parser checks them, but build no slots.
+    """
+    if _FOREIGN_CHARACTER.search(values) or _GLUED_UNDERSCORE.search(values):
+        return None
+    tokens = values.split()
     limit = sys.maxsize if max_slots is None else max_slots
-    values: list[np.ndarray] = []
-    present: list[np.ndarray] = []
+    pieces: list[tuple[np.ndarray, np.ndarray]] = []
     filled = 0
-    # Runs of plain numbers convert in one call; `_`, `stale` and `axN` items are handled one by one.
-    # Items past the limit are converted too: Go's parser refuses an overflowing literal anywhere.
-    special = [i for i, token in enumerate(tokens) if "x" in token or token == "_" or token == "stale"]
-    start = 0
-    for index in [*special, len(tokens)]:
-        if index > start:
-            run = _plain_numbers(tokens[start:index])
-            if run is None:
+    for chunk_start in range(0, len(tokens), _CHUNK):
+        chunk = tokens[chunk_start : chunk_start + _CHUNK]
+        try:
+            chunk_pieces = [_plain_numbers(chunk)]
+        except ValueError:  # a `_`, `stale` or `axN` item (or a bad token) among them: item by item
+            chunk_pieces = _mixed_items(chunk, limit - filled)
+        for piece in chunk_pieces:
+            if piece is None:
                 return None
-            run = run[: max(limit - filled, 0)]
-            values.append(run)
-            present.append(np.ones(len(run), dtype=bool))
-            filled += len(run)
-        if index == len(tokens):
-            break
-        item = _special_item(tokens[index], max(limit - filled, 0))
-        if item is None:
-            return None
-        values.append(item[1])
-        present.append(item[0])
-        filled += len(item[1])
-        start = index + 1
-    if not values:
+            if filled < limit:
+                piece = (piece[0][: limit - filled], piece[1][: limit - filled])
+                pieces.append(piece)
+                filled += len(piece[1])
+    if not pieces:
         return np.zeros(0, dtype=bool), np.zeros(0)
-    return np.concatenate(present), np.concatenate(values)
+    return np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
 
 
-def _plain_numbers(tokens: list[str]) -> np.ndarray | None:
-    """Float values of number tokens (Python's float and Go's ParseFloat both round correctly);
-    None when a digit literal overflows, which Go's parser reports."""
+def _mixed_items(tokens: list[str], at_most: int) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    pieces: list[tuple[np.ndarray, np.ndarray] | None] = []
+    plain: list[str] = []
+    for token in tokens:
+        if token == "stale" or "x" in token or token.startswith("_"):
+            if plain:
+                pieces.append(_plain_or_none(plain))
+                plain = []
+            pieces.append(_special_item(token, max(at_most, 0)))
+            at_most -= len(pieces[-1][1]) if pieces[-1] is not None else 0
+        else:
+            plain.append(token)
+    if plain:
+        pieces.append(_plain_or_none(plain))
+    return pieces
+
+
+def _plain_or_none(tokens: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    try:
+        return _plain_numbers(tokens)
+    except ValueError:
+        return None
+
+
+def _plain_numbers(tokens: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(present, value) of number tokens; ValueError for a token float() refuses, None for a digit
+    literal that overflows (Go's parser reports it)."""
     run = np.array(list(map(float, tokens)), dtype=np.float64)
     infinite = np.flatnonzero(np.isinf(run))
     if any(tokens[i].lower().lstrip("+-") != "inf" for i in infinite):
         return None
     run[np.isnan(run)] = math.nan  # `-nan` reads as NaN, as _go_float reads it
-    return run
+    return np.ones(len(run), dtype=bool), run
 
 
 def _special_item(token: str, at_most: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(present, value) of `_`, `_xN`, `stale` or `a[+-b]xN`, at most `at_most` slots."""
+    """(present, value) of `_`, `_xN`, `stale` or `a[+-b]xN`, at most `at_most` slots; None for any
+    other token."""
     if token == "stale":
         return np.ones(1, dtype=bool), np.array([STALE_NAN], dtype=np.float64)
-    if token.startswith("_"):
-        count = min(int(token[2:]) if len(token) > 1 else 1, at_most)
+    blanks = _FAST_BLANKS.fullmatch(token)
+    if blanks:
+        count = min(int(blanks[1]) if blanks[1] else 1, at_most)
         return np.zeros(count, dtype=bool), np.zeros(count)
     match = _FAST_EXPANSION.fullmatch(token)
-    assert match is not None  # _FAST_SEQUENCE admitted no other item containing x
+    if match is None:
+        return None
     start = float(match[1])
     step = float(match[3]) if match[3] else 0.0
     if math.isinf(start) or math.isinf(step):
@@ -265,8 +289,8 @@ def _special_item(token: str, at_most: int) -> tuple[np.ndarray, np.ndarray] | N
         return np.ones(count, dtype=bool), np.full(count, start)  # the value itself, repeated (no addition)
     if match[2] == "-":
         step = -step
-    # Trap: Go adds the step once per slot; the float sums must be that sequence of additions,
-    # not start + i * step (0.1+0.1x9 ends at 0.9999999999999999).
+    # Trap: Go adds the step once per slot (generated_parser.y `$1 += $2`); the values must be that
+    # sequence of float additions, not start + i * step (0.1+0.1x9 ends at 0.9999999999999999).
     expanded = []
     value = start
     for _ in range(count):

@@ -93,9 +93,19 @@ _ITEMS = st.sampled_from(
         "1abc",
         "0x1f",
         "1x99999999999999999999",
+        "1_0",
+        "1.x2",
+        ".5x2",
+        "st",
+        "-stale",
+        "+_",
+        "1e5_",
+        "_0",
+        "iNf",
+        "fan",
     ]
 )
-_SPACES = st.sampled_from([" ", "  ", "\t", "\n", " \r ", "", "\x0b", "\xa0"])
+_SPACES = st.sampled_from([" ", "  ", "\t", "\n", " \r ", "", "\x0b", "\x0c", "\xa0"])
 
 
 @st.composite
@@ -112,6 +122,17 @@ _SERIES = st.sampled_from(['up{job="a"}', "up", "up ", 'up{job="a"} ', "{}", "up
 def test_fast_path_equals_the_exact_path(series, values, max_slots):
     for interval_ms in (INTERVAL_MS, 0):
         assert _fast(series, values, interval_ms, max_slots) == _exact(series, values, interval_ms, max_slots)
+
+
+@pytest.mark.parametrize("max_slots", [None, 0, 511, 512, 513, 1500, 5000])
+def test_long_sequences_across_chunks(max_slots):
+    """Runs of plain numbers convert 512 tokens at a time; items straddle the chunks and the limit."""
+    values = " ".join(f"{i / 7!r} _x2 {i}+0.1x3 stale" if i % 97 == 0 else repr(i / 3) for i in range(3000))
+    for series in ('up{job="a"}', "up"):
+        assert _fast(series, values, INTERVAL_MS, max_slots) == _exact(series, values, INTERVAL_MS, max_slots)
+    overflow = values + " 1e999"
+    assert _fast("up", overflow, INTERVAL_MS, 10) == _exact("up", overflow, INTERVAL_MS, 10)
+    assert _fast("up", overflow, INTERVAL_MS, 10)[0] == "error"
 
 
 def test_the_fast_path_takes_generated_values_and_defers_the_rest(monkeypatch):
