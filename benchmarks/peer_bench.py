@@ -11,7 +11,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PEER_SUITES = ROOT.parent / "shared" / "peer-suites"
+# shared/peer-suites beside the repository, or beside the directory holding its worktrees.
+PEER_SUITES = next(
+    (a / "shared" / "peer-suites" for a in ROOT.parents[:2] if (a / "shared" / "peer-suites").is_dir()),
+    ROOT.parent / "shared" / "peer-suites",
+)
 ALERTKIT = ROOT / ".venv" / "bin" / "alertkit"
 
 # (suite, folder to run from, glob of test files) as in MANIFEST.md's commands.

@@ -28,12 +28,18 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 ALERTKIT = ROOT / ".venv" / "bin" / "alertkit"
-PEER_SUITES = ROOT.parent / "shared" / "peer-suites"
+# shared/peer-suites beside the repository, or beside the directory holding its worktrees.
+PEER_SUITES = next(
+    (a / "shared" / "peer-suites" for a in ROOT.parents[:2] if (a / "shared" / "peer-suites").is_dir()),
+    ROOT.parent / "shared" / "peer-suites",
+)
 DAY_MS = 86_400_000
 SCRAPE_MS = 60_000
 SPANS_DAYS = (14, 30, 90)
-# Pairs of runs per span: promtool takes about 10 s per day of this file, so the longer spans run once.
-ROUNDS = {14: 3, 30: 1, 90: 1}
+# Runs per span. promtool needs 5-10 s per day of this file (20 rules at every minute), so it runs on the
+# 14-day file once, and on the longer ones only with ALERTKIT_BENCH_PROMTOOL_SPANS=14,30,90 (20+ minutes).
+ALERTKIT_ROUNDS = 3
+PROMTOOL_SPANS = tuple(int(d) for d in os.environ.get("ALERTKIT_BENCH_PROMTOOL_SPANS", "14").split(",") if d)
 GOAL_RATIO_14D = 20.0
 GOAL_ONE_CASE_S = 0.2
 ONE_CASE_ROUNDS = 5
@@ -164,14 +170,29 @@ def long_files(workdir: Path) -> dict:
     results = {}
     for days in SPANS_DAYS:
         info = write_long_file(days, workdir)
-        pair = _pairs(
-            [str(ALERTKIT), "test", info["file"]], ["promtool", "test", "rules", info["file"]], workdir, ROUNDS[days]
-        )
-        pair["wall_ratio"] = round(pair["promtool_wall_s"] / pair["alertkit_wall_s"], 1)
-        pair["cpu_ratio"] = round(pair["promtool_cpu_s"] / pair["alertkit_cpu_s"], 1)
-        pair["alertkit_s_per_day"] = round(pair["alertkit_wall_s"] / days, 4)
-        pair["promtool_s_per_day"] = round(pair["promtool_wall_s"] / days, 3)
-        results[f"{days}d"] = {**info, **pair}
+        alertkit_runs = [timed([str(ALERTKIT), "test", info["file"]], workdir) for _ in range(ALERTKIT_ROUNDS)]
+        row = {
+            **info,
+            "alertkit_wall_s": round(statistics.median(r["wall_s"] for r in alertkit_runs), 3),
+            "alertkit_cpu_s": round(statistics.median(r["cpu_s"] for r in alertkit_runs), 3),
+            "alertkit_exit": sorted({r["exit"] for r in alertkit_runs}),
+            "alertkit_runs": ALERTKIT_ROUNDS,
+        }
+        row["alertkit_s_per_day"] = round(row["alertkit_wall_s"] / days, 4)
+        if days in PROMTOOL_SPANS:
+            promtool = timed(["promtool", "test", "rules", info["file"]], workdir)
+            row.update(
+                promtool_wall_s=round(promtool["wall_s"], 2),
+                promtool_cpu_s=round(promtool["cpu_s"], 2),
+                promtool_exit=[promtool["exit"]],
+                same_output=all(
+                    (r["stdout"], r["stderr"], r["exit"]) == (promtool["stdout"], promtool["stderr"], promtool["exit"])
+                    for r in alertkit_runs
+                ),
+                wall_ratio=round(promtool["wall_s"] / row["alertkit_wall_s"], 1),
+                cpu_ratio=round(promtool["cpu_s"] / row["alertkit_cpu_s"], 1),
+            )
+        results[f"{days}d"] = row
         (workdir / info["file"]).unlink()
     return results
 
@@ -182,6 +203,7 @@ def one_case(workdir: Path) -> dict:
     (folder / "rules.yml").write_text(ONE_CASE_RULES)
     (folder / "one_test.yml").write_text(ONE_CASE_TEST)
     timed([str(ALERTKIT), "test", "one_test.yml"], folder)  # warm the page cache, not measured
+    timed(["promtool", "test", "rules", "one_test.yml"], folder)
     result = _pairs(
         [str(ALERTKIT), "test", "one_test.yml"], ["promtool", "test", "rules", "one_test.yml"], folder, ONE_CASE_ROUNDS
     )
@@ -189,25 +211,80 @@ def one_case(workdir: Path) -> dict:
     return result
 
 
+def markdown(result: dict) -> list[str]:
+    """The BENCHMARKS.md section: each figure next to its goal (issue 12)."""
+    one, suites, files = result.get("one_case", {}), result.get("per_file_suites", {}), result.get("long_files", {})
+    d14 = files.get("14d", {})
+    lines = [
+        "## `alertkit test` vs `promtool test rules`",
+        "",
+        "The on-call scenario at a 1 m scrape with every reference rule (20 rules, 1 m evaluation), written as one "
+        "promtool test file with an alert test at the last evaluation, so both tools evaluate the whole span; fresh "
+        "processes, start-up included. Bytecode is compiled first, as `pip install` does. "
+        f"Load average {result.get('load_average_start')} at the start, {result.get('load_average_end')} at the end.",
+        "",
+        "| measure | goal | measured | |",
+        "|---|---|---|---|",
+    ]
+    if "wall_ratio" in d14:
+        ok = "met" if d14["wall_ratio"] >= GOAL_RATIO_14D else "NOT met"
+        lines.append(
+            f"| 14 days ({d14['series']} series, {d14['file_mb']} MB): promtool / alertkit wall | >= {GOAL_RATIO_14D:g}x "
+            f"| **{d14['wall_ratio']}x** ({d14['promtool_wall_s']} s / {d14['alertkit_wall_s']} s; CPU "
+            f"{d14['cpu_ratio']}x) | {ok} |"
+        )
+    if one:
+        ok = "met" if one["alertkit_wall_s"] <= GOAL_ONE_CASE_S else "NOT met"
+        lines.append(
+            f"| one-case file, median of {one['rounds']} | <= {GOAL_ONE_CASE_S} s | **{one['alertkit_wall_s']} s** "
+            f"(promtool {one['promtool_wall_s']} s; CPU {one['alertkit_cpu_s']} s vs {one['promtool_cpu_s']} s) | {ok} |"
+        )
+    for name, r in suites.items():
+        ok = "met" if r["ratio"] >= 1 else "NOT met"
+        lines.append(
+            f"| {name} peer suite, one process per file ({r['files']} file) | promtool / alertkit >= 1 "
+            f"| **{r['ratio']}x** ({r['promtool_s']} s / {r['alertkit_s']} s) | {ok} |"
+        )
+    lines += [
+        "",
+        "Growth with the span (same scenario and rules; alertkit median of "
+        f"{d14.get('alertkit_runs')} runs, promtool once per span it ran on):",
+        "",
+        "| span | series / samples | file | alertkit wall (CPU) | per day | promtool wall | ratio | same output |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for span, r in files.items():
+        promtool = f"{r['promtool_wall_s']} s" if "promtool_wall_s" in r else "not run"
+        ratio = f"{r['wall_ratio']}x" if "wall_ratio" in r else ""
+        lines.append(
+            f"| {span} | {r['series']} / {r['samples']} | {r['file_mb']} MB | {r['alertkit_wall_s']} s "
+            f"({r['alertkit_cpu_s']} s) | {r['alertkit_s_per_day']} s | {promtool} | {ratio} | "
+            f"{r.get('same_output', '')} |"
+        )
+    return lines
+
+
 def per_file_suites() -> dict:
+    """One process per test file (as CI scripts loop over files), median of 3 per file and tool."""
     results = {}
     for name, rel, pattern in PER_FILE_SUITES:
         folder = PEER_SUITES / rel
         files = sorted(str(p.relative_to(folder)) for p in folder.glob(pattern))
+        if not files:
+            raise RuntimeError(f"no {pattern} in {folder}: the peer suites are missing")
         totals = {"alertkit": 0.0, "promtool": 0.0}
-        exits: dict[str, list[int]] = {"alertkit": [], "promtool": []}
+        exits: dict[str, set[int]] = {"alertkit": set(), "promtool": set()}
         for file in files:
-            for tool, command in (
-                ("promtool", ["promtool", "test", "rules", file]),
-                ("alertkit", [str(ALERTKIT), "test", file]),
-            ):
-                run = statistics.median(timed(command, folder)["wall_s"] for _ in range(3))
-                totals[tool] += run
-                exits[tool].append(timed(command, folder)["exit"]) if False else None
+            pair = _pairs([str(ALERTKIT), "test", file], ["promtool", "test", "rules", file], folder, 3)
+            for tool in totals:
+                totals[tool] += pair[f"{tool}_wall_s"]
+                exits[tool].update(pair[f"{tool}_exit"])
         results[name] = {
             "files": len(files),
             "alertkit_s": round(totals["alertkit"], 3),
             "promtool_s": round(totals["promtool"], 3),
+            "alertkit_exit": sorted(exits["alertkit"]),
+            "promtool_exit": sorted(exits["promtool"]),
             "ratio": round(totals["promtool"] / totals["alertkit"], 2),
         }
     return results
