@@ -44,23 +44,40 @@ def machine_notes() -> dict:
     }
 
 
-def main() -> int:
+SECTIONS = ["compile", "promtool_test", "simulate", "paging", "plugin", "peer_suites"]
+
+
+def main(only: list[str]) -> int:
+    """Run every section (`make bench`), or only the named ones (`python -m benchmarks.run simulate`):
+    the others keep their figures from results.json, each shown with the date it was measured."""
     from benchmarks import compile_bench, paging_bench, peer_bench, plugin_bench, promtool_file_bench, simulate_bench
 
+    modules = {
+        "compile": compile_bench,
+        "promtool_test": promtool_file_bench,
+        "simulate": simulate_bench,
+        "paging": paging_bench,
+        "plugin": plugin_bench,
+        "peer_suites": peer_bench,
+    }
+    unknown = sorted(set(only) - set(modules))
+    if unknown:
+        print(f"unknown section(s) {', '.join(unknown)}; sections: {', '.join(SECTIONS)}", file=sys.stderr)
+        return 2
     # Fresh `alertkit` processes read compiled bytecode, as after `pip install` (this environment may set
     # PYTHONDONTWRITEBYTECODE, which would make every process compile every module).
     promtool_file_bench.compile_bytecode()
+    previous = json.loads(RAW.read_text()) if only and RAW.exists() else {}
     results = {"machine": machine_notes()}
-    for name, module in [
-        ("compile", compile_bench),
-        ("promtool_test", promtool_file_bench),
-        ("simulate", simulate_bench),
-        ("paging", paging_bench),
-        ("plugin", plugin_bench),
-        ("peer_suites", peer_bench),
-    ]:
+    for name in SECTIONS:
+        if only and name not in only:
+            if name in previous:
+                results[name] = previous[name]
+                results[name].setdefault("measured_at", previous.get("machine", {}).get("date"))
+            continue
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
-        results[name] = module.run()
+        started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        results[name] = {**modules[name].run(), "measured_at": started}
     RAW.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     OUTPUT.write_text(render(results))
     print(f"wrote {OUTPUT.relative_to(ROOT)} and {RAW.relative_to(ROOT)}", file=sys.stderr)
@@ -92,9 +109,15 @@ def render(results: dict) -> str:
         ("plugin", "plugin_bench"),
         ("peer_suites", "peer_bench"),
     ]:
+        if name not in results:
+            continue
         module = __import__(f"benchmarks.{module_name}", fromlist=["run"])
         render_section = getattr(module, "markdown", None) or generic_markdown(name)
-        lines += render_section(results[name])
+        section = dict(results[name])
+        measured_at = section.pop("measured_at", None)
+        lines += render_section(section)
+        if measured_at and measured_at < m["date"]:  # kept from an earlier run
+            lines += ["", f"_This section was measured at {measured_at}, in an earlier run of `benchmarks/run.py`._"]
         lines.append("")
     return "\n".join(lines)
 
@@ -112,4 +135,4 @@ if __name__ == "__main__":
     from simulator.promql.allocator import allow_malloc_tuning
 
     allow_malloc_tuning()  # as the alertkit command line does
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
