@@ -214,6 +214,7 @@ def one_case(workdir: Path) -> dict:
 def markdown(result: dict) -> list[str]:
     """The BENCHMARKS.md section: each figure next to its goal (issue 12)."""
     one, suites, files = result.get("one_case", {}), result.get("per_file_suites", {}), result.get("long_files", {})
+    # Medians per measure; per-file suites: median of 5 alternating pairs per file, summed over the files.
     d14 = files.get("14d", {})
     lines = [
         "## `alertkit test` vs `promtool test rules`",
@@ -243,14 +244,14 @@ def markdown(result: dict) -> list[str]:
         ok = "met" if r["ratio"] >= 1 else "NOT met"
         lines.append(
             f"| {name} peer suite, one process per file ({r['files']} file) | promtool / alertkit >= 1 "
-            f"| **{r['ratio']}x** ({r['promtool_s']} s / {r['alertkit_s']} s) | {ok} |"
+            f"| **{r['ratio']}x** ({r['promtool_s']} s / {r['alertkit_s']} s; CPU {r.get('cpu_ratio')}x) | {ok} |"
         )
     lines += [
         "",
         "Growth with the span (same scenario and rules; alertkit median of "
         f"{d14.get('alertkit_runs')} runs, promtool once per span it ran on):",
         "",
-        "| span | series / samples | file | alertkit wall (CPU) | per day | promtool wall | ratio | same output |",
+        "| span | series / samples | file | alertkit wall (CPU) | per day: wall (CPU) | promtool wall | ratio | same output |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for span, r in files.items():
@@ -258,7 +259,8 @@ def markdown(result: dict) -> list[str]:
         ratio = f"{r['wall_ratio']}x" if "wall_ratio" in r else ""
         lines.append(
             f"| {span} | {r['series']} / {r['samples']} | {r['file_mb']} MB | {r['alertkit_wall_s']} s "
-            f"({r['alertkit_cpu_s']} s) | {r['alertkit_s_per_day']} s | {promtool} | {ratio} | "
+            f"({r['alertkit_cpu_s']} s) | {r['alertkit_s_per_day']} s ({round(r['alertkit_cpu_s'] / int(span[:-1]), 3)} s) "
+            f"| {promtool} | {ratio} | "
             f"{r.get('same_output', '')} |"
         )
     return lines
@@ -273,11 +275,13 @@ def per_file_suites() -> dict:
         if not files:
             raise RuntimeError(f"no {pattern} in {folder}: the peer suites are missing")
         totals = {"alertkit": 0.0, "promtool": 0.0}
+        cpu = {"alertkit": 0.0, "promtool": 0.0}
         exits: dict[str, set[int]] = {"alertkit": set(), "promtool": set()}
         for file in files:
-            pair = _pairs([str(ALERTKIT), "test", file], ["promtool", "test", "rules", file], folder, 3)
+            pair = _pairs([str(ALERTKIT), "test", file], ["promtool", "test", "rules", file], folder, 5)
             for tool in totals:
                 totals[tool] += pair[f"{tool}_wall_s"]
+                cpu[tool] += pair[f"{tool}_cpu_s"]
                 exits[tool].update(pair[f"{tool}_exit"])
         results[name] = {
             "files": len(files),
@@ -286,6 +290,9 @@ def per_file_suites() -> dict:
             "alertkit_exit": sorted(exits["alertkit"]),
             "promtool_exit": sorted(exits["promtool"]),
             "ratio": round(totals["promtool"] / totals["alertkit"], 2),
+            "alertkit_cpu_s": round(cpu["alertkit"], 3),
+            "promtool_cpu_s": round(cpu["promtool"], 3),
+            "cpu_ratio": round(cpu["promtool"] / cpu["alertkit"], 2),
         }
     return results
 
