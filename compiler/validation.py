@@ -114,7 +114,8 @@ def _validate_alert(
     params = None
     if kind is not None:
         try:
-            params = kind.params.model_validate(raw.get("params", {}))
+            # The severity is context for kinds whose defaults depend on it (slo_burn_rate's windows).
+            params = kind.params.model_validate(raw.get("params", {}), context={"severity": raw.get("severity")})
         except ValidationError as error:
             problems += pydantic_problems(error, path + ("params",), positions, name, kind.params, "params")
     if spec is None or params is None:
