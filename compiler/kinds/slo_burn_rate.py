@@ -132,13 +132,14 @@ class Params(KindParams):
     @field_validator("windows")
     @classmethod
     def _windows_fit(cls, windows: list[BurnWindow] | None, info: ValidationInfo) -> list[BurnWindow]:
+        written = windows is not None
         if windows is None:
             windows = default_windows((info.context or {}).get("severity"))
         elif not windows:
             raise ValueError("give at least one window pair, or leave `windows` out for the workbook's")
         objective, period = info.data.get("objective"), info.data.get("period")
         if objective is not None and period is not None:
-            _check_windows(windows, error_budget(objective), window_ms(period))
+            _check_windows(windows, error_budget(objective), window_ms(period), written)
         return windows
 
     @model_validator(mode="after")
@@ -155,9 +156,10 @@ def default_windows(severity: Any) -> list[BurnWindow]:
     return [BurnWindow(long=long, short=short, factor=factor) for long, short, factor in table]
 
 
-def _check_windows(windows: list[BurnWindow], budget: Decimal, period_ms: int) -> None:
+def _check_windows(windows: list[BurnWindow], budget: Decimal, period_ms: int, written: bool) -> None:
     for index, window in enumerate(windows):
-        where = f"windows[{index}]"
+        pair = f"{window.factor:g}× over {window.long} and {window.short}"
+        where = f"pair {index + 1} ({pair})" if written else f"the workbook's pair {pair} (the default)"
         if window_ms(window.long) > period_ms:
             raise ValueError(f"{where}: long window {window.long} is longer than the SLO period {_duration(period_ms)}")
         if threshold(window.factor, budget) >= 1:
@@ -170,8 +172,8 @@ def _check_windows(windows: list[BurnWindow], budget: Decimal, period_ms: int) -
             previous = windows[index - 1]
             if not (window_ms(window.long) > window_ms(previous.long) and window.factor < previous.factor):
                 raise ValueError(
-                    f"{where}: window pairs go from the fastest burn to the slowest: each long window longer "
-                    f"than the one before ({window.long} after {previous.long}) and each factor smaller "
+                    f"{where}: pairs go from the fastest burn to the slowest: each long window longer than the "
+                    f"one before ({window.long} after {previous.long}) and each factor smaller "
                     f"({window.factor:g} after {previous.factor:g})"
                 )
 
