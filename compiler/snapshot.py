@@ -8,6 +8,7 @@ their sections so a review shows which section changed. Reads the project direct
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +57,28 @@ class ProjectSnapshot:
         return "\n".join(render_problem(problem) for problem in self.problems if problem.is_error)
 
 
-def snapshot_project(root: Path) -> ProjectSnapshot:
-    """Compile the project rooted at `root` (its default layout) in memory, routing.yaml included when present."""
+def snapshot_project(root: Path, shown_as: str | None = None) -> ProjectSnapshot:
+    """Compile the project rooted at `root` (its default layout) in memory, routing.yaml included when present.
+
+    `shown_as`: problems name files under `root` as this prefix plus their project path (a revision extracted
+    into a temporary directory is shown as `main:alerts/x.yaml`, not by its temporary path)."""
+    snapshot = _snapshot(root)
+    if shown_as is not None:
+        snapshot.problems = [_shown(problem, root, shown_as) for problem in snapshot.problems]
+    return snapshot
+
+
+def _shown(problem: Problem, root: Path, shown_as: str) -> Problem:
+    prefix = f"{root}/"
+    file = problem.position.file
+    if not file.startswith(prefix):
+        return problem
+    return dataclasses.replace(
+        problem, position=dataclasses.replace(problem.position, file=shown_as + file[len(prefix) :])
+    )
+
+
+def _snapshot(root: Path) -> ProjectSnapshot:
     config, problems = load_config(root / DEFAULT_CONFIG_FILE, required=False)
     routing = None
     routing_path = root / ROUTING_FILE

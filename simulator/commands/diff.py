@@ -89,7 +89,7 @@ def diff_command(
     allow_malloc_tuning()
     uncommitted = uncommitted_paths(project)
     with revision_tree(project, base_ref) as tree:
-        base = _compiled(snapshot_project(tree.root), tree.label)
+        base = _compiled(snapshot_project(tree.root, f"{tree.ref}:"), tree.label)
         head = _compiled(snapshot_project(project), WORKING_TREE)
         paths = _scenario_paths(scenario_paths, tree.root, project)
         base_scenarios = _scenario_texts(tree.root, paths, tree.label)

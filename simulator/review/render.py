@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from common.durations import format_duration
@@ -56,7 +57,7 @@ def _cell(value: Any) -> str:
     return f"`{text}`"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def _table(header: tuple[str, ...], rows: Sequence[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines + [""]
@@ -152,7 +153,7 @@ def _scenario(scenario: dict) -> list[str]:
         marks[regression["where"]] = ", ".join(filter(None, (marks.get(regression["where"]), regression["kind"])))
     changed = " (scenario file changed)" if scenario["scenario_changed"] else ""
     lines = [f"#### {scenario['name']} (`{scenario['path']}`){changed}", ""]
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for row in scenario["detections"]:
         old, new = row["before"] or {}, row["after"] or {}
         budget = new.get("budget_s", old.get("budget_s"))
@@ -169,10 +170,10 @@ def _scenario(scenario: dict) -> list[str]:
         )
     if rows:
         lines += _table(("incident", "expected alert", "budget", "detected before", "after", "Δ", ""), rows)
-    rows = []
+    paging_rows: list[tuple[str, ...]] = []
     for row in scenario["incidents"]:
         old, new = row["before"] or {}, row["after"] or {}
-        rows.append(
+        paging_rows.append(
             (
                 row["incident"],
                 _duration(old.get("time_to_page_s")),
@@ -184,9 +185,9 @@ def _scenario(scenario: dict) -> list[str]:
                 _mark(marks.get(row["incident"]), row["delta_s"]),
             )
         )
-    if rows:
+    if paging_rows:
         header = ("incident", "paged before", "after", "Δ", "pages", "receivers", "inhibited", "")
-        lines += _table(header, rows)
+        lines += _table(header, paging_rows)
     totals = []
     for key, title in (
         ("false_pages_per_week", "false pages/week"),
