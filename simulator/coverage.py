@@ -18,6 +18,7 @@ from common.durations import format_duration
 from .scenarios.model import Scenario
 from .simulate import ScenarioResult
 
+JSON_SCHEMA_NAME = "alertkit-coverage"  # docs/schemas/coverage.schema.json
 JSON_SCHEMA_VERSION = 1
 
 FIRED = "fired"  # expected, detected within budget
@@ -232,6 +233,7 @@ def _seconds(ms: int | None):
 
 def to_json_document(report: CoverageReport) -> dict:
     return {
+        "schema": JSON_SCHEMA_NAME,
         "version": JSON_SCHEMA_VERSION,
         "passed": report.passed,
         "scenarios": [{"name": s.name, "source": s.source, "quiet": is_quiet(s)} for s in report.scenarios],

@@ -9,16 +9,14 @@ output cannot be written); 2 bad input (not a repository, unknown REF, sources t
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import click
 
 from common.errors import InputError, OutputError
-from common.outputpaths import non_directory_on_path
+from common.outputpaths import output_file_problem, write_text_atomically
 from compiler.naming import ALERTMANAGER_CONFIG_FILE, PROMETHEUS_OUTPUT_DIR
 from compiler.snapshot import ProjectSnapshot, snapshot_project
 from simulator.promql.allocator import allow_malloc_tuning
@@ -106,7 +104,7 @@ def diff_command(
     )
     document = {
         "schema": comparison.pop("schema"),
-        "schema_version": comparison.pop("schema_version"),
+        "version": comparison.pop("version"),
         "base": {"ref": tree.ref, "commit": tree.commit, "label": tree.label},
         "head": {"label": WORKING_TREE, "uncommitted": uncommitted},
         **comparison,
@@ -116,7 +114,9 @@ def diff_command(
     if out_path is None:
         click.echo(text, nl=False)
     else:
-        _write_atomically(out_path, text)
+        problem = write_text_atomically(out_path, text)
+        if problem is not None:
+            raise OutputError(f"--out {out_path}: {problem}; nothing was written")
     stats = head_run.stats
     click.echo(
         f"alertkit diff: simulated {len(base_scenarios)} scenario(s) of {tree.label} in {middle - started:.1f}s and "
@@ -173,32 +173,11 @@ def _scenario_texts(root: Path, paths: list[str], label: str) -> dict[str, str]:
 
 def _check_out(out_path: Path, project: Path) -> None:
     """Refuse an --out the diff cannot write, or one that would change what it reads, before any work."""
-    if out_path.is_dir():
-        raise OutputError(f"--out {out_path}: is a directory; name a file")
-    blocker = non_directory_on_path(out_path)
-    if blocker is not None:
-        raise OutputError(f"--out {out_path}: cannot write: {blocker} exists and is not a directory")
-    if out_path.exists() and not out_path.is_file():
-        raise OutputError(f"--out {out_path}: cannot write: not a regular file (a device, FIFO or socket)")
-    if not out_path.parent.is_dir():
-        raise OutputError(f"--out {out_path}: cannot write: directory {out_path.parent} does not exist")
+    problem = output_file_problem(out_path)
+    if problem is not None:
+        raise OutputError(f"--out {out_path}: {problem}")
     target = out_path.resolve()
     for name in PROJECT_PATHS:
         source = (project / name).resolve()
         if target == source or source in target.parents:
             raise OutputError(f"--out {out_path}: is inside {name}, which the diff reads; write the report elsewhere")
-
-
-def _write_atomically(out_path: Path, text: str) -> None:
-    """Write beside the target, then rename over it: a reader sees the old report or the whole new one."""
-    try:
-        descriptor, staging = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=out_path.parent)
-    except OSError as error:
-        raise OutputError(f"--out {out_path}: cannot write: {error.strerror or error}; nothing was written") from None
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(staging, out_path)
-    except OSError as error:
-        Path(staging).unlink(missing_ok=True)
-        raise OutputError(f"--out {out_path}: cannot write: {error.strerror or error}; nothing was written") from None

@@ -55,7 +55,7 @@ def compare(base: SideInput, head: SideInput) -> dict[str, Any]:
     ]
     return {
         "schema": SCHEMA,
-        "schema_version": SCHEMA_VERSION,
+        "version": SCHEMA_VERSION,
         "regressions": regressions,
         "alerts": _alert_changes(base, head, base_routing, head_routing),
         "inhibit_rules": _inhibit_rule_changes(base_routing, head_routing),
