@@ -79,17 +79,31 @@ def resolve_commit(project: Path, ref: str) -> str:
     return result.stdout.strip()
 
 
+# git status --porcelain codes of a path with an unresolved merge conflict (git-status(1), "Short Format").
+UNMERGED_CODES = frozenset({"DD", "AU", "UD", "UA", "DU", "AA", "UU"})
+
+
 def uncommitted_paths(project: Path) -> list[str]:
-    """Project paths whose working-tree content differs from HEAD (or is untracked), as the report lists them."""
+    """Project paths whose working-tree content differs from HEAD (or is untracked), as the report lists them.
+
+    A path with an unresolved merge conflict is an InputError: its text is both sides at once."""
+    _top, prefix = project_prefix(project)
     result = _git(project, "status", "--porcelain", "--untracked-files=all", "--", *PROJECT_PATHS)
     if result.returncode != 0:
-        return []
-    _top, prefix = project_prefix(project)
-    paths = []
+        raise InputError(f"git status: {_stderr(result)}")
+    paths, unmerged = set(), []
     for line in result.stdout.splitlines():
         path = line[3:].split(" -> ")[-1].strip('"')
-        paths.append(path[len(prefix) :] if prefix and path.startswith(prefix) else path)
-    return sorted(set(paths))
+        path = path[len(prefix) :] if prefix and path.startswith(prefix) else path
+        paths.add(path)
+        if line[:2] in UNMERGED_CODES:
+            unmerged.append(path)
+    if unmerged:
+        raise InputError(
+            f"working tree: {', '.join(sorted(unmerged))}: unresolved merge conflict; resolve it (and `git add` the "
+            "file) before comparing"
+        )
+    return sorted(paths)
 
 
 @contextlib.contextmanager

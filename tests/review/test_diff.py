@@ -259,3 +259,20 @@ def test_bad_scenario_names_the_side(repo: Path) -> None:
     result = run_diff(repo, "--base", "main")
     assert result.exit_code == 2
     assert "working tree: " in result.output and "NoSuchAlert" in result.output
+
+
+def test_unresolved_merge_conflict_is_refused(repo: Path, tmp_path: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "other")
+    edit(repo, SERVING, "threshold: 0.2\n", "threshold: 0.3\n")
+    git(repo, "commit", "-q", "-am", "other threshold")
+    git(repo, "checkout", "-q", "main")
+    edit(repo, SERVING, "threshold: 0.2\n", "threshold: 0.25\n")
+    git(repo, "commit", "-q", "-am", "main threshold")
+    subprocess.run(["git", "merge", "-q", "other"], cwd=repo, capture_output=True, timeout=60, check=False)
+    conflicted = (repo / SERVING).read_text()
+    assert "<<<<<<<" in conflicted
+    out = tmp_path / "report.md"
+    result = run_diff(repo, "--base", "main", "--out", str(out))
+    assert result.exit_code == 2
+    assert "working tree: alerts/serving.yaml: unresolved merge conflict" in result.output
+    assert not out.exists() and (repo / SERVING).read_text() == conflicted
