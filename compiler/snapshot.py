@@ -69,13 +69,15 @@ def snapshot_project(root: Path, shown_as: str | None = None) -> ProjectSnapshot
 
 
 def _shown(problem: Problem, root: Path, shown_as: str) -> Problem:
-    prefix = f"{root}/"
+    """The problem with its file named from the project root after `shown_as` (the compile names definition files
+    relative to the project, and the other files by their path under `root`)."""
     file = problem.position.file
-    if not file.startswith(prefix):
+    prefix = f"{root}/"
+    if file.startswith(prefix):
+        file = file[len(prefix) :]
+    elif Path(file).is_absolute():
         return problem
-    return dataclasses.replace(
-        problem, position=dataclasses.replace(problem.position, file=shown_as + file[len(prefix) :])
-    )
+    return dataclasses.replace(problem, position=dataclasses.replace(problem.position, file=shown_as + file))
 
 
 def _snapshot(root: Path) -> ProjectSnapshot:

@@ -222,6 +222,7 @@ def test_base_that_does_not_compile(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", "fixed", "HEAD~1")  # the working tree compiles; main does not
     result = run_diff(repo, "--base", "main")
     assert result.exit_code == 2
+    assert "main:alerts/serving.yaml:9:10: alert SlowRequests: for: invalid duration" in result.output
     assert "main (" in result.output and "the definitions do not compile" in result.output
 
 
