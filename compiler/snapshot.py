@@ -115,6 +115,7 @@ def definition_facts(compiled: CompiledAlert) -> dict[str, Any]:
         "kind": alert.kind,
         "team": alert.team,
         "severity": alert.severity,
+        "layer": alert.layer,
         "for": format_duration(alert.for_ms),
         "keep_firing_for": format_duration(alert.keep_firing_for_ms or 0),
         "expr": compiled.rules.alert_expr,

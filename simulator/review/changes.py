@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from common.layers import LAYER_LABEL
 from simulator.alertmanager.config import AlertmanagerConfig, load_alertmanager_config
 from simulator.alertmanager.routing import receivers_for
 from simulator.simulate import ScenarioResult
@@ -27,7 +28,7 @@ SCHEMA = "alertkit-diff"
 SCHEMA_VERSION = 1
 
 # Definition facts compared field by field (compiler.snapshot.definition_facts), in report order.
-DEFINITION_FIELDS = ("kind", "team", "severity", "expr", "for", "keep_firing_for", "symptom_of")
+DEFINITION_FIELDS = ("kind", "team", "severity", "layer", "expr", "for", "keep_firing_for", "symptom_of")
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ def _routing_facts(side: SideInput) -> _Routing:
 def _route_labels(name: str, facts: dict[str, Any]) -> dict[str, str]:
     """The labels an alert is routed on: alertname, the compiler's labels and the static extra labels."""
     labels = {"alertname": name, "severity": facts["severity"], "team": facts["team"], "kind": facts["kind"]}
+    if facts.get("layer"):
+        labels[LAYER_LABEL] = facts["layer"]
     labels |= {key: value for key, value in facts["labels"].items() if "{{" not in value}
     return labels
 
