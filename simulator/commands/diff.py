@@ -79,7 +79,7 @@ def diff_command(
     """Compare the working tree with git revision REF: alerts, runbooks, and per scenario the change in time to
     detect, time to page, false pages and notifications, with regressions marked."""
     from simulator.review.changes import SideInput, compare
-    from simulator.review.evaluation import Revision, Simulations
+    from simulator.review.evaluation import Simulations
     from simulator.review.render import render_json, render_markdown
 
     if out_path is not None:
@@ -94,22 +94,17 @@ def diff_command(
         head_scenarios = _scenario_texts(project, paths, WORKING_TREE)
     simulations = Simulations()
     started = time.perf_counter()
-    base_run = simulations.run(_revision(Revision, tree.label, base, base_scenarios))
+    base_run = simulations.run(_revision(tree.label, base, base_scenarios))
     middle = time.perf_counter()
-    head_run = simulations.run(_revision(Revision, WORKING_TREE, head, head_scenarios))
+    head_run = simulations.run(_revision(WORKING_TREE, head, head_scenarios))
     finished = time.perf_counter()
-    comparison = compare(
+    document = compare(
         SideInput(tree.label, base.definitions, base.runbooks, _alertmanager(base), base_run.results, base_scenarios),
         SideInput(WORKING_TREE, head.definitions, head.runbooks, _alertmanager(head), head_run.results, head_scenarios),
+        {"ref": tree.ref, "commit": tree.commit, "label": tree.label},
+        {"label": WORKING_TREE, "uncommitted": uncommitted},
+        {"base": dataclasses.asdict(base_run.stats), "head": dataclasses.asdict(head_run.stats)},
     )
-    document = {
-        "schema": comparison.pop("schema"),
-        "version": comparison.pop("version"),
-        "base": {"ref": tree.ref, "commit": tree.commit, "label": tree.label},
-        "head": {"label": WORKING_TREE, "uncommitted": uncommitted},
-        **comparison,
-        "reuse": {"base": dataclasses.asdict(base_run.stats), "head": dataclasses.asdict(head_run.stats)},
-    }
     text = render_json(document) if output_format == "json" else render_markdown(document)
     if out_path is None:
         click.echo(text, nl=False)
@@ -139,10 +134,13 @@ def _alertmanager(snapshot: ProjectSnapshot) -> str | None:
     return snapshot.files.get(ALERTMANAGER_CONFIG_FILE)
 
 
-def _revision(revision_type, label: str, snapshot: ProjectSnapshot, scenarios: dict[str, str]):
+def _revision(label: str, snapshot: ProjectSnapshot, scenarios: dict[str, str]):
+    """What the simulator reads of a compiled revision: its rule-file texts, never compiler internals."""
+    from simulator.review.evaluation import Revision
+
     prefix = f"{PROMETHEUS_OUTPUT_DIR}/"
     rule_texts = {path: text for path, text in snapshot.files.items() if path.startswith(prefix)}
-    return revision_type(label, rule_texts, snapshot.paging_alertmanager_text, scenarios)
+    return Revision(label, rule_texts, snapshot.paging_alertmanager_text, scenarios)
 
 
 def _scenario_paths(given: tuple[str, ...], base_root: Path, project: Path) -> list[str]:

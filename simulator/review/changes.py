@@ -43,8 +43,11 @@ class SideInput:
     scenario_texts: dict[str, str]
 
 
-def compare(base: SideInput, head: SideInput) -> dict[str, Any]:
-    """The whole comparison document (without the `base`/`head`/`reuse` metadata the command adds)."""
+def compare(
+    base: SideInput, head: SideInput, base_meta: dict[str, Any], head_meta: dict[str, Any], reuse: dict[str, Any]
+) -> dict[str, Any]:
+    """The whole comparison document; `base_meta`/`head_meta` say which revisions (git ref, commit, uncommitted
+    paths), `reuse` what the simulation reused (evaluation.ReuseStats per side)."""
     base_routing = _routing_facts(base)
     head_routing = _routing_facts(head)
     scenarios = [
@@ -57,11 +60,14 @@ def compare(base: SideInput, head: SideInput) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
+        "base": base_meta,
+        "head": head_meta,
         "regressions": regressions,
         "alerts": _alert_changes(base, head, base_routing, head_routing),
         "inhibit_rules": _inhibit_rule_changes(base_routing, head_routing),
         "runbooks": _runbook_changes(base.runbooks, head.runbooks),
         "scenarios": scenarios,
+        "reuse": reuse,
     }
 
 
