@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: compile test lint tools bench golden clean
+.PHONY: compile test lint tools bench golden review clean
 
 compile: $(STAMP)
 	$(BIN)/alertkit compile
@@ -42,6 +42,12 @@ lint: $(STAMP)
 # Regenerate the golden files of compiled output (review the diff like code).
 golden: $(STAMP)
 	ALERTKIT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/compiler/test_golden.py
+
+# What this branch does to alerts, runbooks, detection and paging, against its merge base with main
+# (docs/review.md). REVIEW_ARGS passes options: make review REVIEW_ARGS="--fail-on regression --out review.md".
+REVIEW_BASE ?= main
+review: $(STAMP)
+	$(BIN)/alertkit diff --base "$$(git merge-base HEAD $(REVIEW_BASE))" $(REVIEW_ARGS)
 
 bench: $(STAMP) tools
 	$(BIN)/python -m benchmarks.run

@@ -45,7 +45,7 @@ def machine_notes() -> dict:
 
 
 def main() -> int:
-    from benchmarks import compile_bench, paging_bench, peer_bench, plugin_bench, simulate_bench
+    from benchmarks import compile_bench, diff_bench, paging_bench, peer_bench, plugin_bench, simulate_bench
 
     results = {"machine": machine_notes()}
     for name, module in [
@@ -53,6 +53,7 @@ def main() -> int:
         ("simulate", simulate_bench),
         ("paging", paging_bench),
         ("plugin", plugin_bench),
+        ("diff", diff_bench),
         ("peer_suites", peer_bench),
     ]:
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
@@ -83,6 +84,7 @@ def render(results: dict) -> str:
         ("simulate", "simulate_bench"),
         ("paging", "paging_bench"),
         ("plugin", "plugin_bench"),
+        ("diff", "diff_bench"),
         ("peer_suites", "peer_bench"),
     ]:
         module = __import__(f"benchmarks.{module_name}", fromlist=["run"])
