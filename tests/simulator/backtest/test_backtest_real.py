@@ -21,7 +21,14 @@ from simulator.scenarios.generators import generate_series
 from simulator.scenarios.loader import load_scenario
 from simulator.simulate import add_paging, simulate
 
-PROJECT = ["--alerts", str(ROOT / "alerts"), "--runbooks", str(ROOT / "runbooks"), "--config", str(ROOT / "alertkit.yaml")]
+PROJECT = [
+    "--alerts",
+    str(ROOT / "alerts"),
+    "--runbooks",
+    str(ROOT / "runbooks"),
+    "--config",
+    str(ROOT / "alertkit.yaml"),
+]
 FAR_FUTURE_MS = 4_000_000_000_000
 
 
