@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from simulator.backtest.client import Credentials, PrometheusAPI, StoreError
 from simulator.backtest.openmetrics import ExportedSeries, render_openmetrics, stale_series, timestamp_texts
-from simulator.backtest.plan import Fetch, evaluation_grid, evaluated_by_store, fetches, parse_time
+from simulator.backtest.plan import Fetch, evaluated_by_store, evaluation_grid, fetches, parse_time
 from simulator.backtest.report import match_detections
 from simulator.promql.model import STALE_NAN, Grid
 from simulator.rules.model import AlertInterval, AlertTimeline
