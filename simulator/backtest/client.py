@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from common.errors import AlertkitError
+from common.errors import AlertkitError, InputError
 
 # The exit status of a store that cannot be reached or gives an unusable answer (2 is bad input).
 EXIT_STORE_ERROR = 4
@@ -88,7 +88,7 @@ class PrometheusAPI:
     ):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise StoreError(f"--prometheus {redact_url(url)!r}: not an http(s) URL (http://host:9090)")
+            raise InputError(f"--prometheus {redact_url(url)!r}: not an http(s) URL (http://host:9090)")
         self.base = url.rstrip("/")
         self.shown = redact_url(self.base)
         self.timeout_s = timeout_s

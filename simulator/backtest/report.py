@@ -81,7 +81,8 @@ def _revision_text(revision: RevisionResult, end_ms: int) -> list[str]:
     fired = [row for row in rows if row[3] != "-"]
     if rows:
         lines += _table(["ALERT", "LABELS", "PENDING AT", "FIRING AT", "RESOLVED AT", "FIRING FOR"], rows)
-    lines.append(f"  would have fired {len(fired)} times ({len(rows) - len(fired)} more pending only)")
+    times = "time" if len(fired) == 1 else "times"
+    lines.append(f"  would have fired {len(fired)} {times} ({len(rows) - len(fired)} more pending only)")
     if revision.notifications is None:
         lines.append("  pages: no Alertmanager configuration to time them with")
         return lines
@@ -198,6 +199,8 @@ def to_json_document(result: BacktestResult) -> dict:
         "series": result.series,
         "samples": result.samples,
         "selectors": [f.selector for f in result.fetches],
+        "chunks": result.fetch_stats.chunks,
+        "chunks_from_cache": result.fetch_stats.cache_hits,
         "revisions": [_revision_json(r, grid.end_ms) for r in result.revisions],
     }
 

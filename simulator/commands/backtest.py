@@ -24,7 +24,7 @@ from common.outputpaths import non_directory_on_path
 from simulator.backtest.client import DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, Credentials, PrometheusAPI
 from simulator.backtest.fetch import DEFAULT_MAX_POINTS, ChunkCache
 from simulator.backtest.plan import TimeError, evaluation_grid, group_interval_ms, parse_time
-from simulator.backtest.run import Options, Revision, backtest
+from simulator.backtest.run import Options, Revision, backtest, plan_fetches
 from simulator.rules.loader import RuleFileError, load_rule_files
 from simulator.simulate import rule_files_in
 
@@ -233,6 +233,9 @@ def backtest_command(
             revisions.append(_revision_from_git(compare_ref, Path(workdir)))
         try:
             interval = group_interval_ms([g for r in revisions for g in r.groups], default_interval)
+        except ValueError as error:
+            _fail(str(error))
+        try:
             grid = evaluation_grid(from_ms, to_ms, interval)
         except ValueError as error:
             _fail(f"--from/--to: {error}")
@@ -240,7 +243,7 @@ def backtest_command(
         cache = ChunkCache(cache_dir, api.shown) if cache_dir is not None else None
         options = Options(remote_eval=remote_eval, max_points=max_points, lookback_ms=lookback_ms)
         now_ms = int(time.time() * 1000)
-        progress = _progress_bar(grid.end_ms - grid.start_ms)
+        progress = _progress_bar(sum(f.span_ms for f in plan_fetches(revisions, grid, options)))
         with progress as bar:
             result = backtest(
                 api, revisions, grid, options, now_ms=now_ms, cache=cache, on_progress=_progress_callback(bar)

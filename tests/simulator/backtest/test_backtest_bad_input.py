@@ -125,8 +125,7 @@ def test_a_failing_store_is_retried_then_reported():
 def test_bad_options(args, env, message):
     url = ["--prometheus", "http://127.0.0.1:9"] if "--prometheus" not in args else []
     result = run(*url, *WINDOW, *PROJECT, *args, env={"BT_MISSING": None, **env})
-    code = EXIT_STORE if "ftp://" in " ".join(args) else EXIT_INPUT
-    assert_failed(result, code, message)
+    assert_failed(result, EXIT_INPUT, message)
 
 
 def test_a_cache_path_that_is_a_file_is_refused_and_left_alone(tmp_path):

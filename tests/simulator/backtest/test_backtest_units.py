@@ -113,3 +113,13 @@ def test_retries_back_off_exponentially():
         api.query("up", 0)
     assert waits == [0.25, 0.5, 1.0]
     assert api.requests_made == 4
+
+
+def test_groups_with_different_intervals_are_named():
+    from simulator.backtest.plan import group_interval_ms
+    from simulator.rules.model import RuleGroup
+
+    groups = [RuleGroup("fast", "a.yml", [], 30_000), RuleGroup("default", "b.yml", [])]
+    with pytest.raises(ValueError, match=r"different evaluation intervals \(fast \(30s\), default \(60s\)\)"):
+        group_interval_ms(groups)
+    assert group_interval_ms([RuleGroup("only", "a.yml", [], 30_000)]) == 30_000
