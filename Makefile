@@ -18,16 +18,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # promtool, amtool and prometheus-alertmanager come from Debian's packages (2.42 and 0.25 are the judges of exactness;
-# the fire drill tests run the real Alertmanager).
+# the fire drill tests run the real Alertmanager; the backtest tests run the real prometheus server, same package as promtool).
 tools:
 	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null || \
-		! command -v prometheus-alertmanager >/dev/null; then \
+		! command -v prometheus >/dev/null || ! command -v prometheus-alertmanager >/dev/null; then \
 		echo "installing promtool/amtool from Debian's prometheus packages"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 			prometheus prometheus-alertmanager >/dev/null; \
 	fi
 	@promtool --version 2>&1 | head -1
+	@prometheus --version 2>&1 | head -1
 	@prometheus-alertmanager --version 2>&1 | head -1
 
 test: $(STAMP) tools lint
