@@ -2,7 +2,7 @@
 and read back by `alertkit incidents/postmortem --drill FILE` as the paging timeline (docs/incidents.md).
 
 The file is JSON, version 1: {"version": 1, "kind": "alertkit-drill-notifications", "scenario": NAME,
-"notifications": [{"at_ms", "receiver", "group_key", "firing": [alertname...], "pager"}]}, times in scenario
+"from_ms": START, "end_ms": END (the drilled window), "notifications": [{"at_ms", "receiver", "group_key", "firing": [alertname...], "pager"}]}, times in scenario
 milliseconds. Pure: text in, text out.
 """
 
@@ -14,13 +14,15 @@ from typing import Any
 
 from common.errors import InputError
 
-from .report import DrillNotification
+from .report import DrillNotification, DrillRecord
 
 RECORD_VERSION = 1
 RECORD_KIND = "alertkit-drill-notifications"
 
 
-def record_json(scenario: str, notifications: Iterable[Any], is_pager: Callable[[str], bool]) -> str:
+def record_json(
+    scenario: str, from_ms: int, end_ms: int, notifications: Iterable[Any], is_pager: Callable[[str], bool]
+) -> str:
     """The record of a drill's notifications (objects with at_ms, receiver, group_key and firing label sets)."""
     rows = [
         {
@@ -32,12 +34,19 @@ def record_json(scenario: str, notifications: Iterable[Any], is_pager: Callable[
         }
         for n in notifications
     ]
-    document = {"version": RECORD_VERSION, "kind": RECORD_KIND, "scenario": scenario, "notifications": rows}
+    document = {
+        "version": RECORD_VERSION,
+        "kind": RECORD_KIND,
+        "scenario": scenario,
+        "from_ms": from_ms,
+        "end_ms": end_ms,
+        "notifications": rows,
+    }
     return json.dumps(document, indent=2) + "\n"
 
 
-def parse_record(text: str, source: str, scenario: str) -> list[DrillNotification]:
-    """The notifications of a drill record; InputError naming the file and the field when it is not one."""
+def parse_record(text: str, source: str, scenario: str) -> DrillRecord:
+    """A drill record's window and notifications; InputError naming the file and the field when it is not one."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -50,10 +59,18 @@ def parse_record(text: str, source: str, scenario: str) -> list[DrillNotificatio
         raise InputError(
             f"{source}: scenario: recorded for {document.get('scenario')!r}, not for scenario {scenario!r}"
         )
+    for name in ("from_ms", "end_ms"):
+        if not _is_time(document.get(name)):
+            raise InputError(f"{source}: {name}: must be a non-negative integer (milliseconds)")
     rows = document.get("notifications")
     if not isinstance(rows, list):
         raise InputError(f"{source}: notifications: must be a list")
-    return [_notification(row, i, source) for i, row in enumerate(rows)]
+    notifications = tuple(_notification(row, i, source) for i, row in enumerate(rows))
+    return DrillRecord(document["from_ms"], document["end_ms"], notifications)
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _notification(row: Any, i: int, source: str) -> DrillNotification:
@@ -61,7 +78,7 @@ def _notification(row: Any, i: int, source: str) -> DrillNotification:
     if not isinstance(row, dict):
         raise InputError(f"{where}: must be an object")
     checks = {
-        "at_ms": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "at_ms": _is_time,
         "receiver": lambda v: isinstance(v, str),
         "group_key": lambda v: isinstance(v, str),
         "firing": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),

@@ -100,6 +100,7 @@ class IncidentReport:
     inhibited: tuple[str, ...]  # alertnames muted by inhibition during the incident (model paging only)
     declared: DeclaredIncident | None
     budgets: tuple[BudgetCheck, ...] = ()
+    paging_covered: bool = True  # False: a drill's window does not hold the incident's start
 
     @property
     def alertnames(self) -> tuple[str, ...]:

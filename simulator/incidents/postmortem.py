@@ -16,7 +16,7 @@ def postmortem_markdown(report: ScenarioIncidents, incident: IncidentReport) -> 
     sections = [
         _title(report, incident),
         _summary(incident),
-        _impact(incident),
+        _impact(report, incident),
         _detection(incident),
         _timeline(report, incident),
         _root_cause(incident),
@@ -56,9 +56,15 @@ def _summary(incident: IncidentReport) -> list[str]:
     return ["## Summary", "", text]
 
 
-def _impact(incident: IncidentReport) -> list[str]:
-    length = span(incident.end_ms - incident.start_ms) if incident.end_ms is not None else "until the scenario's end"
-    lines = ["## Impact", "", f"- Duration: {length} (from {at(incident.start_ms)} to {end_words(incident)})"]
+def _impact(report: ScenarioIncidents, incident: IncidentReport) -> list[str]:
+    if incident.end_ms is not None:
+        length = f"{span(incident.end_ms - incident.start_ms)} (from {at(incident.start_ms)} to {at(incident.end_ms)})"
+    else:
+        length = (
+            f"at least {span(report.duration_ms - incident.start_ms)} (from {at(incident.start_ms)}; still firing "
+            "at the scenario's end)"
+        )
+    lines = ["## Impact", "", f"- Duration: {length}"]
     lines += [
         f"- {alert_title(f)} ({f.severity or 'no severity'}) firing from {at(f.firing_at_ms)}" for f in incident.firings
     ]
@@ -77,7 +83,7 @@ def _detection(incident: IncidentReport) -> list[str]:
             f"- Time to page: {span(incident.time_to_page_ms)} ({page.receiver} at {at(page.at_ms)}, from the "
             f"{'drill' if page.source == 'drill' else 'Alertmanager model'})"
             if page is not None
-            else "- Time to page: no page reached a pager receiver"
+            else f"- Time to page: {'not drilled (outside the drill window)' if not incident.paging_covered else 'no page reached a pager receiver'}"
         ),
     ]
     for budget in incident.budgets:
@@ -152,7 +158,7 @@ def _went_wrong(incident: IncidentReport) -> list[str]:
         if not budget.passed:
             took = f"took {span(budget.time_to_detect_ms)}" if budget.time_to_detect_ms is not None else "never fired"
             lines.append(f"- {budget.alertname} {took}, over its budget of {span(budget.budget_ms)}")
-    if incident.first_page is None:
+    if incident.first_page is None and incident.paging_covered:
         lines.append("- No pager receiver was notified")
     symptom_pages = [p for p in incident.pages if p.pager and incident.root not in p.alertnames]
     if symptom_pages:
@@ -172,7 +178,7 @@ def _action_items(incident: IncidentReport) -> list[str]:
     for budget in incident.budgets:
         if not budget.passed:
             items.append(f"Make {budget.alertname} detect within {span(budget.budget_ms)}")
-    if incident.first_page is None:
+    if incident.first_page is None and incident.paging_covered:
         items.append(f"Route {incident.root} to a pager receiver, or document why it need not page")
     items.append("_Further actions from the review_")
     lines = ["## Action items", "", "| action | owner | priority | ticket |", "|---|---|---|---|"]

@@ -55,6 +55,7 @@ def incident_dict(incident: IncidentReport) -> dict[str, Any]:
         "detected_ms": incident.detected_ms,
         "time_to_detect_ms": incident.time_to_detect_ms,
         "time_to_page_ms": incident.time_to_page_ms,
+        "paging_covered": incident.paging_covered,
         "root": incident.root,
         "root_reason": incident.root_reason,
         "alerts": [_firing_dict(f) for f in incident.firings],
@@ -193,6 +194,8 @@ def _signed(ms: int) -> str:
 
 def _page_words(incident: IncidentReport) -> str:
     page = incident.first_page
+    if not incident.paging_covered:
+        return "not drilled (the drill's window does not hold the incident's start)"
     if page is None:
         return "no notification reached a pager receiver" if incident.pages else "no notification"
     return (

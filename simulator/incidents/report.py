@@ -35,21 +35,30 @@ class DrillNotification:
     pager: bool
 
 
+@dataclass(frozen=True)
+class DrillRecord:
+    """A drill's window [from_ms, end_ms] of the scenario and the notifications the real Alertmanager sent."""
+
+    from_ms: int
+    end_ms: int
+    notifications: tuple[DrillNotification, ...]
+
+
 def build_report(
     scenario: Scenario,
     result: ScenarioResult,
     evaluation: RulesEvaluation,
     links: set[tuple[str, str]],
     gap_ms: int,
-    drill: list[DrillNotification] | None = None,
+    drill: DrillRecord | None = None,
 ) -> ScenarioIncidents:
     """Every incident of a simulated scenario; `result.paging` (when set) or `drill` gives the pages."""
     firings = firings_of(result.timelines, set(result.unobserved_alerts))
     clusters = cluster(firings, gap_ms, scenario.duration_ms)
-    pages = _drill_pages(drill) if drill is not None else _model_pages(result.paging)
+    pages = _drill_pages(drill.notifications) if drill is not None else _model_pages(result.paging)
     paging_source = "drill" if drill is not None else ("model" if result.paging is not None else "none")
     incidents = tuple(
-        _incident(number, members, scenario, evaluation, links, gap_ms, pages, result)
+        _incident(number, members, scenario, evaluation, links, gap_ms, pages, result, drill)
         for number, members in enumerate(clusters, start=1)
     )
     return ScenarioIncidents(
@@ -64,7 +73,9 @@ def build_report(
     )
 
 
-def _incident(number, firings: list[Firing], scenario, evaluation, links, gap_ms, pages, result) -> IncidentReport:
+def _incident(
+    number, firings: list[Firing], scenario, evaluation, links, gap_ms, pages, result, drill
+) -> IncidentReport:
     paging = result.paging
     interval = scenario.evaluation_interval_ms
     root, reason = root_alert(firings, links)
@@ -89,10 +100,11 @@ def _incident(number, firings: list[Firing], scenario, evaluation, links, gap_ms
         pages=tuple(p for p in pages if start <= p.at_ms <= until and names & set(p.alertnames)),
         inhibited=_inhibited(paging, names, start, until),
         declared=declared,
+        paging_covered=drill is None or drill.from_ms <= start <= drill.end_ms,
         budgets=tuple(
             BudgetCheck(d.alertname, d.budget_ms, d.time_to_detect_ms)
             for d in result.detections
-            if declared is not None and d.incident == declared.name
+            if d.incident in _declared_within(scenario, start, until - gap_ms)
         ),
     )
 
@@ -108,7 +120,7 @@ def _model_pages(paging: PagingResult | None) -> list[Page]:
     ]
 
 
-def _drill_pages(drill: list[DrillNotification]) -> list[Page]:
+def _drill_pages(drill: tuple[DrillNotification, ...]) -> list[Page]:
     """The first notification of each group in a drill, and the first after the group was all resolved."""
     pages, open_groups = [], set()
     for n in sorted(drill, key=lambda n: (n.at_ms, n.receiver, n.group_key)):
@@ -134,6 +146,12 @@ def _inhibited(paging: PagingResult | None, names: set[str], start: int, until: 
         if start <= i.at_ms <= until and dict(i.target).get("alertname") in names
     }
     return tuple(sorted(muted))
+
+
+def _declared_within(scenario: Scenario, start_ms: int, end_ms: int) -> set[str]:
+    """The scenario's incidents that start while this one lasts (from a step before its estimated start)."""
+    early = start_ms - scenario.evaluation_interval_ms
+    return {i.name for i in scenario.incidents if early <= i.start_ms <= end_ms}
 
 
 def _declared(scenario: Scenario, detected_ms: int) -> DeclaredIncident | None:
