@@ -83,6 +83,8 @@ def markdown(results: dict) -> list[str]:
         "|---|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
+        if not isinstance(r, dict) or "files" not in r:
+            continue  # the machine notes of a partial run
         rows.append(
             f"| {name} | {r['files']} | {r['promtool_s']} ({r['promtool_exit']}) | "
             f"{r['alertkit_s']} ({r['alertkit_exit']}) | {r['speedup']}× |"

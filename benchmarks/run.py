@@ -17,6 +17,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "BENCHMARKS.md"
 RAW = ROOT / "benchmarks" / "results.json"
+# Section name in results.json -> its module, in the order BENCHMARKS.md shows them.
+SECTIONS = [
+    ("compile", "compile_bench"),
+    ("promtool_test", "promtool_file_bench"),
+    ("simulate", "simulate_bench"),
+    ("paging", "paging_bench"),
+    ("plugin", "plugin_bench"),
+    ("diff", "diff_bench"),
+    ("peer_suites", "peer_bench"),
+    ("backtest", "backtest_bench"),
+]
 
 
 def machine_notes() -> dict:
@@ -44,42 +55,44 @@ def machine_notes() -> dict:
     }
 
 
-SECTIONS = ["compile", "promtool_test", "simulate", "paging", "plugin", "peer_suites"]
+def main(only: list[str] | None = None) -> int:
+    """Run every benchmark, or (`python -m benchmarks.run NAME...`) only the named ones, keeping the other
+    sections' last results from results.json; a partial run records its machine notes in its sections."""
+    from benchmarks import (
+        backtest_bench,
+        compile_bench,
+        diff_bench,
+        paging_bench,
+        peer_bench,
+        plugin_bench,
+        promtool_file_bench,
+        simulate_bench,
+    )
 
-
-def main(only: list[str]) -> int:
-    """Run every section (`make bench`), or only the named ones (`python -m benchmarks.run simulate`):
-    the others keep their figures from results.json, each shown with the date it was measured."""
-    from benchmarks import compile_bench, paging_bench, peer_bench, plugin_bench, promtool_file_bench, simulate_bench
-
-    modules = {
-        "compile": compile_bench,
-        "promtool_test": promtool_file_bench,
-        "simulate": simulate_bench,
-        "paging": paging_bench,
-        "plugin": plugin_bench,
-        "peer_suites": peer_bench,
-    }
-    unknown = sorted(set(only) - set(modules))
-    if unknown:
-        print(f"unknown section(s) {', '.join(unknown)}; sections: {', '.join(SECTIONS)}", file=sys.stderr)
-        return 2
     # Fresh `alertkit` processes read compiled bytecode, as after `pip install` (this environment may set
     # PYTHONDONTWRITEBYTECODE, which would make every process compile every module).
     promtool_file_bench.compile_bytecode()
-    previous = json.loads(RAW.read_text()) if only and RAW.exists() else {}
     results = {"machine": machine_notes()}
-    for name in SECTIONS:
+    if only:
+        results = json.loads(RAW.read_text())
+    for name, module in [
+        ("compile", compile_bench),
+        ("promtool_test", promtool_file_bench),
+        ("simulate", simulate_bench),
+        ("paging", paging_bench),
+        ("plugin", plugin_bench),
+        ("diff", diff_bench),
+        ("peer_suites", peer_bench),
+        ("backtest", backtest_bench),
+    ]:
         if only and name not in only:
-            if name in previous:
-                results[name] = previous[name]
-                results[name].setdefault("measured_at", previous.get("machine", {}).get("date"))
             continue
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
-        started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        results[name] = {**modules[name].run(), "measured_at": started}
+        results[name] = module.run()
+        if only:
+            results[name]["machine"] = machine_notes()
     RAW.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    OUTPUT.write_text(render(results))
+    OUTPUT.write_text(render(results) if not only else replace_sections(OUTPUT.read_text(), results, only))
     print(f"wrote {OUTPUT.relative_to(ROOT)} and {RAW.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
@@ -99,27 +112,33 @@ def render(results: dict) -> str:
         f"- python {m['python']}, numpy {m['numpy']}; {m['promtool']}",
         "- the machine is shared with other work (other sessions run test suites): figures are medians where "
         "stated, and ratios pair runs taken minutes apart; CPU seconds (user + system) are less sensitive to load",
+        *([f"- {m['note']}"] if m.get("note") else []),
         "",
     ]
-    for name, module_name in [
-        ("compile", "compile_bench"),
-        ("promtool_test", "promtool_file_bench"),
-        ("simulate", "simulate_bench"),
-        ("paging", "paging_bench"),
-        ("plugin", "plugin_bench"),
-        ("peer_suites", "peer_bench"),
-    ]:
+    for name, module_name in SECTIONS:
         if name not in results:
             continue
         module = __import__(f"benchmarks.{module_name}", fromlist=["run"])
         render_section = getattr(module, "markdown", None) or generic_markdown(name)
-        section = dict(results[name])
-        measured_at = section.pop("measured_at", None)
-        lines += render_section(section)
-        if measured_at and measured_at < m["date"]:  # kept from an earlier run
-            lines += ["", f"_This section was measured at {measured_at}, in an earlier run of `benchmarks/run.py`._"]
+        lines += render_section(results[name])
         lines.append("")
     return "\n".join(lines)
+
+
+def replace_sections(text: str, results: dict, names: list[str]) -> str:
+    """BENCHMARKS.md with the named sections re-rendered in place (appended when new); the rest, notes
+    included, left as it is."""
+    for name in names:
+        module = __import__(f"benchmarks.{dict(SECTIONS)[name]}", fromlist=["run"])
+        section = "\n".join((getattr(module, "markdown", None) or generic_markdown(name))(results[name])) + "\n"
+        heading = section.splitlines()[0]
+        start = text.find(heading + "\n")
+        if start < 0:
+            text = text.rstrip("\n") + "\n\n" + section
+            continue
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
+    return text
 
 
 def generic_markdown(title: str):
