@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 # the fire drill tests run the real Alertmanager).
 tools:
 	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null || \
-		! command -v prometheus-alertmanager >/dev/null; then \
+		! command -v prometheus-alertmanager >/dev/null || ! command -v prometheus >/dev/null; then \
 		echo "installing promtool/amtool from Debian's prometheus packages"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
@@ -29,6 +29,7 @@ tools:
 	fi
 	@promtool --version 2>&1 | head -1
 	@prometheus-alertmanager --version 2>&1 | head -1
+	@prometheus --version 2>&1 | head -1
 
 test: $(STAMP) tools lint
 	$(BIN)/python -m pytest -q

@@ -21,6 +21,9 @@ COMMANDS = {
     "drill": "simulator.commands.drill:drill_command",
     "routes": "simulator.commands.routes:routes_command",
     "coverage": "simulator.commands.coverage:coverage_command",
+    "deploy": "simulator.commands.deploy:deploy_command",
+    "export-rules": "simulator.commands.deploy:export_rules_command",
+    "tune": "simulator.commands.tune:tune_command",
 }
 
 
