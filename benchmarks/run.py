@@ -45,7 +45,7 @@ def machine_notes() -> dict:
 
 
 def main() -> int:
-    from benchmarks import compile_bench, paging_bench, peer_bench, plugin_bench, simulate_bench
+    from benchmarks import compile_bench, paging_bench, peer_bench, plugin_bench, simulate_bench, tune_bench
 
     results = {"machine": machine_notes()}
     for name, module in [
@@ -54,6 +54,7 @@ def main() -> int:
         ("paging", paging_bench),
         ("plugin", plugin_bench),
         ("peer_suites", peer_bench),
+        ("tune", tune_bench),
     ]:
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
         results[name] = module.run()
@@ -84,6 +85,7 @@ def render(results: dict) -> str:
         ("paging", "paging_bench"),
         ("plugin", "plugin_bench"),
         ("peer_suites", "peer_bench"),
+        ("tune", "tune_bench"),
     ]:
         module = __import__(f"benchmarks.{module_name}", fromlist=["run"])
         render_section = getattr(module, "markdown", None) or generic_markdown(name)

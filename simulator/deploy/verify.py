@@ -42,6 +42,8 @@ def verification_problems(expected: list[RuleGroup], served: list[dict[str, Any]
 def _group_problems(group: RuleGroup, served: dict[str, Any]) -> list[str]:
     rules = served.get("rules") or []
     problems = []
+    if group.interval_ms is not None and round(float(served.get("interval", 0)) * 1000) != group.interval_ms:
+        problems.append(f"interval differs: Prometheus has {served.get('interval')}s")
     if len(rules) != len(group.rules):
         problems.append(f"{len(rules)} rule(s) loaded, {len(group.rules)} deployed")
     for index, (rule, loaded) in enumerate(zip(group.rules, rules)):
