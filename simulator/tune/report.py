@@ -57,11 +57,8 @@ def plot_front(result: TuneResult, path: Path) -> bytes:
     """The settings as points (false pages per week, mean time to detect), the front as a line, the current setting
     circled; returns the image (SVG or PNG, by the path's suffix)."""
     import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global figure registry
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    matplotlib.rcParams["svg.hashsalt"] = "alertkit-tune"  # stable element ids: byte-identical SVGs
     figure = Figure(figsize=(7, 4.5))
     axes = figure.subplots()
     xs = [r.false_pages_per_week for r in result.results]
@@ -103,7 +100,8 @@ def plot_front(result: TuneResult, path: Path) -> bytes:
     buffer = io.BytesIO()
     image_format = "png" if path.suffix.lower() == ".png" else "svg"
     metadata = {"Date": None} if image_format == "svg" else {"Software": None}
-    figure.savefig(buffer, format=image_format, metadata=metadata)
+    with matplotlib.rc_context({"svg.hashsalt": "alertkit-tune"}):  # stable element ids: byte-identical SVGs
+        figure.savefig(buffer, format=image_format, metadata=metadata)
     return buffer.getvalue()
 
 

@@ -1,8 +1,7 @@
 """The sweep: each scenario is generated and evaluated once; per setting only the threshold comparison, the alert
 state machine, the judging and the paging model run again (threshold.py says why that is exact).
 
-Scenarios (and, with more processes than scenarios, slices of the settings) run in separate processes, up to
-`jobs`; each task's outcome depends only on its inputs and they are put together in scenario and setting order,
+Scenarios run in separate processes, up to `jobs`; each task's outcome depends only on its inputs and they are put together in scenario and setting order,
 so any `jobs` gives the same result as a serial run.
 """
 
@@ -148,10 +147,9 @@ def default_jobs() -> int:
 
 
 def _tasks(scenarios: list[Scenario], settings: list[Setting], jobs: int) -> list[tuple[Scenario, list[Setting]]]:
-    """(scenario, settings slice) per process: one per scenario, the settings sliced when processes are spare."""
-    slices = max(1, min(jobs // max(1, len(scenarios)), len(settings)))
-    size = -(-len(settings) // slices)
-    return [(s, settings[i : i + size]) for s in scenarios for i in range(0, len(settings), size)]
+    """One task per scenario. Splitting the settings too would evaluate a scenario once per slice, which costs
+    more than the per-setting work it spreads (docs/tune.md)."""
+    return [(scenario, settings) for scenario in scenarios]
 
 
 def _sweep_task(argument) -> list[ScenarioOutcome]:
@@ -181,6 +179,7 @@ class ScenarioSweep:
         self.unobserved = unobserved_alerts(groups, {dict(s.labels).get("__name__", "") for s in series})
         self.expecting = [i for i in scenario.incidents if any(e.alertname == alertname for e in i.expect)]
         self.windows = [IncidentWindow(i.name, i.start_ms, i.window_end_ms) for i in scenario.incidents]
+        self._outcomes: dict[tuple, ScenarioOutcome] = {}
         self.other_keys = [self._group_keys(tl) for tl in self.others]
         self.inhibitors = [self._may_inhibit(tl) for tl in self.others]
 
@@ -226,6 +225,20 @@ class ScenarioSweep:
 
     def outcome(self, setting: Setting) -> ScenarioOutcome:
         mine = self.timelines(setting)
+        # Neighbouring settings often give the alert the very same timelines; the outcome is a function of them
+        # (every other alert's timelines are fixed), so it is computed once per distinct timeline set.
+        key = tuple(
+            (
+                tuple(sorted(tl.labels.items())),
+                tuple((i.pending_at_ms, i.firing_at_ms, i.resolved_at_ms) for i in tl.intervals),
+            )
+            for tl in mine
+        )
+        if key not in self._outcomes:
+            self._outcomes[key] = self._judge(mine)
+        return self._outcomes[key]
+
+    def _judge(self, mine: list[AlertTimeline]) -> ScenarioOutcome:
         result = judge(self.scenario, self.others + mine, self.unobserved)
         if self.paging_config is not None:
             result.paging = self._paging(mine)

@@ -49,12 +49,26 @@ class ThresholdSite:
 
 def threshold_site(alertname: str, expr: str) -> ThresholdSite:
     """The alert's threshold comparison; InputError when its expression has none tune can sweep."""
+    tree, comparison, number = _threshold_of(alertname, expr)
+    current = number.value
+    number.value = OPEN_BOUNDS[comparison.op]
+    return ThresholdSite(comparison.op, current, promql_text(tree))
+
+
+def with_threshold(alertname: str, expr: str, threshold: float) -> str:
+    """The alert's expression with another threshold, as a rule file would carry it."""
+    tree, _comparison, number = _threshold_of(alertname, expr)
+    number.value = threshold
+    return promql_text(tree)
+
+
+def _threshold_of(alertname: str, expr: str) -> tuple[ast.Node, ast.BinaryExpr, ast.NumberLiteral]:
+    """A fresh tree of `expr`, its threshold comparison and the comparison's number."""
     try:
-        tree = check_promql(expr)
+        tree = copy.deepcopy(check_promql(expr))  # check_promql memoizes: never change its tree
     except PromQLSyntaxError as error:
         raise InputError(f"alert {alertname}: expression does not parse: {error}") from None
-    opened = copy.deepcopy(tree)
-    comparison = _comparison_on_filter_path(opened)
+    comparison = _comparison_on_filter_path(tree)
     if comparison is None:
         raise InputError(
             f"alert {alertname}: no threshold to sweep: its expression is not `<query> OP <number>` (OP one of "
@@ -62,9 +76,7 @@ def threshold_site(alertname: str, expr: str) -> ThresholdSite:
         )
     number = _unwrap(comparison.rhs)
     assert isinstance(number, ast.NumberLiteral)
-    current = number.value
-    number.value = OPEN_BOUNDS[comparison.op]
-    return ThresholdSite(comparison.op, current, promql_text(opened))
+    return tree, comparison, number
 
 
 def _comparison_on_filter_path(node: ast.Node) -> ast.BinaryExpr | None:

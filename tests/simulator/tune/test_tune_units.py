@@ -84,3 +84,11 @@ def test_pareto_front():
     results = [_result(0.1, 3, 60_000), _result(0.2, 1, 120_000), _result(0.3, 1, 180_000), _result(0.4, 0, None)]
     assert pareto_front(results) == [Setting(0.1, 0), Setting(0.2, 0), Setting(0.4, 0)]
     assert results[3].mean_time_to_detect_ms == 3_600_000  # a miss costs its whole window
+
+
+def test_with_threshold_leaves_the_parsed_expression_alone():
+    from simulator.tune.threshold import with_threshold
+
+    expr = "(a > 0.01) and on (s) (b >= 0.1)"
+    assert with_threshold("A", expr, 0.03) == "(a > 0.03) and on(s) (b >= 0.1)"
+    assert threshold_site("A", expr).current == 0.01  # the memoized tree of `expr` was not changed
