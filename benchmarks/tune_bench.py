@@ -127,6 +127,15 @@ def markdown(result: dict) -> list[str]:
         f"| speed-up, 1 process (wall / CPU) | {result['speedup_serial']}x / {result['speedup_cpu']}x |",
         f"| outcomes identical (time to detect, time to page, false pages per setting) | {result['outcomes_identical']} |",
         "",
+        *(
+            [
+                f"Measured in a run of this section alone: {result['machine']['date']}, load average at start "
+                f"{result['machine']['load_average']}.",
+                "",
+            ]
+            if "machine" in result
+            else []
+        ),
         "The tune evaluates the scenario once and redoes only the threshold comparison, the alert state machine, the "
         "judging and the paging model per setting; the paging model (every resend of a firing alert through the "
         "dispatcher) is most of what remains per setting.",
