@@ -30,6 +30,7 @@ tools:
 	@promtool --version 2>&1 | head -1
 	@prometheus --version 2>&1 | head -1
 	@prometheus-alertmanager --version 2>&1 | head -1
+	@prometheus --version 2>&1 | head -1
 
 test: $(STAMP) tools lint
 	$(BIN)/python -m pytest -q
