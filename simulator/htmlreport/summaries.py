@@ -1,0 +1,85 @@
+"""Incident summaries for the HTML report: the seam between a simulation and the report's summary section.
+
+The report shows whatever a `SummaryProvider` returns for a scenario's result. `simulation_summaries` is the
+provider from a plain simulation: one summary per declared incident, its root alert the earliest alert to fire
+in the incident's window, detection and paging from the simulation. An incident analysis (clusters of firing
+alerts, root alerts from `symptom_of`, ranked causes, a postmortem) plugs in by returning the same
+`IncidentSummary` data from its own provider; the page renders every field it fills.
+
+Pure: plain data in, plain data out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from simulator.simulate import ScenarioResult
+
+
+@dataclass(frozen=True)
+class FiredAlert:
+    """An alert that started firing inside an incident's window, the first time."""
+
+    alertname: str
+    firing_at_ms: int
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    """What the report says of one incident. Times are ms from the scenario start; None: not known/never."""
+
+    name: str
+    start_ms: int
+    end_ms: int | None  # the end of the incident's judging window
+    root_alert: str | None
+    root_reason: str  # why that alert is the root, in words
+    fired: tuple[FiredAlert, ...]  # in firing order
+    time_to_detect_ms: int | None  # first expected alert firing, from the start
+    time_to_page_ms: int | None
+    pages: tuple[str, ...]  # "Alert -> receiver", in order
+    causes: tuple[str, ...] = ()  # probable causes, best first, each with its evidence in words and numbers
+    postmortem_markdown: str | None = None  # a postmortem skeleton, shown as text
+
+
+# Given a scenario's simulation result, the summaries of its incidents, in order.
+SummaryProvider = Callable[[ScenarioResult], list[IncidentSummary]]
+
+
+def simulation_summaries(result: ScenarioResult) -> list[IncidentSummary]:
+    """One summary per declared incident, from the simulation alone (no events, so no causes)."""
+    return [_summary(result, incident) for incident in result.scenario.incidents]
+
+
+def _summary(result: ScenarioResult, incident) -> IncidentSummary:
+    fired = _fired_in_window(result, incident.start_ms, incident.window_end_ms)
+    detected = [d.time_to_detect_ms for d in result.detections if d.incident == incident.name]
+    known = [t for t in detected if t is not None]
+    paging = next((p for p in result.paging.incidents if p.incident == incident.name), None) if result.paging else None
+    pages = tuple(f"{_alertnames(n.firing)} -> {n.receiver}" for n in paging.pages) if paging else ()
+    root = fired[0].alertname if fired else None
+    return IncidentSummary(
+        name=incident.name,
+        start_ms=incident.start_ms,
+        end_ms=incident.window_end_ms,
+        root_alert=root,
+        root_reason="the earliest alert to fire in the incident's window" if root else "no alert fired",
+        fired=fired,
+        time_to_detect_ms=min(known) if known else None,
+        time_to_page_ms=paging.time_to_page_ms if paging else None,
+        pages=pages,
+    )
+
+
+def _fired_in_window(result: ScenarioResult, start_ms: int, end_ms: int) -> tuple[FiredAlert, ...]:
+    first: dict[str, int] = {}
+    for timeline in result.timelines:
+        for interval in timeline.intervals:
+            at = interval.firing_at_ms
+            if at is not None and start_ms <= at <= end_ms:
+                first[timeline.alertname] = min(at, first.get(timeline.alertname, at))
+    return tuple(FiredAlert(name, at) for name, at in sorted(first.items(), key=lambda item: (item[1], item[0])))
+
+
+def _alertnames(alerts: tuple) -> str:
+    return ", ".join(dict(a).get("alertname", "?") for a in alerts) or "-"
