@@ -32,6 +32,18 @@ def check_report_dir(out_dir: Path) -> None:
             f"{out_dir}: cannot write the report: the directory holds files that are not an alertkit report "
             "(the report replaces its directory whole); name a new or empty directory"
         )
+    _probe_writable(out_dir)
+
+
+def _probe_writable(out_dir: Path) -> None:
+    """Make and remove a directory where the staging directory will go (the nearest existing ancestor), so an
+    unwritable place is reported before the work, not after it. Permission bits alone do not tell (root, or a
+    read-only file system)."""
+    existing = next(p for p in [out_dir.parent, *out_dir.parent.parents] if p.exists())
+    try:
+        Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.probe-", dir=existing)).rmdir()
+    except OSError as error:
+        raise OutputError(f"{out_dir}: cannot write the report: {existing}: {_reason(error)}") from None
 
 
 def _is_report(directory: Path) -> bool:

@@ -129,3 +129,53 @@ def test_plots_follow_the_simulation(simulated, scenario):
     assert crossing[0] == interval.pending_at_ms  # the curve crosses the threshold where the alert goes pending
     silent = plots[("geo-nulls", "TrafficGone")]
     assert silent.role == "silent" and silent.bands == () and silent.deadline_ms is None
+
+
+def test_an_incident_analysis_plugs_in_through_the_summary_provider(simulated):
+    """The seam: any function from a simulation result to IncidentSummary data feeds the summaries section;
+    every field it fills is shown, escaped."""
+    from simulator.htmlreport.build import ReportBuilder
+    from simulator.htmlreport.summaries import IncidentSummary, simulation_summaries
+
+    result, evaluation = simulated
+
+    def analysis(scenario_result):
+        [plain] = simulation_summaries(scenario_result)
+        return [
+            IncidentSummary(
+                name="incident 1",
+                start_ms=plain.start_ms,
+                end_ms=plain.end_ms,
+                root_alert="NullsSpike",
+                root_reason="declared by symptom_of",
+                fired=plain.fired,
+                time_to_detect_ms=plain.time_to_detect_ms,
+                time_to_page_ms=plain.time_to_page_ms,
+                pages=plain.pages,
+                causes=("deploy v2.3.1 <canary>: null rate 0.002 → 0.032, 1 min before",),
+                postmortem_markdown="# Postmortem\n\n## Summary\n",
+            )
+        ]
+
+    builder = ReportBuilder(summaries=analysis)
+    builder.add_scenario(result, evaluation)
+    page = builder.finish(None)["index.html"].decode()
+    assert "<strong>incident 1</strong>" in page
+    assert "<dd>NullsSpike (declared by symptom_of)</dd>" in page
+    assert "<li>deploy v2.3.1 &lt;canary&gt;: null rate 0.002 → 0.032, 1 min before</li>" in page
+    assert "<pre># Postmortem\n\n## Summary\n</pre>" in page
+    assert 'id="coverage"' not in page  # no matrix was given
+
+
+def test_simulation_summaries_name_the_first_alert_to_fire(simulated):
+    from simulator.htmlreport.summaries import simulation_summaries
+
+    result, _evaluation = simulated
+    [summary] = simulation_summaries(result)
+    [detection] = [d for d in result.detections if d.alertname == "NullsSpike"]
+    assert (summary.name, summary.root_alert) == ("geo-nulls", "NullsSpike")
+    assert [f.alertname for f in summary.fired] == ["NullsSpike"]
+    assert summary.fired[0].firing_at_ms == detection.detected_at_ms
+    assert summary.time_to_detect_ms == detection.time_to_detect_ms
+    assert summary.time_to_page_ms == result.paging.incidents[0].time_to_page_ms
+    assert summary.pages == ("NullsSpike -> fixture-pager",)
