@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
@@ -24,9 +25,12 @@ from common.durations import format_duration
 
 from .panels import FIRING, PENDING, AlertPlot, Panel, Window
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType  # the rcParams names (matplotlib >= 3.11 ships the type)
+
 # The settings that make matplotlib's SVG deterministic and self-contained (matplotlibrc: svg.hashsalt,
 # svg.fonttype "path": glyphs drawn as paths, no font reference for the browser to resolve).
-SVG_RC = {
+SVG_RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "alertkit-report",
     "svg.fonttype": "none",
     "svg.image_inline": True,
