@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from common.errors import InputError
+from common.layers import LAYER_LABEL
 from simulator.promql.allocator import allow_malloc_tuning
 from simulator.scenarios.errors import ScenarioError
 
@@ -48,7 +49,9 @@ class ReportWriter:
 
         rules = alert_rules(groups)
         alertnames = list(dict.fromkeys(rule.alert for rule in rules))
-        matrix = coverage.coverage_report(alertnames, _runbooks(self.rules_source, rules), scenarios, self.results)
+        layers = {rule.alert: rule.labels.get(LAYER_LABEL) for rule in rules}  # as `alertkit coverage` groups them
+        runbooks = _runbooks(self.rules_source, rules)
+        matrix = coverage.coverage_report(alertnames, runbooks, scenarios, self.results, layers)
         files = self.builder.finish(matrix)
         write_report(self.out_dir, files)
         plots = sum(len(s.plots) for s in self.builder.sections)

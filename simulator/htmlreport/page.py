@@ -76,6 +76,7 @@ def _coverage_view(report: CoverageReport) -> dict:
         "scenarios": [s.name for s in report.scenarios],
         "rows": [
             {
+                "layer": report.layer_of(name),
                 "alertname": name,
                 "runbook": name in report.runbooks,
                 "cells": [

@@ -89,7 +89,7 @@ def test_the_page_shows_the_coverage_matrix_and_the_incident_summaries(built_rep
     page = (built_report / "index.html").read_text()
     matrix = page[page.index('<section id="coverage">') : page.index("</section>")]
     assert "<th>nulls</th><th>outage</th><th>quiet</th>" in matrix
-    row = re.search(r"<tr><th>NullsSpike</th>.*?</tr>", matrix).group(0)
+    row = re.search(r"<tr><td>data</td><th>NullsSpike</th>.*?</tr>", matrix).group(0)  # null_rate: layer data
     assert re.search(r'<td class="ok">fired at \+\d+m\d*s?</td><td class="none">not covered</td>', row), row
     assert row.endswith('<td class="ok">silent</td></tr>')  # the quiet scenario
     summary = page[page.index("<strong>geo-nulls</strong>") :]
