@@ -14,12 +14,15 @@ Pure: from a finished simulation (result and evaluation) to data.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import promql_parser
 
-from simulator.explain import Condition, conditions_of
+from common.promql.frontdoor import parse_promql
+from simulator.explain import COMPARISONS, Condition, conditions_of
 from simulator.promql.model import Grid, PromQLError, ScalarOverGrid, VectorOverGrid, format_labels
 from simulator.rules.model import AlertingRule
 from simulator.rules.outputs import RuleEvaluationError
@@ -38,6 +41,7 @@ MIN_FOCUS_MS = 10 * 60_000  # the detection window reaches at least this far pas
 FALSE_POSITIVE_PLOTS = 8  # alerts plotted per scenario for false positives (the first ones to fire)
 PENDING = "pending"
 FIRING = "firing"
+_EMPTY_MATCHERS = re.compile(r"(?<=[A-Za-z0-9_:])\{\}")
 
 
 @dataclass(frozen=True)
@@ -50,12 +54,49 @@ class Curve:
 
 
 @dataclass(frozen=True)
+class Plotted:
+    """A condition as drawn: `expr op threshold`, `expr op threshold_expr` (a comparison of two expressions,
+    e.g. a chi-square statistic against its critical value), or, with no op, `expr` returning a series."""
+
+    expr: str
+    op: str | None = None
+    threshold: float | None = None
+    threshold_expr: str | None = None
+
+
+@dataclass(frozen=True)
 class Panel:
     """One threshold condition in one window."""
 
-    condition: Condition
+    condition: Plotted
     curves: tuple[Curve, ...]
     note: str = ""  # why there is nothing to draw (cannot evaluate, no series in the window)
+    threshold_curves: tuple[Curve, ...] = ()  # the threshold_expr side, for the series drawn
+
+
+def plotted(condition: Condition) -> Plotted:
+    """explain's condition as drawn: a comparison of two expressions is split into its two sides."""
+    if condition.op is not None:
+        return Plotted(condition.expr, condition.op, condition.threshold)
+    try:
+        node = _unparen(parse_promql(condition.expr))
+    except ValueError:
+        return Plotted(condition.expr)
+    returns_bool = getattr(node, "modifier", None) is not None and node.modifier.return_bool
+    if isinstance(node, promql_parser.BinaryExpr) and str(node.op) in COMPARISONS and not returns_bool:
+        return Plotted(_text(node.lhs), str(node.op), None, _text(node.rhs))
+    return Plotted(condition.expr)
+
+
+def _unparen(node):
+    while isinstance(node, promql_parser.ParenExpr):
+        node = node.expr
+    return node
+
+
+def _text(node) -> str:
+    """The expression as Prometheus prints it, without the empty `{}` the printer adds to a bare name."""
+    return _EMPTY_MATCHERS.sub("", str(_unparen(node)))
 
 
 @dataclass(frozen=True)
@@ -188,11 +229,17 @@ class PlotPlanner:
         rule = self._rule(alertname)
         grid = self.evaluation.grid
         clipped = [(title, self._clip(lo, hi)) for title, (lo, hi) in windows]
-        conditions = conditions_of(rule.expr) if rule else []
+        conditions = [plotted(c) for c in conditions_of(rule.expr)] if rule else []
         query_grid = Grid(min(w[0] for _t, w in clipped), max(w[1] for _t, w in clipped), grid.step_ms)
-        values = [self._query(c, query_grid) for c in conditions]
+        values = [self._query(c.expr, query_grid) for c in conditions]
+        thresholds = [self._query(c.threshold_expr, query_grid) if c.threshold_expr else None for c in conditions]
         built = tuple(
-            Window(title, lo, hi, tuple(self._panel(c, v, query_grid, lo, hi) for c, v in zip(conditions, values)))
+            Window(
+                title,
+                lo,
+                hi,
+                tuple(self._panel(c, v, t, query_grid, lo, hi) for c, v, t in zip(conditions, values, thresholds)),
+            )
             for title, (lo, hi) in clipped
         )
         return AlertPlot(
@@ -226,18 +273,18 @@ class PlotPlanner:
                 return planned.rule
         return None
 
-    def _query(self, condition: Condition, grid: Grid) -> VectorOverGrid | str:
+    def _query(self, expr: str, grid: Grid) -> VectorOverGrid | str:
         try:
-            value = default_query(condition.expr, self.evaluation.storage, grid)
+            value = default_query(expr, self.evaluation.storage, grid)
         except (PromQLError, RuleEvaluationError, TypeError, ValueError) as error:
-            return f"cannot evaluate {condition.expr}: {error}"
+            return f"cannot evaluate {expr}: {error}"
         if isinstance(value, ScalarOverGrid):
             return VectorOverGrid([()], value.values[None, :], np.ones((1, grid.steps), dtype=bool))
         if not isinstance(value, VectorOverGrid):
-            return f"{condition.expr} is not an instant vector"
+            return f"{expr} is not an instant vector"
         return value
 
-    def _panel(self, condition: Condition, value, grid: Grid, lo: int, hi: int) -> Panel:
+    def _panel(self, condition: Plotted, value, threshold, grid: Grid, lo: int, hi: int) -> Panel:
         if isinstance(value, str):
             return Panel(condition, (), value)
         first = (lo - grid.start_ms) // grid.step_ms
@@ -245,17 +292,22 @@ class PlotPlanner:
         rows = [i for i in self._nearest(condition, value) if value.present[i, first:last].any()]
         if not rows:
             return Panel(condition, (), "no series in this window")
-        t_ms = grid.timestamps[first:last]
-        curves = []
-        for i in rows:
-            present = value.present[i, first:last]
-            shown = np.where(present, value.values[i, first:last] if condition.op else 1.0, np.nan)
-            labels = tuple((k, v) for k, v in value.labels[i] if k != "__name__")
-            curves.append(Curve(format_labels(labels) or "{}", *envelope(t_ms, shown, ENVELOPE_BUCKETS)))
-        return Panel(condition, tuple(curves))
+        presence = condition.op is None
+        curves = tuple(_curve(value, i, grid, first, last, presence) for i in rows)
+        threshold_curves: tuple[Curve, ...] = ()
+        if isinstance(threshold, VectorOverGrid):
+            drawn = {_shown_labels(value.labels[i]) for i in rows}
+            matching = [i for i in range(len(threshold.labels)) if _shown_labels(threshold.labels[i]) in drawn]
+            by_label = sorted(range(len(threshold.labels)), key=lambda i: format_labels(threshold.labels[i]))
+            picked = matching or by_label[:SERIES_SHOWN]
+            threshold_curves = tuple(
+                _curve(threshold, i, grid, first, last, False) for i in picked if threshold.present[i, first:last].any()
+            )
+        note = threshold if isinstance(threshold, str) else ""
+        return Panel(condition, curves, note, threshold_curves)
 
     @staticmethod
-    def _nearest(condition: Condition, value: VectorOverGrid) -> list[int]:
+    def _nearest(condition: Plotted, value: VectorOverGrid) -> list[int]:
         """The series closest to satisfying the condition over the whole plot, at most SERIES_SHOWN, in label
         order (the same series in every window)."""
 
@@ -304,6 +356,19 @@ class PlotPlanner:
             if alertname in names:
                 marks.append(Mark(n.at_ms, n.earliest_ms, n.latest_ms, n.kind, n.receiver))
         return tuple(marks)
+
+
+def _shown_labels(labels) -> tuple:
+    return tuple((k, v) for k, v in labels if k != "__name__")
+
+
+def _curve(value: VectorOverGrid, row: int, grid: Grid, first: int, last: int, presence: bool) -> Curve:
+    """One series over steps [first, last): its values (1 where present, for a presence condition), NaN where
+    absent, enveloped when long."""
+    present = value.present[row, first:last]
+    shown = np.where(present, 1.0 if presence else value.values[row, first:last], np.nan)
+    label = format_labels(_shown_labels(value.labels[row])) or "{}"
+    return Curve(label, *envelope(grid.timestamps[first:last], shown, ENVELOPE_BUCKETS))
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

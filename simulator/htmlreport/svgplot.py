@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from common.durations import format_duration
 
-from .panels import FIRING, PENDING, AlertPlot, Panel, Window
+from .panels import FIRING, PENDING, AlertPlot, Panel, Plotted, Window
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType  # the rcParams names (matplotlib >= 3.11 ships the type)
@@ -49,7 +49,7 @@ PANEL_GAP_IN = 0.45
 TOP_IN = 0.55  # the windows' titles and the first condition's title
 BOTTOM_IN = 0.65  # tick labels and the legend
 LEFT_IN = 0.5
-RIGHT_IN = 0.15
+RIGHT_IN = 0.35  # room for the last tick label
 MINUTE_MS = 60_000
 MAX_TICKS = 7
 # Tick spacings a reader counts in: minutes, hours, days (the axis is in minutes from the plot's origin).
@@ -64,7 +64,7 @@ MARK_STYLES = {  # notification kind -> (marker, color)
     "resolved": ("^", "#2e7d32"),
 }
 CURVE_COLORS = ("#1f77b4", "#9467bd", "#17becf", "#8c564b")
-EXPR_CHARS = 110  # an axes title shows this much of a condition's expression
+TITLE_CHARS = 88  # a panel's title (its condition) shows this much: one column's width at 7 pt
 
 
 def render_svg(plot: AlertPlot) -> bytes:
@@ -145,22 +145,40 @@ def _draw_panel(ax, plot: AlertPlot, window: Window, panel: Panel | None, top: b
 
 
 def _draw_values(ax, plot: AlertPlot, panel: Panel, legend: bool) -> None:
-    condition = panel.condition
-    expr = condition.expr if len(condition.expr) <= EXPR_CHARS else condition.expr[: EXPR_CHARS - 1] + "…"
-    rule = f"{expr} {condition.op} {condition.threshold:.6g}" if condition.op else f"{expr} (present)"
-    ax.set_title(rule, fontsize=7.0, loc="left", pad=9)
-    if panel.note:
+    ax.set_title(condition_title(panel.condition), fontsize=7.0, loc="left", pad=9)
+    if not panel.curves:
         ax.text(0.5, 0.5, panel.note, transform=ax.transAxes, ha="center", va="center", color="#777777")
         return
+    condition = panel.condition
     for color, curve in zip(CURVE_COLORS, panel.curves):
         ax.plot(_minutes_array(curve.t_ms, plot), curve.values, color=color, linewidth=1.1, label=curve.label)
+    for curve in panel.threshold_curves:  # a threshold that is itself a series
+        ax.plot(_minutes_array(curve.t_ms, plot), curve.values, color="black", linewidth=0.9, linestyle="--")
     if condition.threshold is not None and math.isfinite(condition.threshold):
         ax.axhline(condition.threshold, color="black", linewidth=0.9, linestyle="--")
     if condition.op is None:
         ax.set_ylim(0, 1.5)
         ax.set_yticks([1.0], ["present"])
-    if legend and panel.curves:  # the same series in every window: one legend per row
+    if panel.note:
+        ax.text(0.99, 0.03, panel.note, transform=ax.transAxes, ha="right", va="bottom", color="#777777")
+    if legend:  # the same series in every window: one legend per row
         ax.legend(loc="upper left", fontsize=6.5, frameon=True, framealpha=0.8)
+
+
+def condition_title(condition: Plotted) -> str:
+    """`expr op threshold` as a panel's title; long expressions are cut, never the operator and threshold."""
+    if condition.threshold_expr is not None:
+        half = (TITLE_CHARS - len(condition.op or "") - 2) // 2
+        return f"{_cut(condition.expr, half)} {condition.op} {_cut(condition.threshold_expr, half)}"
+    if condition.op is not None and condition.threshold is not None:
+        suffix = f" {condition.op} {condition.threshold:.6g}"
+    else:
+        suffix = " (present)"
+    return _cut(condition.expr, TITLE_CHARS - len(suffix)) + suffix
+
+
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: max(chars - 1, 1)] + "…"
 
 
 def _draw_marks(ax, plot: AlertPlot, window: Window) -> None:
