@@ -8,6 +8,7 @@ Exit status of `alertkit report`: 0 the report was written (whether or not its c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from simulator.promql.allocator import allow_malloc_tuning
 from simulator.scenarios.errors import ScenarioError
 
 from .rules_source import RulesSource, rules_options
+
+if TYPE_CHECKING:
+    from simulator.htmlreport.build import ReportBuilder
 from .simulate import _alertmanager_option, _load_groups, _load_scenarios, load_paging_config
 
 SCENARIOS_DIR = Path("scenarios")
@@ -27,16 +31,25 @@ class ReportWriter:
     """Collects finished simulations into the report, then writes it; the directory is checked up front."""
 
     def __init__(self, out_dir: Path, rules_source: RulesSource) -> None:
-        from simulator.htmlreport.build import ReportBuilder
         from simulator.htmlreport.output import check_report_dir
 
         check_report_dir(out_dir)
         self.out_dir = out_dir
         self.rules_source = rules_source
-        self.builder = ReportBuilder()
+        self.builder: ReportBuilder | None = None
         self.results: dict = {}
 
+    def start(self, paging_config) -> None:
+        """Summaries from the incident analysis, its `symptom_of` links read from the Alertmanager config."""
+        from simulator.htmlreport.build import ReportBuilder
+        from simulator.htmlreport.summaries import incident_report_summaries
+        from simulator.incidents.cluster import DEFAULT_GAP_MS
+        from simulator.incidents.root import causal_links
+
+        self.builder = ReportBuilder(summaries=incident_report_summaries(causal_links(paging_config), DEFAULT_GAP_MS))
+
     def add(self, result, evaluation) -> None:
+        assert self.builder is not None, "start() first"
         self.builder.add_scenario(result, evaluation)
         self.results[result.scenario.source] = result
 
@@ -52,6 +65,7 @@ class ReportWriter:
         layers = {rule.alert: rule.labels.get(LAYER_LABEL) for rule in rules}  # as `alertkit coverage` groups them
         runbooks = _runbooks(self.rules_source, rules)
         matrix = coverage.coverage_report(alertnames, runbooks, scenarios, self.results, layers)
+        assert self.builder is not None, "start() first"
         files = self.builder.finish(matrix)
         write_report(self.out_dir, files)
         plots = sum(len(s.plots) for s in self.builder.sections)
@@ -65,6 +79,7 @@ def simulate_into_report(scenarios, groups, paging_config, report: ReportWriter,
     """Simulate each scenario, hand it to the report, and keep only its result (the evaluation is freed)."""
     from simulator.simulate import add_paging, simulate_with_evaluation
 
+    report.start(paging_config)
     results = []
     for scenario in scenarios:
         try:

@@ -41,7 +41,7 @@ class ReportBuilder:
             path = self._unique(f"{directory}/{_plot_name(plot)}", set(self.files), ".svg")
             self.files[path] = render_svg(plot)
             entries.append(PlotEntry(plot, path))
-        self.sections.append(ScenarioSection(result, self.summaries(result), entries, directory))
+        self.sections.append(ScenarioSection(result, self.summaries(result, evaluation), entries, directory))
 
     def finish(self, coverage: CoverageReport | None) -> dict[str, bytes]:
         """Every file of the report, index.html included (relative path -> bytes)."""

@@ -125,7 +125,7 @@ def _summary_view(summary: IncidentSummary) -> dict:
     return {
         "name": summary.name,
         "start": _at(summary.start_ms),
-        "end": _at(summary.end_ms),
+        "end": _at(summary.end_ms) if summary.end_ms is not None else "the end (still firing)",
         "root_alert": summary.root_alert or "-",
         "root_reason": summary.root_reason,
         "fired": [f"{f.alertname} at {_at(f.firing_at_ms)}" for f in summary.fired],

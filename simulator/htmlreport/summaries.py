@@ -1,10 +1,13 @@
 """Incident summaries for the HTML report: the seam between a simulation and the report's summary section.
 
-The report shows whatever a `SummaryProvider` returns for a scenario's result. `simulation_summaries` is the
-provider from a plain simulation: one summary per declared incident, its root alert the earliest alert to fire
-in the incident's window, detection and paging from the simulation. An incident analysis (clusters of firing
-alerts, root alerts from `symptom_of`, ranked causes, a postmortem) plugs in by returning the same
-`IncidentSummary` data from its own provider; the page renders every field it fills.
+The report shows whatever a `SummaryProvider` returns for a scenario's finished simulation (result and
+evaluation), as `IncidentSummary` data; the page renders every field it fills.
+
+- `incident_report_summaries(links, gap)`: the incident analysis (simulator/incidents, docs/incidents.md):
+  firing alerts clustered into incidents, the root alert from `symptom_of` links or the earliest to fire,
+  causes ranked with their evidence, and a postmortem skeleton. The commands use it.
+- `simulation_summaries`: one summary per declared incident from the simulation alone (the root is the
+  earliest alert to fire in the incident's window; no causes).
 
 Pure: plain data in, plain data out.
 """
@@ -13,8 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from simulator.simulate import ScenarioResult
+
+if TYPE_CHECKING:
+    from simulator.incidents.model import Cause, IncidentReport
+    from simulator.rules.group import RulesEvaluation
 
 
 @dataclass(frozen=True)
@@ -42,11 +50,49 @@ class IncidentSummary:
     postmortem_markdown: str | None = None  # a postmortem skeleton, shown as text
 
 
-# Given a scenario's simulation result, the summaries of its incidents, in order.
-SummaryProvider = Callable[[ScenarioResult], list[IncidentSummary]]
+# Given a scenario's finished simulation (result, evaluation), the summaries of its incidents, in order.
+SummaryProvider = Callable[[ScenarioResult, "RulesEvaluation"], list[IncidentSummary]]
 
 
-def simulation_summaries(result: ScenarioResult) -> list[IncidentSummary]:
+def incident_report_summaries(links: set[tuple[str, str]], gap_ms: int) -> SummaryProvider:
+    """The incident analysis as a provider: `links` are the (cause, symptom) pairs of `symptom_of`
+    (incidents.root.causal_links), `gap_ms` the quiet time that separates two incidents."""
+    from simulator.incidents.postmortem import postmortem_markdown
+    from simulator.incidents.report import build_report
+
+    def provide(result: ScenarioResult, evaluation: RulesEvaluation) -> list[IncidentSummary]:
+        report = build_report(result.scenario, result, evaluation, links, gap_ms)
+        return [_from_incident(incident, postmortem_markdown(report, incident)) for incident in report.incidents]
+
+    return provide
+
+
+def _from_incident(incident: IncidentReport, postmortem: str) -> IncidentSummary:
+    first: dict[str, int] = {}
+    for firing in sorted(incident.firings, key=lambda f: (f.firing_at_ms, f.alertname)):
+        first.setdefault(firing.alertname, firing.firing_at_ms)
+    declared = f" (declared: {incident.declared.name})" if incident.declared is not None else ""
+    return IncidentSummary(
+        name=f"incident {incident.number}{declared}",
+        start_ms=incident.start_ms,
+        end_ms=incident.end_ms,
+        root_alert=incident.root,
+        root_reason=incident.root_reason,
+        fired=tuple(FiredAlert(name, at) for name, at in first.items()),
+        time_to_detect_ms=incident.time_to_detect_ms,
+        time_to_page_ms=incident.time_to_page_ms,
+        pages=tuple(f"{', '.join(p.alertnames)} -> {p.receiver}" for p in incident.pages if p.pager),
+        causes=tuple(_cause_words(cause) for cause in incident.causes),
+        postmortem_markdown=postmortem,
+    )
+
+
+def _cause_words(cause: Cause) -> str:
+    evidence = "; ".join(cause.evidence)
+    return f"{cause.title} (score {cause.score:.3f})" + (f": {evidence}" if evidence else "")
+
+
+def simulation_summaries(result: ScenarioResult, evaluation: RulesEvaluation | None = None) -> list[IncidentSummary]:
     """One summary per declared incident, from the simulation alone (no events, so no causes)."""
     return [_summary(result, incident) for incident in result.scenario.incidents]
 

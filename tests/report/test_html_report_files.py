@@ -92,10 +92,13 @@ def test_the_page_shows_the_coverage_matrix_and_the_incident_summaries(built_rep
     row = re.search(r"<tr><td>data</td><th>NullsSpike</th>.*?</tr>", matrix).group(0)  # null_rate: layer data
     assert re.search(r'<td class="ok">fired at \+\d+m\d*s?</td><td class="none">not covered</td>', row), row
     assert row.endswith('<td class="ok">silent</td></tr>')  # the quiet scenario
-    summary = page[page.index("<strong>geo-nulls</strong>") :]
-    assert "<dt>root alert</dt><dd>NullsSpike (the earliest alert to fire in the incident&#39;s window)</dd>" in summary
+    # The incident analysis (simulator/incidents): clustered incident, root, pages, postmortem skeleton.
+    summary = page[page.index("<strong>incident 1 (declared: geo-nulls)</strong>") :]
+    assert "<dt>root alert</dt><dd>NullsSpike &mdash; the earliest to fire" in summary
     assert "<dt>pages</dt><dd>NullsSpike -&gt; fixture-pager</dd>" in summary
-    assert "No incidents: a quiet scenario, where no alert may fire." in page
+    assert "<summary>postmortem skeleton</summary><pre># Postmortem: NullsSpike (incident 1 of nulls)" in summary
+    quiet = page[page.index('<section id="scenario-quiet">') :]
+    assert "<h3>Incident summaries</h3>\n<p>No incident.</p>" in quiet
 
 
 @pytest.mark.parametrize("scenario", ["nulls"])
@@ -139,7 +142,8 @@ def test_an_incident_analysis_plugs_in_through_the_summary_provider(simulated):
 
     result, evaluation = simulated
 
-    def analysis(scenario_result):
+    def analysis(scenario_result, scenario_evaluation):
+        assert scenario_evaluation is evaluation  # the provider may query the rules' outputs
         [plain] = simulation_summaries(scenario_result)
         return [
             IncidentSummary(
@@ -161,7 +165,7 @@ def test_an_incident_analysis_plugs_in_through_the_summary_provider(simulated):
     builder.add_scenario(result, evaluation)
     page = builder.finish(None)["index.html"].decode()
     assert "<strong>incident 1</strong>" in page
-    assert "<dd>NullsSpike (declared by symptom_of)</dd>" in page
+    assert "<dd>NullsSpike &mdash; declared by symptom_of</dd>" in page
     assert "<li>deploy v2.3.1 &lt;canary&gt;: null rate 0.002 → 0.032, 1 min before</li>" in page
     assert "<pre># Postmortem\n\n## Summary\n</pre>" in page
     assert 'id="coverage"' not in page  # no matrix was given
