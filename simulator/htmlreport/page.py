@@ -132,7 +132,7 @@ def _summary_view(summary: IncidentSummary) -> dict:
         "time_to_detect": _after(summary.time_to_detect_ms),
         "time_to_page": _after(summary.time_to_page_ms),
         "pages": list(summary.pages),
-        "causes": list(summary.causes),
+        "causes": [{"headline": c.headline, "evidence": list(c.evidence)} for c in summary.causes],
         "postmortem": summary.postmortem_markdown,
     }
 

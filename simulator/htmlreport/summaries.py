@@ -34,6 +34,14 @@ class FiredAlert:
 
 
 @dataclass(frozen=True)
+class CauseSummary:
+    """A probable cause: a headline (what, when, its score) and its evidence, sentences with numbers."""
+
+    headline: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class IncidentSummary:
     """What the report says of one incident. Times are ms from the scenario start; None: not known/never."""
 
@@ -46,7 +54,7 @@ class IncidentSummary:
     time_to_detect_ms: int | None  # first expected alert firing, from the start
     time_to_page_ms: int | None
     pages: tuple[str, ...]  # "Alert -> receiver", in order
-    causes: tuple[str, ...] = ()  # probable causes, best first, each with its evidence in words and numbers
+    causes: tuple[CauseSummary, ...] = ()  # probable causes, best first
     postmortem_markdown: str | None = None  # a postmortem skeleton, shown as text
 
 
@@ -87,9 +95,8 @@ def _from_incident(incident: IncidentReport, postmortem: str) -> IncidentSummary
     )
 
 
-def _cause_words(cause: Cause) -> str:
-    evidence = "; ".join(cause.evidence)
-    return f"{cause.title} (score {cause.score:.3f})" + (f": {evidence}" if evidence else "")
+def _cause_words(cause: Cause) -> CauseSummary:
+    return CauseSummary(f"{cause.title} (score {cause.score:.3f})", tuple(cause.evidence))
 
 
 def simulation_summaries(result: ScenarioResult, evaluation: RulesEvaluation | None = None) -> list[IncidentSummary]:

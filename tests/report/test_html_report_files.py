@@ -138,7 +138,7 @@ def test_an_incident_analysis_plugs_in_through_the_summary_provider(simulated):
     """The seam: any function from a simulation result to IncidentSummary data feeds the summaries section;
     every field it fills is shown, escaped."""
     from simulator.htmlreport.build import ReportBuilder
-    from simulator.htmlreport.summaries import IncidentSummary, simulation_summaries
+    from simulator.htmlreport.summaries import CauseSummary, IncidentSummary, simulation_summaries
 
     result, evaluation = simulated
 
@@ -156,7 +156,7 @@ def test_an_incident_analysis_plugs_in_through_the_summary_provider(simulated):
                 time_to_detect_ms=plain.time_to_detect_ms,
                 time_to_page_ms=plain.time_to_page_ms,
                 pages=plain.pages,
-                causes=("deploy v2.3.1 <canary>: null rate 0.002 → 0.032, 1 min before",),
+                causes=(CauseSummary("deploy v2.3.1 <canary>", ("null rate 0.002 → 0.032, 1 min before",)),),
                 postmortem_markdown="# Postmortem\n\n## Summary\n",
             )
         ]
@@ -166,7 +166,7 @@ def test_an_incident_analysis_plugs_in_through_the_summary_provider(simulated):
     page = builder.finish(None)["index.html"].decode()
     assert "<strong>incident 1</strong>" in page
     assert "<dd>NullsSpike &mdash; declared by symptom_of</dd>" in page
-    assert "<li>deploy v2.3.1 &lt;canary&gt;: null rate 0.002 → 0.032, 1 min before</li>" in page
+    assert "<li>deploy v2.3.1 &lt;canary&gt;<ul><li>null rate 0.002 → 0.032, 1 min before</li></ul></li>" in page
     assert "<pre># Postmortem\n\n## Summary\n</pre>" in page
     assert 'id="coverage"' not in page  # no matrix was given
 
