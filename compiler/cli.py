@@ -29,6 +29,7 @@ COMMANDS = {
     "deploy": "simulator.commands.deploy:deploy_command",
     "export-rules": "simulator.commands.deploy:export_rules_command",
     "tune": "simulator.commands.tune:tune_command",
+    "report": "simulator.commands.report:report_command",
 }
 
 
@@ -46,6 +47,7 @@ INPUT_ERROR_EXIT = {
     "incidents": 2,
     "postmortem": 2,
     "tune": 2,
+    "report": 2,
 }
 
 
