@@ -27,6 +27,7 @@ SECTIONS = [
     ("diff", "diff_bench"),
     ("peer_suites", "peer_bench"),
     ("backtest", "backtest_bench"),
+    ("tune", "tune_bench"),
 ]
 
 
@@ -67,6 +68,7 @@ def main(only: list[str] | None = None) -> int:
         plugin_bench,
         promtool_file_bench,
         simulate_bench,
+        tune_bench,
     )
 
     # Fresh `alertkit` processes read compiled bytecode, as after `pip install` (this environment may set
@@ -84,6 +86,7 @@ def main(only: list[str] | None = None) -> int:
         ("diff", diff_bench),
         ("peer_suites", peer_bench),
         ("backtest", backtest_bench),
+        ("tune", tune_bench),
     ]:
         if only and name not in only:
             continue
