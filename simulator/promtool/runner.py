@@ -35,7 +35,7 @@ from simulator.rules.outputs import RuleEvaluationError
 from simulator.rules.templates import gotemplate_expander
 
 from .formatting import format_float_e, go_quote, labels_string
-from .notation import NotationError, parse_input_series, parse_series_labels, parse_values, samples_from_slots
+from .notation import NotationError, input_series_samples, parse_series_labels
 from .testfile import AlertTestCase, TestFile, TestFileError, TestGroup, parse_test_file
 
 PASSED, FAILED, ERROR, UNSUPPORTED = "passed", "failed", "error", "unsupported"
@@ -263,10 +263,9 @@ def load_input_series(group: TestGroup, last_ms: int) -> Storage:
     promql/test.go loadCmd: a series defined twice keeps its last definition.
     """
     definitions: dict[Labels, tuple[np.ndarray, np.ndarray]] = {}
+    readable_slots = last_ms // group.interval_ms + 1 if group.interval_ms > 0 else None
     for series in group.input_series:
-        labels = parse_input_series(series.series, series.values)
-        readable_slots = last_ms // group.interval_ms + 1 if group.interval_ms > 0 else None
-        t, v = samples_from_slots(parse_values(series.values, readable_slots), group.interval_ms)
+        labels, t, v = input_series_samples(series.series, series.values, group.interval_ms, readable_slots)
         keep = t <= last_ms
         definitions[labels] = (t[keep], v[keep])
     storage = Storage()
