@@ -123,9 +123,7 @@ def evaluate(
     else:
         from .maxsamples import evaluate_within_limit
 
-        result = evaluate_within_limit(
-            node, context.steps, max_samples, lambda n: _eval(n, context), lambda n: _eval_matrix_selector(n, context)
-        )
+        result = evaluate_within_limit(node, context, max_samples)
     if isinstance(result, MatrixOverGrid):
         raise PromQLError('invalid expression type "range vector" for query, must be Scalar or instant Vector')
     return result

@@ -109,6 +109,25 @@ EXPRESSION_TESTS = """
         exp_samples: []
 """
 
+# Subqueries (1 s steps): the inner range evaluation's load, then the function reading the
+# subquery's points again. Each pair is the last window at the limit and the first over it.
+SUBQUERY_PAIRS = [
+    ("max_over_time(x1[{}s:1s])", 4998),
+    ("max_over_time(rate(x3[1m])[{}s:1s])", 2498),
+    ("sum(max_over_time(x3[{}s:1s]))", 2498),
+    ("sum_over_time(sum(x3)[{}s:1s])", 2498),
+    ("max_over_time((rate(x1[1m]) * on() group_left vector(2))[{}s:1s])", 3331),
+    ("max_over_time((time() - x1)[{}s:1s])", 3331),
+    ("max_over_time(rate(x1[1m])[{}s:1s] offset 5m)", 4998),
+    ("max_over_time(vector(1)[{}s:1s])", 4998),
+]
+
+SUBQUERY_TESTS = "    promql_expr_test:\n" + "".join(
+    f"      - {{expr: '{template.format(seconds)}', eval_time: 2h47m, exp_samples: []}}\n"
+    for template, at_limit in SUBQUERY_PAIRS
+    for seconds in (at_limit, at_limit + 1)
+)
+
 
 def _over(rule: str) -> str:
     return f"groups:\n  - name: g\n    rules:\n{textwrap.indent(rule, '      ')}"
@@ -124,6 +143,11 @@ CASES = {
     "recording rule over three series": (
         _over("- record: r:sum\n  expr: sum(rate(x3[9997s]))\n"),
         "    promql_expr_test:\n      - {expr: r:sum, eval_time: 1h, exp_samples: [{labels: 'r:sum', value: 3}]}\n",
+    ),
+    "subqueries just under and over": ("groups: []\n", SUBQUERY_TESTS),
+    "alert over a subquery": (
+        _over("- alert: Sub\n  expr: max_over_time(rate(x3[1m])[2499s:1s]) > 0\n"),
+        "    alert_rule_test:\n      - {alertname: Sub, eval_time: 2h50m}\n",
     ),
     "division over": (
         _over("- alert: Ratio\n  expr: rate(x3[9994s]) / rate(x3[9994s]) > 0\n"),
@@ -167,6 +191,11 @@ def test_the_cases_reach_both_sides_of_the_limit(tmp_path, monkeypatch):
     assert 'expr: "count_over_time(x1[9999s])", time: 2h47m, err: query processing would load' in err
     assert "count_over_time(x1[9998s])" not in err
     assert 'expr: "rate(x1[9999s]) * 2", time: 1h, err' not in err  # at 1h the window holds 3601 samples
+    name = write_case(tmp_path, *CASES["subqueries just under and over"])
+    err = alertkit(tmp_path, name, monkeypatch)[2]
+    for template, at_limit in SUBQUERY_PAIRS:
+        assert f'expr: "{template.format(at_limit)}", time: 2h47m,\n' in err
+        assert f'expr: "{template.format(at_limit + 1)}", time: 2h47m, err: query processing would' in err
     name = write_case(tmp_path, *CASES["alert one sample over fails the group at the first step over"])
     assert (
         "rule: One, time: 2h47m0s, err: query processing would load too many samples"
