@@ -74,19 +74,11 @@ def peak_samples(node, context) -> np.ndarray | None:
         return None
 
 
-def cannot_exceed(node, storage, max_samples: int) -> bool:
-    """A cheap proof that no step can exceed max_samples, so the accounting can be skipped.
-
-    Without subqueries every result a node holds has at most nodes * (series + 1) samples
-    (`or` adds its sides; literals one), the evaluator holds at most two copies (argument and
-    gathered input) of each node's result, and the one window loaded at a time is at most all
-    stored samples."""
-    nodes = _node_count(node)
-    if nodes is None:
-        return False
-    series = storage.all_series()
-    samples = sum(len(s.t) for s in series)
-    return 2 * nodes * nodes * (len(series) + 1) + samples <= max_samples
+def cannot_exceed(node, context, max_samples: int) -> bool:
+    """A cheap proof that no step can exceed max_samples, so the accounting can be skipped:
+    the accounting below with every count replaced by an upper bound (see _Bound)."""
+    bound = _Bound(context).load(node)
+    return bound is not None and bound.peak <= max_samples
 
 
 def first_step_over(peaks: np.ndarray | None, max_samples: int) -> int | None:
@@ -110,7 +102,7 @@ def evaluate_within_limit(node, context, max_samples: int) -> Value:
     same step the sample limit wins, as it trips while the data is loaded."""
     from .engine import _eval
 
-    if cannot_exceed(node, context.storage, max_samples):
+    if cannot_exceed(node, context, max_samples):
         return _eval(node, context)
     over = first_step_over(peak_samples(node, context), max_samples)
     if over is None:
@@ -121,20 +113,6 @@ def evaluate_within_limit(node, context, max_samples: int) -> Value:
         if error.step_index is None or error.step_index < over:
             raise
     raise too_many_samples(over)
-
-
-def _node_count(node) -> int | None:
-    """How many nodes the tree has; None when it holds a subquery."""
-    node = _unwrap(node)
-    if isinstance(node, promql_parser.SubqueryExpr):
-        return None
-    total = 1
-    for child in _children(node):
-        count = _node_count(child)
-        if count is None:
-            return None
-        total += count
-    return total
 
 
 def _children(node) -> list:
@@ -524,3 +502,90 @@ def _has_at(node) -> bool:
     if isinstance(node, promql_parser.MatrixSelector):
         return node.vector_selector.at is not None
     return False
+
+
+@dataclass
+class _Bounds:
+    peak: int
+    after: int
+    count: int
+
+
+class _Bound:
+    """Upper bounds of the accounting at any step, from the stored series alone: a selector
+    holds at most its series, a window at most a series' samples, a node's result at most the
+    sum of its operands' (`or` adds its sides) or one sample; a subquery multiplies its inner
+    expression's bounds by its inner step count. None for nested subqueries."""
+
+    def __init__(self, context, inner_steps: int = 1) -> None:
+        self.context = context
+        self.inner_steps = inner_steps
+
+    def load(self, node) -> _Bounds | None:
+        from .engine import _matchers
+
+        node = _unwrap(node)
+        if isinstance(node, promql_parser.StringLiteral):
+            return _Bounds(0, 0, 0)
+        if isinstance(node, promql_parser.NumberLiteral):
+            return _Bounds(self.inner_steps, self.inner_steps, 1)
+        if isinstance(node, promql_parser.VectorSelector):
+            count = len(self.context.storage.select(_matchers(node)))
+            return _Bounds(count * self.inner_steps, count * self.inner_steps, count)
+        if isinstance(node, promql_parser.SubqueryExpr):
+            return self.subquery(node)
+        if isinstance(node, promql_parser.MatrixSelector):
+            return None  # a range vector as the whole query: always accounted
+        if isinstance(node, promql_parser.Call):
+            matrix = [_unwrap(a) for a in node.args if isinstance(_unwrap(a), promql_parser.MatrixSelector)]
+            if matrix:
+                return self.range_function(node, matrix[0])
+        return self.operands(node)
+
+    def operands(self, node) -> _Bounds | None:
+        """rangeEval (and unary minus, a subquery's function): operands in turn, gathered
+        again, plus the output; timestamp(<selector>) selects inside the call (same bound)."""
+        held = peak = gathered = 0
+        for child in _children(node):
+            if _is_string(child):
+                continue
+            loaded = self.load(child)
+            if loaded is None:
+                return None
+            peak = max(peak, held + loaded.peak)
+            held += loaded.after
+            gathered += loaded.count
+        count = max(gathered, 1)
+        # Each step's output stays held at the later steps of a range evaluation.
+        return _Bounds(max(peak, held + gathered + count * self.inner_steps), held + count * self.inner_steps, count)
+
+    def range_function(self, node, selector) -> _Bounds | None:
+        from .engine import _matchers
+
+        held = peak = 0
+        for child in node.args:
+            child = _unwrap(child)
+            if child is selector or _is_string(child):
+                continue
+            loaded = self.load(child)
+            if loaded is None:
+                return None
+            peak = max(peak, held + loaded.peak)
+            held += loaded.after
+        series = self.context.storage.select(_matchers(selector.vector_selector))
+        window = max((len(s.t) for s in series), default=0)
+        outputs = len(series) * self.inner_steps
+        return _Bounds(max(peak, held + outputs + window), held + outputs, max(len(series), 1))
+
+    def subquery(self, node) -> _Bounds | None:
+        from .engine import _duration_ms
+
+        if self.inner_steps != 1:
+            return None
+        step = _duration_ms(node.step) or self.context.subquery_step_ms
+        steps = _duration_ms(node.range) // step + 1
+        inner = _Bound(self.context, steps).load(node.expr)
+        if inner is None:
+            return None
+        # Its points are then loaded again by the function, one series' window at a time.
+        return _Bounds(inner.peak + inner.after, inner.after, inner.after)
