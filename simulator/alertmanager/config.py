@@ -244,7 +244,9 @@ def _duration(raw: dict[str, Any], key: str, inherited: int) -> int:
 def _build_route(raw: dict[str, Any], parent: Route | None, index: int) -> Route:
     """NewRoute: copy the parent's options, then override each the node sets itself."""
     group_by = raw.get("group_by")
-    if group_by is None:
+    # config.go 0.25 builds Route.GroupBy by appending to a nil slice, so `group_by: []` leaves it nil and
+    # NewRoute (`if cr.GroupBy != nil`) inherits the parent's grouping, exactly as an absent group_by does.
+    if not group_by:
         inherited_by, by_all = (parent.group_by, parent.group_by_all) if parent else ((), False)
     else:
         by_all = GROUP_BY_ALL in group_by

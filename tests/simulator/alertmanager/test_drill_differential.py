@@ -113,13 +113,17 @@ def timelines(draw) -> list[AlertTimeline]:
 )
 @given(config_text=alertmanager_config(), alerts=timelines())
 def test_model_equals_real_alertmanager(config_text, alerts, tmp_path_factory):
-    with WebhookRecorder() as recorder:
-        text = drill_config(config_text, SPEED, recorder.url)
-        config = model_config(text, SPEED)
-        recorder.latency_s = receiver_latency_s(config, SPEED)
-        plan = plan_drill(alerts, config, M, 0, SPAN_MS, SPEED)
-        with running_alertmanager(text, tmp_path_factory.mktemp("am")) as url:
-            run = run_drill(plan, AlertmanagerClient(url), recorder, 0)
+    # A drill whose posts fell behind the plan (a busy shared machine) proves nothing: run it again, up to 3 times.
+    for _attempt in range(3):
+        with WebhookRecorder() as recorder:
+            text = drill_config(config_text, SPEED, recorder.url)
+            config = model_config(text, SPEED)
+            recorder.latency_s = receiver_latency_s(config, SPEED)
+            plan = plan_drill(alerts, config, M, 0, SPAN_MS, SPEED)
+            with running_alertmanager(text, tmp_path_factory.mktemp("am")) as url:
+                run = run_drill(plan, AlertmanagerClient(url), recorder, 0)
+        if run.max_post_lag_s < 0.05:
+            break
     assert run.max_post_lag_s < 0.05, f"the drill fell behind by {run.max_post_lag_s:.3f} s: machine too busy"
     real = [n for n in run.notifications if n.at_ms <= plan.end_ms]
     problems = compare(

@@ -35,18 +35,34 @@ WINDOWS = [
 ]
 
 
+# A drill whose posts fell behind the plan (a busy shared machine) proves nothing either way: it is run again,
+# up to this many times in all, before the lag check fails the test.
+DRILL_ATTEMPTS = 3
+MAX_POST_LAG_S = 0.05
+
+
 def drill(timelines, config_text, evaluation_interval_ms, start, span, speed, tmp_path):
+    for attempt in range(DRILL_ATTEMPTS):
+        plan, config, run = _drill_once(
+            timelines, config_text, evaluation_interval_ms, start, span, speed, tmp_path / f"am{attempt}"
+        )
+        if run.max_post_lag_s < MAX_POST_LAG_S:
+            break
+    # The model runs up to the window's end; the real one may notify in the settle time after it.
+    real = [n for n in run.notifications if n.at_ms <= plan.end_ms]
+    return plan, config, run, real
+
+
+def _drill_once(timelines, config_text, evaluation_interval_ms, start, span, speed, am_dir):
     with WebhookRecorder() as recorder:
         text = drill_config(config_text, speed, recorder.url)
         config = model_config(text, speed)
         recorder.latency_s = receiver_latency_s(config, speed)
         plan = plan_drill(timelines, config, evaluation_interval_ms, parse_duration(start), parse_duration(span), speed)
         settle_ms = config.route.group_wait_ms + config.route.group_interval_ms
-        with running_alertmanager(text, tmp_path / "am") as url:
+        with running_alertmanager(text, am_dir) as url:
             run = run_drill(plan, AlertmanagerClient(url), recorder, settle_ms)
-    # The model runs up to the window's end; the real one may notify in the settle time after it.
-    real = [n for n in run.notifications if n.at_ms <= plan.end_ms]
-    return plan, config, run, real
+    return plan, config, run
 
 
 @pytest.mark.parametrize(("start", "span", "speed", "shows"), WINDOWS, ids=[w[0] for w in WINDOWS])
@@ -55,7 +71,7 @@ def test_drill_equals_model_on_oncall_windows(oncall, symptoms_text, start, span
     plan, config, run, real = drill(
         result.timelines, symptoms_text, scenario.evaluation_interval_ms, start, span, speed, tmp_path
     )
-    assert run.max_post_lag_s < 0.05, f"the drill fell behind by {run.max_post_lag_s:.3f} s: machine too busy"
+    assert run.max_post_lag_s < MAX_POST_LAG_S, f"the drill fell behind by {run.max_post_lag_s:.3f} s: machine too busy"
     model = model_notifications(plan)
     assert model, f"the window shows no notification ({shows})"
     problems = compare(model, real, speed, shortest_group_interval_ms(config), uncertain_windows(plan))
@@ -68,7 +84,7 @@ def test_drill_shows_the_inhibited_symptom_and_the_repeat(oncall, symptoms_text,
     plan, config, run, real = drill(
         result.timelines, symptoms_text, scenario.evaluation_interval_ms, "4d14h", "4h20m", 1200, tmp_path
     )
-    assert run.max_post_lag_s < 0.05, f"the drill fell behind by {run.max_post_lag_s:.3f} s: machine too busy"
+    assert run.max_post_lag_s < MAX_POST_LAG_S, f"the drill fell behind by {run.max_post_lag_s:.3f} s: machine too busy"
     problems = compare(
         model_notifications(plan), real, 1200, shortest_group_interval_ms(config), uncertain_windows(plan)
     )

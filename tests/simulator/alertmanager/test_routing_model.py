@@ -142,3 +142,13 @@ def test_an_alert_matching_both_sides_is_not_muted_by_another_that_does():
     ticket = {"alertname": "T", "severity": "ticket", "service": "ranker"}
     assert _names([page, other_page]) == []  # both match source and target: neither mutes the other
     assert _names([page, ticket]) == ["T"]
+
+
+def test_an_empty_group_by_inherits_the_parents_grouping_as_alertmanager_0_25_does():
+    # Found by the drill differential against the real Alertmanager 0.25: `group_by: []` is not "group by nothing".
+    config = load_alertmanager_config(
+        "route:\n  receiver: r\n  group_by: [alertname, team]\n  routes:\n  - receiver: r\n    group_by: []\n"
+        "receivers:\n- name: r\n"
+    )
+    child = config.route.routes[0]
+    assert child.group_by == ("alertname", "team") and not child.group_by_all
