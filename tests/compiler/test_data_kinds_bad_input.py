@@ -152,4 +152,3 @@ def test_bad_parameter_is_reported_at_its_position_and_nothing_is_written(
     assert expected in result.stderr.splitlines(), result.stderr
     assert "Traceback" not in result.output + result.stderr
     assert compiled_project.build_digest() == before
-
