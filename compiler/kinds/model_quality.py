@@ -2,7 +2,8 @@
 
     error    = max by (...) (<metric>{selector})          (1 - <metric> for a score where higher is better)
                > -Inf < +Inf                              # finite samples only
-    baseline = avg_over_time(error[baseline_window])
+    hourly   = avg_over_time(error[1h])
+    baseline = avg_over_time(hourly[baseline_window:1h])  # the mean of the window's hourly means
     fires when error > threshold or error > drift_factor * baseline      # $value: the error
 
 The metric is a rolling error that an evaluation job publishes as a gauge: MAE or RMSE of a regression model,
@@ -11,8 +12,12 @@ conditions catch different failures: the threshold is the quality the product ne
 history; the drift condition catches a model that got much worse than it usually is, long before it reaches the
 threshold (a feature gone bad, a skewed input, a broken retrain).
 
-The error is recorded first, and the baseline is the average of the recorded error over `baseline_window`. Why
-recorded rather than avg_over_time of the raw gauge: the recording keeps finite samples only (a comparison
+The error is recorded first, then its hourly mean, and the baseline is the mean of the hourly means over
+`baseline_window`, read by a subquery with a 1h step. Why not avg_over_time(error[7d]): that range holds 10,080
+samples at a 1m evaluation interval, past the 10,000 samples a query may load in promtool's test engine
+(promql/test.go, MaxSamples), so the rule could not be unit-tested; and each evaluation would read them all. The
+subquery reads 168 hourly means, each already the mean of an hour, so the baseline is the same 7-day mean (of
+whole clock hours) at 1/60 of the samples. Why recorded rather than avg_over_time of the raw gauge: the recording keeps finite samples only (a comparison
 without `bool` drops the samples where it is false; every comparison with NaN is false), and an evaluation job
 that publishes NaN for an empty evaluation set would otherwise make the 7-day average NaN, and the drift
 condition blind, for seven days (the same lesson as zscore_anomaly's); and it is one sample per evaluation
@@ -35,7 +40,8 @@ Parameters and why their defaults:
   moves by a few percent from day to day; +50 % is a real regression, and still well before most models become
   useless. Must be above 1. Note: a baseline of exactly 0 (a perfect model) makes every positive error a drift.
 - baseline_window (7d): a whole weekly cycle, so weekday/weekend changes of the traffic mix are in the baseline;
-  a drift lasting hours moves a 7-day average by a few percent only, so the drift does not hide itself.
+  a drift lasting hours moves a 7-day average by a few percent only, so the drift does not hide itself. At least
+  1d: a shorter baseline follows the daily cycle (and holds too few hourly means to be one).
 - by ([model]): the labels the error is computed per; not [], so one model's drift is not hidden by another.
 - selector (none): label matchers on the gauge.
 """
@@ -62,6 +68,10 @@ from compiler.kinds.base import (
 from compiler.model import Alert, KindRules, RecordingRule
 from compiler.naming import recording_rule_name, window_suffix
 
+# The baseline's resolution: hourly means, read by a subquery with this step.
+HOURLY = 3_600_000
+MIN_BASELINE_WINDOW_MS = 24 * HOURLY
+
 # Keeps the finite samples of an instant vector: NaN compares false with everything, ±Inf fails one side.
 FINITE_SAMPLES_ONLY = "> -Inf < +Inf"
 
@@ -75,6 +85,15 @@ def _above_one(value: float) -> float:
 DriftFactor = Annotated[float, AfterValidator(_above_one)]
 
 
+def _a_day_or_more(text: str) -> str:
+    if window_ms(text) < MIN_BASELINE_WINDOW_MS:
+        raise ValueError(f"must be at least 1d (a baseline of hourly means over whole days), got {text!r}")
+    return text
+
+
+BaselineWindow = Annotated[Window, AfterValidator(_a_day_or_more)]
+
+
 class Params(KindParams):
     """Parameters of `model_quality` (see the module docstring for the defaults' reasons)."""
 
@@ -82,7 +101,7 @@ class Params(KindParams):
     higher_is_better: bool = False
     threshold: NonNegativeFloat | None = None
     drift_factor: DriftFactor = 1.5
-    baseline_window: Window = "7d"
+    baseline_window: BaselineWindow = "7d"
     by: LabelNames = ["model"]
     selector: Matchers = ""
 
@@ -98,6 +117,8 @@ def build(alert: Alert, params: Params) -> KindRules:
     error_expr = _max_by(params.by, f"1 - {gauge}" if params.higher_is_better else gauge)
     operation = "error" if not params.higher_is_better else "one_minus"
     error_name = recording_rule_name(params.by, params.metric, operation, alert.group)
+    hour = window_suffix(HOURLY)
+    hourly_name = recording_rule_name(params.by, params.metric, f"{operation}_avg_over_time{hour}", alert.group)
     baseline_name = recording_rule_name(
         params.by, params.metric, f"{operation}_avg_over_time{baseline_window}", alert.group
     )
@@ -106,7 +127,8 @@ def build(alert: Alert, params: Params) -> KindRules:
     return KindRules(
         recording_rules=[
             RecordingRule(error_name, f"{error_expr} {FINITE_SAMPLES_ONLY}"),
-            RecordingRule(baseline_name, f"avg_over_time({error_name}[{baseline_window}])"),
+            RecordingRule(hourly_name, f"avg_over_time({error_name}[{hour}])"),
+            RecordingRule(baseline_name, f"avg_over_time({hourly_name}[{baseline_window}:{hour}])"),
         ],
         alert_expr=" or ".join(conditions),
         facts={

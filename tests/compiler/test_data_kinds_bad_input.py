@@ -120,6 +120,13 @@ BAD_PARAMS = [
         "alerts/bad.yaml:12:25: alert Bad: params.higher_is_better: must be a valid boolean, got str 'yes'",
     ),
     (
+        "model_quality-baseline-under-a-day",
+        "model_quality",
+        "      metric: model_rolling_mae\n      baseline_window: 12h\n",
+        "alerts/bad.yaml:12:24: alert Bad: params.baseline_window: must be at least 1d (a baseline of hourly means "
+        "over whole days), got '12h'",
+    ),
+    (
         "model_quality-unknown-param",
         "model_quality",
         "      metric: model_rolling_mae\n      baseline: 7d\n",
