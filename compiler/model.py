@@ -32,6 +32,7 @@ class Alert:
     source_stem: str  # its name without suffix: the output file and group prefix
     position: SourcePosition  # where the alert's mapping starts
     symptom_of: tuple[str, ...] = ()  # alerts whose firing mutes this one (compiled into inhibit rules)
+    layer: str | None = None  # data | model | system | business: the definition's, else the kind's default
 
     @property
     def group(self) -> str:

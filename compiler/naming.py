@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from common.durations import format_duration
+from common.layers import LAYER_LABEL
 
 ALERT_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 LABEL_NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
@@ -28,6 +29,9 @@ API_VERSION = "alertkit/v1"
 
 # Labels every compiled alert carries, set by the compiler from the definition.
 MANDATORY_LABELS = ("severity", "team", "kind")
+# The risk-map layer label (common/layers.py) is set from the definition's `layer:` or the kind's default, so a
+# definition may not set it under `labels:` either.
+COMPILER_LABELS = (*MANDATORY_LABELS, LAYER_LABEL)
 # Annotations every compiled alert carries, set by the compiler from the definition.
 MANDATORY_ANNOTATIONS = ("summary", "description", "runbook_url")
 

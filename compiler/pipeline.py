@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.layers import LAYER_LABEL, LAYERS
 from common.problems import Problem, Severity, SourcePosition, sorted_problems
 from compiler.alertmanager import alertmanager_config, render_alertmanager_file
 from compiler.gotemplates import go_template_problem
@@ -18,8 +19,8 @@ from compiler.kinds import KINDS
 from compiler.model import CompiledAlert
 from compiler.naming import (
     ALERTMANAGER_CONFIG_FILE,
+    COMPILER_LABELS,
     MANDATORY_ANNOTATIONS,
-    MANDATORY_LABELS,
     PROMETHEUS_OUTPUT_DIR,
     RUNBOOK_OUTPUT_DIR,
     rule_file_name,
@@ -122,7 +123,10 @@ def _compile_alert(item: ValidatedAlert, runbook_base_url: str, result: CompileR
     result.problems += problems
     if problems:
         return None
-    labels = {"severity": alert.severity, "team": alert.team, "kind": alert.kind} | dict(sorted(alert.labels.items()))
+    labels = {"severity": alert.severity, "team": alert.team, "kind": alert.kind}
+    if alert.layer is not None:
+        labels[LAYER_LABEL] = alert.layer
+    labels |= dict(sorted(alert.labels.items()))
     annotations = {
         "summary": alert.summary,
         "description": alert.description,
@@ -145,11 +149,13 @@ def _handwritten_reads(item: ValidatedAlert) -> tuple[tuple[SelectorRead, Source
 
 def _reserved_key_problems(item: ValidatedAlert) -> list[Problem]:
     problems = []
-    for section, reserved in (("labels", MANDATORY_LABELS), ("annotations", MANDATORY_ANNOTATIONS)):
+    for section, reserved in (("labels", COMPILER_LABELS), ("annotations", MANDATORY_ANNOTATIONS)):
         for key in getattr(item.alert, section):
             if key in reserved:
                 where = item.positions.of_key(item.path + (section, key))
                 message = f"{key!r} is set by the compiler from the definition; remove it here"
+                if key == LAYER_LABEL:
+                    message = f"{key!r} is set by the compiler: write `layer: {'|'.join(LAYERS)}` on the alert"
                 problems.append(Problem(where, message, item.alert.name, f"{section}.{key}"))
     return problems
 

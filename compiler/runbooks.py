@@ -54,7 +54,7 @@ _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
 _FACTS_BLOCK = """\
 | Fact | Value |
 | --- | --- |
-| Alert | `[= alert.name =]` (kind `[= alert.kind =]`, severity `[= alert.severity =]`, team `[= alert.team =]`) |
+| Alert | `[= alert.name =]` (kind `[= alert.kind =]`, severity `[= alert.severity =]`, team `[= alert.team =]`[% if alert.layer %], layer `[= alert.layer =]`[% endif %]) |
 | Fires after | `[= alert.for =]`[% if alert.keep_firing_for %], keeps firing for `[= alert.keep_firing_for =]`[% endif %] |
 [% for name, value in facts.items() if value is string %]| [= name =] | `[= value =]` |
 [% endfor %]| Defined in | `[= alert.source =]` |
@@ -151,6 +151,7 @@ def template_context(compiled: CompiledAlert) -> dict[str, Any]:
             "kind": alert.kind,
             "team": alert.team,
             "severity": alert.severity,
+            "layer": alert.layer,
             "summary": alert.summary,
             "description": alert.description,
             "for": format_duration(alert.for_ms),

@@ -14,6 +14,7 @@ alerts:
     description: "..."                 # Go templates are passed to Prometheus untouched
     for: 5m                            # Prometheus duration
     keep_firing_for: 10m               # optional
+    layer: data                        # optional: data | model | system | business (default: the kind's)
     labels: {tier: ranking}            # optional extra labels (Go templates allowed in values)
     annotations: {dashboard: "https://..."}  # optional extra annotations
     params:                            # the kind's parameters, see docs/compiler.md
@@ -116,6 +117,7 @@ WebhookUrl = Annotated[str, AfterValidator(_valid_webhook_url)]
 PositiveDurationText = Annotated[DurationText, AfterValidator(_positive_duration)]
 RunbookBaseUrl = Annotated[str, AfterValidator(_valid_runbook_base_url)]
 Severity = Literal["page", "ticket", "info"]
+Layer = Literal["data", "model", "system", "business"]  # common.layers.LAYERS, as a type
 
 
 class StrictModel(BaseModel):
@@ -135,6 +137,7 @@ class AlertSpecV1(StrictModel):
     description: NonBlank
     for_: DurationText = Field(alias="for")
     keep_firing_for: DurationText | None = None
+    layer: Layer | None = None  # the risk-map layer; None: the kind's default (compiler.kinds.base.Kind)
     labels: LabelMap = Field(default_factory=dict)
     annotations: LabelMap = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)

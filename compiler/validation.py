@@ -134,6 +134,7 @@ def _validate_alert(
         source_stem=file.stem,
         position=positions.of_value(path),
         symptom_of=(spec.symptom_of,) if isinstance(spec.symptom_of, str) else tuple(spec.symptom_of or ()),
+        layer=spec.layer or (kind.default_layer if kind is not None else None),
     )
     return ValidatedAlert(alert, params, path, positions), problems
 

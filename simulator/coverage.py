@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 
 from common.durations import format_duration
+from common.layers import NO_LAYER, layer_order
 
 from .scenarios.model import Scenario
 from .simulate import ScenarioResult
@@ -127,11 +128,22 @@ class Cell:
 
 @dataclass
 class CoverageReport:
-    alertnames: list[str]
+    alertnames: list[str]  # grouped by layer (common.layers order), then as the rule files list them
     scenarios: list[Scenario]
     runbooks: set[str]
     cells: dict[tuple[str, str], Cell]  # (alertname, scenario name) -> cell
     gaps: list[Gap]
+    layers: dict[str, str | None] = field(default_factory=dict)  # alertname -> its `layer` label, if any
+
+    def layer_of(self, alertname: str) -> str:
+        return self.layers.get(alertname) or NO_LAYER
+
+    def layer_groups(self) -> list[tuple[str, list[str]]]:
+        """(layer, its alerts) in layer order; alerts without a layer last, under NO_LAYER."""
+        groups: dict[str, list[str]] = {}
+        for name in self.alertnames:
+            groups.setdefault(self.layer_of(name), []).append(name)
+        return list(groups.items())
 
     @property
     def passed(self) -> bool:
@@ -144,13 +156,20 @@ def coverage_report(
     runbooks: set[str],
     scenarios: list[Scenario],
     results: dict[str, ScenarioResult],
+    layers: dict[str, str | None] | None = None,
 ) -> CoverageReport:
-    """The alert x scenario matrix; `results` (scenario source -> its simulation) says what happened."""
+    """The alert x scenario matrix; `results` (scenario source -> its simulation) says what happened.
+
+    `layers` maps an alert to its `layer` label as the rule files carry it; rows are grouped by layer.
+    """
+    layers = layers or {}
+    alertnames = sorted(alertnames, key=lambda name: layer_order(layers.get(name)))  # stable within a layer
     cells = {}
     for scenario in scenarios:
         for name in alertnames:
             cells[(name, scenario.name)] = Cell(_checks(scenario, name, results[scenario.source]))
-    return CoverageReport(alertnames, scenarios, runbooks, cells, coverage_gaps(alertnames, runbooks, scenarios))
+    gaps = coverage_gaps(alertnames, runbooks, scenarios)
+    return CoverageReport(alertnames, scenarios, runbooks, cells, gaps, dict(layers))
 
 
 def _checks(scenario: Scenario, alertname: str, result: ScenarioResult) -> list[Check]:
@@ -183,13 +202,23 @@ def first_firing(result: ScenarioResult, alertname: str) -> int | None:
 
 
 def _rows(report: CoverageReport) -> tuple[list[str], list[list[str]]]:
-    header = ["ALERT", "RUNBOOK"] + [s.name for s in report.scenarios]
+    header = ["LAYER", "ALERT", "RUNBOOK"] + [s.name for s in report.scenarios]
     rows = [
-        [name, "yes" if name in report.runbooks else "MISSING"]
+        [report.layer_of(name), name, "yes" if name in report.runbooks else "MISSING"]
         + [report.cells[(name, s.name)].words() for s in report.scenarios]
         for name in report.alertnames
     ]
     return header, rows
+
+
+def _layer_lines(report: CoverageReport) -> list[str]:
+    """Per layer: how many alerts, and how many of them the scenarios prove firing and silent (no gap)."""
+    lines = []
+    for layer, names in report.layer_groups():
+        gapped = {gap.alertname for gap in report.gaps}
+        covered = sum(name not in gapped for name in names)
+        lines.append(f"layer {layer}: {len(names)} alert(s), {covered} covered: {', '.join(names)}")
+    return lines
 
 
 def _gap_lines(report: CoverageReport) -> list[str]:
@@ -203,11 +232,16 @@ def render_text(report: CoverageReport) -> str:
     header, rows = _rows(report)
     lines = []
     width = max((len(s.name) for s in report.scenarios), default=0)
+    layer = None
     for row in rows:
-        lines.append(f"{row[0]} (runbook: {row[1]})")
-        for scenario_name, words in zip(header[2:], row[2:]):
+        if row[0] != layer:
+            layer = row[0]
+            lines.append(f"== layer {layer} ==")
+        lines.append(f"{row[1]} (runbook: {row[2]})")
+        for scenario_name, words in zip(header[3:], row[3:]):
             lines.append(f"  {scenario_name.ljust(width)}  {words}")
     lines.append("")
+    lines += _layer_lines(report)
     lines += _gap_lines(report)
     return "\n".join(lines) + "\n"
 
@@ -220,7 +254,7 @@ def render_markdown(report: CoverageReport) -> str:
     ]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
     lines.append("")
-    lines += [f"- {line}" for line in _gap_lines(report)]
+    lines += [f"- {line}" for line in _layer_lines(report) + _gap_lines(report)]
     return "\n".join(lines) + "\n"
 
 
@@ -235,9 +269,13 @@ def to_json_document(report: CoverageReport) -> dict:
         "version": JSON_SCHEMA_VERSION,
         "passed": report.passed,
         "scenarios": [{"name": s.name, "source": s.source, "quiet": is_quiet(s)} for s in report.scenarios],
+        "layers": [
+            {"layer": None if layer == NO_LAYER else layer, "alerts": names} for layer, names in report.layer_groups()
+        ],
         "alerts": [
             {
                 "alertname": name,
+                "layer": report.layers.get(name),
                 "runbook": name in report.runbooks,
                 "gaps": [{"missing": g.missing, "advice": g.advice} for g in report.gaps if g.alertname == name],
                 "scenarios": {

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 
 from common.durations import format_duration
+from common.layers import LAYER_LABEL, NO_LAYER, layer_order
+from simulator.rules.model import AlertTimeline
 
 from .simulate import ScenarioResult
 
@@ -74,6 +76,7 @@ def _scenario_json(result: ScenarioResult) -> dict:
         "alerts": [
             {
                 "alertname": timeline.alertname,
+                "layer": timeline.labels.get(LAYER_LABEL),
                 "labels": dict(sorted(timeline.labels.items())),
                 "intervals": [
                     {
@@ -84,7 +87,7 @@ def _scenario_json(result: ScenarioResult) -> dict:
                     for i in timeline.intervals
                 ],
             }
-            for timeline in result.timelines
+            for timeline in _by_layer(result.timelines)
         ],
         "unobserved_alerts": list(result.unobserved_alerts),
         "false_positives": {
@@ -220,13 +223,20 @@ def _scenario_text(result: ScenarioResult) -> str:
         lines.append("")
         lines += _table(("INCIDENT", "STARTS", "CHECK", "BUDGET", "DETECTED AFTER", "RESULT"), checks)
     alerts = [
-        (tl.alertname, _format_labels(tl.labels), _at(i.pending_at_ms), _at(i.firing_at_ms), _at(i.resolved_at_ms))
-        for tl in result.timelines
+        (
+            _layer(tl.labels),
+            tl.alertname,
+            _format_labels(tl.labels),
+            _at(i.pending_at_ms),
+            _at(i.firing_at_ms),
+            _at(i.resolved_at_ms),
+        )
+        for tl in _by_layer(result.timelines)
         for i in tl.intervals
     ]
     lines.append("")
     if alerts:
-        lines += _table(("ALERT", "LABELS", "PENDING AT", "FIRING AT", "RESOLVED AT"), alerts)
+        lines += _table(("LAYER", "ALERT", "LABELS", "PENDING AT", "FIRING AT", "RESOLVED AT"), alerts)
     else:
         lines.append("  no alert became active")
     limit = "" if result.max_false_positives is None else f" (at most {result.max_false_positives} allowed)"
@@ -300,8 +310,17 @@ def _alertnames(alerts: tuple) -> str:
     return ", ".join(dict(a).get("alertname", "?") for a in alerts) or "-"
 
 
-# Labels every reference alert carries; the table shows only the distinguishing ones.
-_COMMON_LABELS = {"alertname", "severity", "team", "kind"}
+# Labels every reference alert carries (the layer has its own column); the table shows the distinguishing ones.
+_COMMON_LABELS = {"alertname", "severity", "team", "kind", LAYER_LABEL}
+
+
+def _layer(labels: dict[str, str]) -> str:
+    return labels.get(LAYER_LABEL) or NO_LAYER
+
+
+def _by_layer(timelines: list[AlertTimeline]) -> list[AlertTimeline]:
+    """Timelines grouped by their `layer` label in risk-map order, otherwise in the result's order."""
+    return sorted(timelines, key=lambda timeline: layer_order(timeline.labels.get(LAYER_LABEL)))
 
 
 def _format_labels(labels: dict[str, str]) -> str:

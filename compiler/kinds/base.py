@@ -36,6 +36,9 @@ class Kind:
     build: Callable[[Alert, Any], KindRules]  # takes this kind's own `params` type, validated
     # Parameters holding hand-written PromQL: the compile warns when one reads another group's recording rule.
     expression_params: tuple[str, ...] = ()
+    # The `layer` label (compiler.naming.LAYERS) of its alerts unless the definition sets `layer:`; None: the
+    # kind watches anything (raw), so only the definition can say which layer.
+    default_layer: str | None = None
 
 
 def _ratio(value: float) -> float:

@@ -9,6 +9,9 @@ hits + misses is summed inside one selector (`result=~"hit|miss"`) rather than a
 drops every group where one side has no series (a cache that never missed yet; promql/engine.go VectorBinop
 outputs only label sets found on both sides), the selector does not.
 
+Layer: data (default). The feature cache is how the model reads its data; a cold or broken cache starves
+the model of fresh features before any system symptom (its misses still succeed, from the slower store).
+
 Parameters and why their defaults:
 - metric (required): a counter of cache requests with a label telling hit from miss.
 - result_label ("result"), hit_value ("hit"), miss_value ("miss"): that label and its values.
@@ -89,4 +92,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("cache_hit_ratio", Params, build)
+KIND = Kind("cache_hit_ratio", Params, build, default_layer="data")

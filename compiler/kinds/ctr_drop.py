@@ -11,6 +11,9 @@ day the counters exist, without waiting for a day of recorded history. The flip 
 longer than `compare_offset` resolves by itself once the earlier window also contains it (the drop has become
 the reference); the runbook must treat a resolved CTR alert as unresolved until CTR is back.
 
+Layer: business (default). CTR is the outcome the business buys: a drop may come from the model, the data
+or the product, and it matters whatever the cause, so the alert is placed where its impact is.
+
 Parameters and why their defaults:
 - clicks_metric, impressions_metric (required): counters.
 - window (1h): CTR of a few percent needs thousands of impressions per point; an hour of traffic keeps the
@@ -90,4 +93,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("ctr_drop", Params, build)
+KIND = Kind("ctr_drop", Params, build, default_layer="business")

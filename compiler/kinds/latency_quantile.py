@@ -7,6 +7,8 @@
 The bucket rates are recorded first (they are also what dashboards plot), then the quantile. `le` must survive
 the aggregation: histogram_quantile needs every bucket of a series (promql/quantile.go, bucketQuantile).
 
+Layer: system (default). Latency is the serving system's health, whatever the data or the model do.
+
 Parameters and why their defaults:
 - metric (required): the histogram's base name, e.g. `ranker_request_duration_seconds` (`_bucket`, `_count`).
 - quantile (0.99): p99 is what users of a ranking service feel at the tail; must lie in (0, 1).
@@ -94,4 +96,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("latency_quantile", Params, build)
+KIND = Kind("latency_quantile", Params, build, default_layer="system")

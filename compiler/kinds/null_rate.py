@@ -3,6 +3,8 @@
     ratio = sum by (feature) (rate(nulls[window])) / sum by (feature) (rate(lookups[window]))
     fires when ratio > threshold (and, with a guard, lookups/s >= min_lookup_rate)
 
+Layer: data (default). Null feature values are a data problem: the lookups succeed, the data behind them is missing.
+
 Parameters and why their defaults:
 - nulls_metric, lookups_metric (required): counters of null results and of all lookups, labelled by feature.
 - selector: label matchers applied to both counters, e.g. `service="ranker"` (default: none).
@@ -73,4 +75,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("null_rate", Params, build)
+KIND = Kind("null_rate", Params, build, default_layer="data")

@@ -1,5 +1,7 @@
 """`raw`: a hand-written alerting expression, for what the other kinds do not cover.
 
+Layer: no default; the expression can watch anything, so set `layer:` in the definition.
+
 Parameters:
 - expr (required): PromQL returning an instant vector; every series it returns is an alert instance.
   It is parsed like every emitted expression, so a syntax error is reported at its line.

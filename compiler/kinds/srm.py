@@ -20,6 +20,9 @@ Recording rules, all `by (experiment[, variant])`:
     critical    = one constant per experiment, chosen by its variant count
     alert:      chi2 > critical and N >= min_assignments
 
+Layer: business (default), not model: a sample-ratio mismatch says nothing about the model's quality; it
+voids the experiment's readout, the evidence a product decision (ship the variant or not) is made on.
+
 Parameters and why their defaults:
 - metric ("experiment_assignments_total"), experiment_label ("experiment"), variant_label ("variant").
 - window (1h): enough assignments for the chi-square approximation (every e_i well above 5), short enough that
@@ -160,4 +163,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("srm", Params, build)
+KIND = Kind("srm", Params, build, default_layer="business")

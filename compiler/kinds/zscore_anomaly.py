@@ -20,6 +20,9 @@ it: promql/functions.go funcAvgOverTime, funcStddevOverTime), so z is NaN and th
 no value (an outage is for the traffic alerts to report). ±Inf (x/0 with x ≠ 0) would blind the window the
 same way (Inf − Inf = NaN) and is dropped too. A plain selector input is read as stored, unfiltered.
 
+Layer: no default, as for `raw`. The detector watches any expression (a model score, a latency, a count),
+so only the definition knows which layer it is in; set `layer:` there (ModelScoreAnomaly: model).
+
 Parameters and why their defaults:
 - expr (required): the watched instant vector (a selector, or any expression when `record` is given).
 - record (required unless expr is a plain selector): the recording-rule name for expr, `level:metric:ops`.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from common.layers import LAYER_LABEL
 from simulator.scenarios.errors import ScenarioError
 
 from .rules_source import RulesSource, rules_options
@@ -43,7 +44,8 @@ def coverage_command(scenario_paths: tuple[Path, ...], rules_source: RulesSource
             results[scenario.source] = simulate(scenario, groups)
         except ScenarioError as error:
             _fail(str(error))
-    report = coverage.coverage_report(alertnames, _runbooks(rules_source, rules), scenarios, results)
+    layers = {rule.alert: rule.labels.get(LAYER_LABEL) for rule in rules}  # as Prometheus loads them
+    report = coverage.coverage_report(alertnames, _runbooks(rules_source, rules), scenarios, results, layers)
     render = {"text": coverage.render_text, "markdown": coverage.render_markdown, "json": coverage.render_json}
     click.echo(render[output_format](report), nl=False)
     if not report.passed:

@@ -42,7 +42,7 @@ BAD_INPUTS = [
         "unknown_field",
         HEADER + _alert(extra="    severty: page\n"),
         "alerts/bad.yaml:10:5: alert Bad: severty: unknown field (allowed: annotations, description, for, keep_firing_for, "
-        "kind, labels, name, params, severity, summary, symptom_of, team)",
+        "kind, labels, layer, name, params, severity, summary, symptom_of, team)",
     ),
     (
         "unknown_param",
@@ -146,6 +146,22 @@ BAD_INPUTS = [
         HEADER + _alert(extra="    labels: {severity: info}\n"),
         "alerts/bad.yaml:10:14: alert Bad: labels.severity: 'severity' is set by the compiler from the definition; "
         "remove it here",
+    ),
+    (
+        "unknown_layer",
+        HEADER + _alert(extra="    layer: infra\n"),
+        "alerts/bad.yaml:10:12: alert Bad: layer: must be 'data', 'model', 'system' or 'business', got str 'infra'",
+    ),
+    (
+        "layer_not_a_string",
+        HEADER + _alert(extra="    layer: [data]\n"),
+        "alerts/bad.yaml:10:12: alert Bad: layer: must be 'data', 'model', 'system' or 'business', got list",
+    ),
+    (
+        "layer_as_a_label",
+        HEADER + _alert(extra="    labels: {layer: data}\n"),
+        "alerts/bad.yaml:10:14: alert Bad: labels.layer: 'layer' is set by the compiler: write "
+        "`layer: data|model|system|business` on the alert",
     ),
     (
         "api_version",

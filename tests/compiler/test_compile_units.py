@@ -119,3 +119,13 @@ def test_every_string_the_emitter_writes_reads_back_unchanged(text):
 )
 def test_emitter_quotes_only_when_needed(text, emitted):
     assert yaml_string(text) == emitted
+
+
+def test_the_layer_type_of_the_spec_is_the_list_of_layers():
+    """One list of layers (common.layers) for the compiler's validation and the simulator's reports."""
+    import typing
+
+    from common.layers import LAYERS
+    from compiler.spec import Layer
+
+    assert typing.get_args(Layer) == LAYERS

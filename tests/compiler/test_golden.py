@@ -64,6 +64,8 @@ def test_compiled_kind_matches_its_golden_file(kind, tmp_path):
         assert rule["labels"]["team"] == definition["team"]
         assert rule["annotations"]["summary"] == definition["summary"]
         assert rule["annotations"]["runbook_url"] == f"https://runbooks.example/{definition['name']}.md"
+        layer = definition.get("layer", KINDS[kind].default_layer)
+        assert rule["labels"].get("layer") == layer, "the definition's layer, else the kind's default"
     for rule in rules:
         promql_parser.parse(rule["expr"])
 

@@ -31,9 +31,20 @@ def _definition(name: str, kind: str, params: dict) -> dict:
     }
 
 
+# The `layer` label each kind gives its alerts when the definition names none (docs/compiler.md, "Layers").
+DEFAULT_LAYERS = {
+    "null_rate": "data",
+    "cache_hit_ratio": "data",
+    "latency_quantile": "system",
+    "ctr_drop": "business",
+    "srm": "business",
+}
+
+
 def _expected_alert(name: str, kind: str, labels: dict) -> dict:
+    layer = {"layer": DEFAULT_LAYERS[kind]} if kind in DEFAULT_LAYERS else {}
     return {
-        "exp_labels": {**labels, "severity": "page", "team": "t", "kind": kind},
+        "exp_labels": {**labels, "severity": "page", "team": "t", "kind": kind, **layer},
         "exp_annotations": {"summary": "s", "description": "d", "runbook_url": f"{RUNBOOK_BASE}{name}.md"},
     }
 

@@ -74,6 +74,23 @@ def test_json_report(project):
     assert expect["alertname"] == "NullsSpike" and 0 < expect["time_to_detect_s"] <= 600
     [alert] = document["scenarios"][0]["alerts"]
     assert alert["labels"]["feature"] == "user_geo"
+    assert alert["layer"] == alert["labels"]["layer"] == "data"  # null_rate's default layer
+
+
+def test_reports_group_alerts_by_layer_read_from_the_rule_files(project):
+    """The layer comes from the compiled rules' `layer` label: set one on the raw alert, and both the simulate
+    table and the coverage matrix place it under that layer, after the data layer (risk-map order)."""
+    alerts = project / "alerts" / "fixture.yaml"
+    alerts.write_text(alerts.read_text().replace("    kind: raw\n", "    kind: raw\n    layer: system\n"))
+    table = invoke("simulate", "scenarios/outage.yaml").output.splitlines()
+    header = next(line for line in table if "PENDING AT" in line)
+    assert header.split()[:3] == ["LAYER", "ALERT", "LABELS"]
+    assert table[table.index(header) + 1].split()[:2] == ["system", "TrafficGone"]
+    text = invoke("coverage").output.splitlines()
+    assert text.index("== layer data ==") < text.index("NullsSpike (runbook: yes)")
+    assert text.index("NullsSpike (runbook: yes)") < text.index("== layer system ==")
+    assert text.index("== layer system ==") + 1 == text.index("TrafficGone (runbook: yes)")
+    assert "layer system: 1 alert(s), 1 covered: TrafficGone" in text
 
 
 def test_exit_1_when_an_expectation_fails(project):
@@ -148,10 +165,14 @@ def test_coverage_matrix_text_markdown_json(project):
         ["quiet", "silent"],
     ]
     markdown = invoke("coverage", "--format", "markdown").output
-    assert markdown.startswith("| ALERT | RUNBOOK | nulls | outage | quiet |\n|---|---|---|---|---|\n")
-    assert "| TrafficGone | yes | silent | fired at +10m | silent |" in markdown
+    assert markdown.startswith("| LAYER | ALERT | RUNBOOK | nulls | outage | quiet |\n|---|---|---|---|---|---|\n")
+    assert "| - | TrafficGone | yes | silent | fired at +10m | silent |" in markdown
     document = json.loads(invoke("coverage", "--format", "json").output)
     assert document["passed"] is True
+    assert document["layers"] == [
+        {"layer": "data", "alerts": ["NullsSpike"]},
+        {"layer": None, "alerts": ["TrafficGone"]},
+    ]
     traffic = next(a for a in document["alerts"] if a["alertname"] == "TrafficGone")
     assert traffic["scenarios"]["outage"]["status"] == "fired"
     assert traffic["scenarios"]["outage"]["checks"][0]["time_s"] == 600
