@@ -10,6 +10,9 @@ ratio is traffic-weighted. A window without any error series (a service that nev
 no numerator: `sum` over nothing is nothing (promql/engine.go, an aggregation of an empty vector), so there is no
 ratio and no alert, which is right: no errors is no error ratio to page on.
 
+Layer: system (default). Failed requests are the serving system's health; when the requests succeed but carry
+bad data, the data kinds speak.
+
 Parameters and why their defaults:
 - metric (required): a counter of requests (or operations, or jobs) with a label telling failures apart.
 - errors (`code=~"5.."`): label matchers selecting the failed requests among the metric's series. Server errors
@@ -122,4 +125,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("error_ratio", Params, build)
+KIND = Kind("error_ratio", Params, build, default_layer="system")

@@ -30,6 +30,8 @@ Limit: when several series match and only one disappears, the others keep `absen
 one is still reported by its age for the lookback after it vanished, then no longer. Give a pipeline that must
 never silently vanish its own alert (a selector naming it).
 
+Layer: data (default). A stale pipeline serves old data while every system stays healthy.
+
 Parameters and why their defaults:
 - metric (required): the timestamp gauge, in seconds since the epoch.
 - budget (required): the oldest last success that is still fine. It depends on the schedule, so no default
@@ -123,4 +125,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("freshness", Params, build)
+KIND = Kind("freshness", Params, build, default_layer="data")

@@ -30,6 +30,9 @@ is what the threshold is for).
 model), so one bad shard is not averaged away. A missing gauge (the evaluation job stopped) is no error and no
 alert: watch the job's last-success timestamp with a `freshness` alert.
 
+Layer: model (default). The model's own quality, measured on its predictions; a data cause shows in the data
+alerts, its consequence for the business in the business alerts.
+
 Parameters and why their defaults:
 - metric (required): the gauge.
 - higher_is_better (false): true for a score such as AUC or accuracy, read as the error 1 − score; the threshold
@@ -142,4 +145,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("model_quality", Params, build)
+KIND = Kind("model_quality", Params, build, default_layer="model")

@@ -26,6 +26,8 @@ digits of a SHA-256 = 52 bits, or a CRC32): every value is then exact, in the ex
 
 What is not a change: a new series (its first sample has nothing to differ from), a series that disappears.
 
+Layer: data (default). A schema change is a change of the data's contract; the systems reading it keep running.
+
 Parameters and why their defaults:
 - metric (required): the schema-hash gauge.
 - window (1h): how long the alert stays active after a change: long enough for the notification to be delivered
@@ -75,4 +77,4 @@ def build(alert: Alert, params: Params) -> KindRules:
     )
 
 
-KIND = Kind("schema_change", Params, build)
+KIND = Kind("schema_change", Params, build, default_layer="data")

@@ -20,6 +20,9 @@ from compiler.cli import main as alertkit
 from compiler.pipeline import compile_project
 
 RUNBOOK_BASE = "runbooks/"
+# The `layer` label each kind gives its alerts by default (issue 10: error ratio is the system's health,
+# freshness and schema changes are data, model quality is the model).
+DEFAULT_LAYER = {"error_ratio": "system", "freshness": "data", "schema_change": "data", "model_quality": "model"}
 
 
 def _definition(name: str, kind: str, params: dict) -> dict:
@@ -38,7 +41,7 @@ def _definition(name: str, kind: str, params: dict) -> dict:
 
 def _firing(name: str, kind: str, labels: dict, value: str) -> dict:
     return {
-        "exp_labels": {**labels, "severity": "page", "team": "t", "kind": kind},
+        "exp_labels": {**labels, "severity": "page", "team": "t", "kind": kind, "layer": DEFAULT_LAYER[kind]},
         "exp_annotations": {"summary": value, "description": "d", "runbook_url": f"{RUNBOOK_BASE}{name}.md"},
     }
 
