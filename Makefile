@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: compile test lint tools bench golden clean
+.PHONY: compile test lint tools bench golden review clean
 
 compile: $(STAMP)
 	$(BIN)/alertkit compile
@@ -18,16 +18,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # promtool, amtool and prometheus-alertmanager come from Debian's packages (2.42 and 0.25 are the judges of exactness;
-# the fire drill tests run the real Alertmanager).
+# the fire drill tests run the real Alertmanager; the backtest tests run the real prometheus server, same package as promtool).
 tools:
 	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null || \
-		! command -v prometheus-alertmanager >/dev/null; then \
+		! command -v prometheus >/dev/null || ! command -v prometheus-alertmanager >/dev/null; then \
 		echo "installing promtool/amtool from Debian's prometheus packages"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 			prometheus prometheus-alertmanager >/dev/null; \
 	fi
 	@promtool --version 2>&1 | head -1
+	@prometheus --version 2>&1 | head -1
 	@prometheus-alertmanager --version 2>&1 | head -1
 
 test: $(STAMP) tools lint
@@ -42,6 +43,12 @@ lint: $(STAMP)
 # Regenerate the golden files of compiled output (review the diff like code).
 golden: $(STAMP)
 	ALERTKIT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/compiler/test_golden.py
+
+# What this branch does to alerts, runbooks, detection and paging, against its merge base with main
+# (docs/review.md). REVIEW_ARGS passes options: make review REVIEW_ARGS="--fail-on regression --out review.md".
+REVIEW_BASE ?= main
+review: $(STAMP)
+	$(BIN)/alertkit diff --base "$$(git merge-base HEAD $(REVIEW_BASE))" $(REVIEW_ARGS)
 
 bench: $(STAMP) tools
 	$(BIN)/python -m benchmarks.run

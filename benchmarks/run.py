@@ -17,6 +17,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "BENCHMARKS.md"
 RAW = ROOT / "benchmarks" / "results.json"
+# Section name in results.json -> its module, in the order BENCHMARKS.md shows them.
+SECTIONS = [
+    ("compile", "compile_bench"),
+    ("simulate", "simulate_bench"),
+    ("paging", "paging_bench"),
+    ("plugin", "plugin_bench"),
+    ("diff", "diff_bench"),
+    ("peer_suites", "peer_bench"),
+    ("backtest", "backtest_bench"),
+]
 
 
 def machine_notes() -> dict:
@@ -44,21 +54,39 @@ def machine_notes() -> dict:
     }
 
 
-def main() -> int:
-    from benchmarks import compile_bench, paging_bench, peer_bench, plugin_bench, simulate_bench
+def main(only: list[str] | None = None) -> int:
+    """Run every benchmark, or (`python -m benchmarks.run NAME...`) only the named ones, keeping the other
+    sections' last results from results.json; a partial run records its machine notes in its sections."""
+    from benchmarks import (
+        backtest_bench,
+        compile_bench,
+        diff_bench,
+        paging_bench,
+        peer_bench,
+        plugin_bench,
+        simulate_bench,
+    )
 
     results = {"machine": machine_notes()}
+    if only:
+        results = json.loads(RAW.read_text())
     for name, module in [
         ("compile", compile_bench),
         ("simulate", simulate_bench),
         ("paging", paging_bench),
         ("plugin", plugin_bench),
+        ("diff", diff_bench),
         ("peer_suites", peer_bench),
+        ("backtest", backtest_bench),
     ]:
+        if only and name not in only:
+            continue
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
         results[name] = module.run()
+        if only:
+            results[name]["machine"] = machine_notes()
     RAW.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    OUTPUT.write_text(render(results))
+    OUTPUT.write_text(render(results) if not only else replace_sections(OUTPUT.read_text(), results, only))
     print(f"wrote {OUTPUT.relative_to(ROOT)} and {RAW.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
@@ -78,18 +106,30 @@ def render(results: dict) -> str:
         f"- python {m['python']}, numpy {m['numpy']}; {m['promtool']}",
         "",
     ]
-    for name, module_name in [
-        ("compile", "compile_bench"),
-        ("simulate", "simulate_bench"),
-        ("paging", "paging_bench"),
-        ("plugin", "plugin_bench"),
-        ("peer_suites", "peer_bench"),
-    ]:
+    for name, module_name in SECTIONS:
+        if name not in results:
+            continue
         module = __import__(f"benchmarks.{module_name}", fromlist=["run"])
         render_section = getattr(module, "markdown", None) or generic_markdown(name)
         lines += render_section(results[name])
         lines.append("")
     return "\n".join(lines)
+
+
+def replace_sections(text: str, results: dict, names: list[str]) -> str:
+    """BENCHMARKS.md with the named sections re-rendered in place (appended when new); the rest, notes
+    included, left as it is."""
+    for name in names:
+        module = __import__(f"benchmarks.{dict(SECTIONS)[name]}", fromlist=["run"])
+        section = "\n".join((getattr(module, "markdown", None) or generic_markdown(name))(results[name])) + "\n"
+        heading = section.splitlines()[0]
+        start = text.find(heading + "\n")
+        if start < 0:
+            text = text.rstrip("\n") + "\n\n" + section
+            continue
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
+    return text
 
 
 def generic_markdown(title: str):
@@ -105,4 +145,4 @@ if __name__ == "__main__":
     from simulator.promql.allocator import allow_malloc_tuning
 
     allow_malloc_tuning()  # as the alertkit command line does
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

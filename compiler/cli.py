@@ -21,13 +21,24 @@ COMMANDS = {
     "drill": "simulator.commands.drill:drill_command",
     "routes": "simulator.commands.routes:routes_command",
     "coverage": "simulator.commands.coverage:coverage_command",
+    "diff": "simulator.commands.diff:diff_command",
+    "backtest": "simulator.commands.backtest:backtest_command",
+    "export-openmetrics": "simulator.commands.backtest:export_openmetrics_command",
 }
 
 
 # Exit status of bad input, per command: simulate and export-promtool keep 1 for "an expectation
 # failed" (docs/scenarios.md), and coverage 1 for a gap, so their input errors are 2. An unwritable output
 # is 1 everywhere.
-INPUT_ERROR_EXIT = {"simulate": 2, "export-promtool": 2, "coverage": 2, "drill": 2}
+INPUT_ERROR_EXIT = {
+    "simulate": 2,
+    "export-promtool": 2,
+    "coverage": 2,
+    "drill": 2,
+    "backtest": 2,
+    "export-openmetrics": 2,
+    "diff": 2,
+}
 
 
 class LazyGroup(click.Group):

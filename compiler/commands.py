@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from common.annotations import github_annotation
 from common.problems import Problem, Severity, SourcePosition, render_problem, sorted_problems
 from compiler.config import load_config
 from compiler.naming import PROMETHEUS_OUTPUT_DIR
@@ -56,8 +57,21 @@ DEFAULT_CONFIG = "alertkit.yaml"
     type=click.Path(path_type=Path),
     help=f"Routing of the Alertmanager config (docs/alertmanager.md) [default: {ROUTING_FILE} if present].",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="How problems are printed: text lines on stderr, or GitHub Actions annotations on stdout (docs/ci.md).",
+)
 def compile_command(
-    alerts_dir: Path, runbooks_dir: Path, out_dir: Path, config_file: Path | None, routing_file: Path | None
+    alerts_dir: Path,
+    runbooks_dir: Path,
+    out_dir: Path,
+    config_file: Path | None,
+    routing_file: Path | None,
+    output_format: str = "text",
 ) -> None:
     """Compile alert definitions into Prometheus rule files with runbook links, and an Alertmanager config."""
     config, problems = load_config(config_file or Path(DEFAULT_CONFIG), required=config_file is not None)
@@ -72,7 +86,10 @@ def compile_command(
         problems = problems + result.problems
     problems = problems + routing_problems
     for problem in sorted_problems(problems):
-        click.echo(render_problem(problem), err=True)
+        if output_format == "github":
+            click.echo(github_annotation(problem, github_file(problem.file)))
+        else:
+            click.echo(render_problem(problem), err=True)
     if any(problem.is_error for problem in problems):
         errors = sum(problem.is_error for problem in problems)
         click.echo(f"compile failed: {errors} error(s); nothing under {out_dir}/ was changed", err=True)
@@ -90,3 +107,15 @@ def _load_routing(routing_file: Path | None) -> tuple[LoadedRouting | None, list
     if routing_file is not None:
         return None, [Problem(SourcePosition(str(path)), "routing file not found", field="routing")]
     return None, []
+
+
+def github_file(file: str) -> str:
+    """`file` relative to the repository root GitHub checked out ($GITHUB_WORKSPACE), where annotations point;
+    unchanged outside Actions or outside the workspace."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if not workspace:
+        return file
+    try:
+        return (Path.cwd() / file).resolve().relative_to(Path(workspace).resolve()).as_posix()
+    except (ValueError, OSError):
+        return file

@@ -47,6 +47,7 @@ class CompileResult:
     files: dict[str, bytes] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     defined_names: set[str] = field(default_factory=set)  # every alert name written, valid or not
+    compiled: list[CompiledAlert] = field(default_factory=list)  # the valid alerts, for readers of definitions
 
     @property
     def failed(self) -> bool:
@@ -72,6 +73,7 @@ def compile_project(
     validated = _drop_duplicate_names(validated, result)
     attempts = [_compile_alert(item, runbook_base_url, result) for item in validated]
     compiled = [alert for alert in attempts if alert is not None]
+    result.compiled = compiled
     _render_runbooks(compiled, runbooks_dir, result)
     _render_rule_files(compiled, alerts_dir, result)
     links = _causal_links(validated, compiled, result)

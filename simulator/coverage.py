@@ -19,6 +19,7 @@ from common.layers import NO_LAYER, layer_order
 from .scenarios.model import Scenario
 from .simulate import ScenarioResult
 
+JSON_SCHEMA_NAME = "alertkit-coverage"  # docs/schemas/coverage.schema.json
 JSON_SCHEMA_VERSION = 1
 
 FIRED = "fired"  # expected, detected within budget
@@ -266,6 +267,7 @@ def _seconds(ms: int | None):
 
 def to_json_document(report: CoverageReport) -> dict:
     return {
+        "schema": JSON_SCHEMA_NAME,
         "version": JSON_SCHEMA_VERSION,
         "passed": report.passed,
         "scenarios": [{"name": s.name, "source": s.source, "quiet": is_quiet(s)} for s in report.scenarios],

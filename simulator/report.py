@@ -14,12 +14,14 @@ from simulator.rules.model import AlertTimeline
 
 from .simulate import ScenarioResult
 
+JSON_SCHEMA_NAME = "alertkit-simulate"  # docs/schemas/simulate.schema.json
 JSON_SCHEMA_VERSION = 1
 
 
 def to_json_document(results: list[ScenarioResult]) -> dict:
     """The versioned JSON document for a run of one or more scenarios."""
     return {
+        "schema": JSON_SCHEMA_NAME,
         "version": JSON_SCHEMA_VERSION,
         "passed": all(r.passed for r in results),
         "scenarios": [_scenario_json(r) for r in results],

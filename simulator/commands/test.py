@@ -1,9 +1,13 @@
 """`alertkit test`: run promtool unit-test files on alertkit's evaluator (thin over the core)."""
 
 import json
+from datetime import datetime
+from pathlib import Path
 
 import click
 
+from common.errors import OutputError
+from common.outputpaths import output_file_problem, write_text_atomically
 from simulator.promql.allocator import allow_malloc_tuning
 from simulator.promtool.runner import render_file_result, run_test_file, timeline_report
 
@@ -11,15 +15,36 @@ from simulator.promtool.runner import render_file_result, run_test_file, timelin
 @click.command("test")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--timeline", is_flag=True, help="Also report every alert's pending/firing/resolved times.")
-@click.option("--json", "as_json", is_flag=True, help="With --timeline: print the timeline as JSON only.")
-def test_command(files: tuple[str, ...], timeline: bool, as_json: bool) -> None:
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="With --timeline: print the results and timelines as JSON only (docs/schemas/test-timeline.schema.json).",
+)
+@click.option(
+    "--junit",
+    "junit_path",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Also write the results as JUnit XML, as promtool >= 2.55 `test rules --junit` does.",
+)
+def test_command(files: tuple[str, ...], timeline: bool, as_json: bool, junit_path: Path | None) -> None:
     """Run promtool 2.42 `test rules` FILES; exit 1 if any test fails, like promtool."""
+    from simulator.promtool.reports import junit_suites, render_junit, timeline_document
+
     if as_json and not timeline:
         raise click.UsageError("--json is the format of --timeline; use --timeline --json")
+    if junit_path is not None and (problem := output_file_problem(junit_path)) is not None:
+        raise OutputError(f"--junit {junit_path}: {problem}")
     allow_malloc_tuning()
+    started = datetime.now()
     results = [run_test_file(path) for path in files]
+    if junit_path is not None:
+        problem = write_text_atomically(junit_path, render_junit(junit_suites(results, started)))
+        if problem is not None:
+            raise OutputError(f"--junit {junit_path}: {problem}; nothing was written")
     if timeline and as_json:
-        click.echo(json.dumps(timeline_report(results), indent=2, sort_keys=False))
+        click.echo(json.dumps(timeline_document(results), indent=2, sort_keys=False))
     else:
         for result in results:
             out, err = render_file_result(result)

@@ -43,10 +43,21 @@ def test_timeline_json_contract(tmp_path):
     result = CliRunner().invoke(main, ["test", write(tmp_path), "--timeline", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
-        "version": 1,
+        "schema": "alertkit-test-timeline",
+        "version": 2,
+        "passed": True,
+        "files": [{"path": str(tmp_path / "t.yml"), "passed": True, "errors": [], "warnings": [], "notes": []}],
         "tests": [
             {
+                "file": str(tmp_path / "t.yml"),
                 "name": "outage",
+                "index": 0,
+                "passed": True,
+                "failures": [],
+                "cases": [
+                    {"kind": "alert", "title": "Down @4m", "status": "passed", "detail": ""},
+                    {"kind": "alert", "title": "Down @7m", "status": "passed", "detail": ""},
+                ],
                 "alerts": [
                     {
                         "alertname": "Down",
