@@ -24,6 +24,8 @@ COMMANDS = {
     "diff": "simulator.commands.diff:diff_command",
     "backtest": "simulator.commands.backtest:backtest_command",
     "export-openmetrics": "simulator.commands.backtest:export_openmetrics_command",
+    "incidents": "simulator.commands.incidents:incidents_command",
+    "postmortem": "simulator.commands.incidents:postmortem_command",
 }
 
 
@@ -38,6 +40,8 @@ INPUT_ERROR_EXIT = {
     "backtest": 2,
     "export-openmetrics": 2,
     "diff": 2,
+    "incidents": 2,
+    "postmortem": 2,
 }
 
 

@@ -7,13 +7,15 @@ problem found; the readers hand the rule-file texts to the simulator, which pars
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.problems import Problem, render_problem, sorted_problems
+from common.problems import Problem, Severity, SourcePosition, render_problem, sorted_problems
 from compiler.config import load_config
 from compiler.naming import PROMETHEUS_OUTPUT_DIR, RULE_FILE_SUFFIX, RUNBOOK_OUTPUT_DIR, RUNBOOK_SUFFIX
-from compiler.pipeline import compile_project
+from compiler.pipeline import CompileResult, compile_project
+from compiler.routing import ROUTING_FILE, LoadedRouting, load_routing
 
 DEFAULT_ALERTS_DIR = "alerts"
 DEFAULT_RUNBOOKS_DIR = "runbooks"
@@ -31,11 +33,18 @@ class ProjectSources:
     runbooks_dir: Path = Path(DEFAULT_RUNBOOKS_DIR)
     config_file: Path = Path(DEFAULT_CONFIG_FILE)
     config_required: bool = False
+    routing_file: Path = Path(ROUTING_FILE)
+    routing_required: bool = False
 
     @classmethod
     def under(cls, root: Path) -> ProjectSources:
         """The default layout of a project rooted at `root`."""
-        return cls(root / DEFAULT_ALERTS_DIR, root / DEFAULT_RUNBOOKS_DIR, root / DEFAULT_CONFIG_FILE)
+        return cls(
+            root / DEFAULT_ALERTS_DIR,
+            root / DEFAULT_RUNBOOKS_DIR,
+            root / DEFAULT_CONFIG_FILE,
+            routing_file=root / ROUTING_FILE,
+        )
 
 
 @dataclass
@@ -75,15 +84,43 @@ class MemoryBuild:
         return "\n".join(render_problem(problem) for problem in self.problems)
 
 
+def compile_sources(sources: ProjectSources) -> tuple[CompileResult | None, list[Problem]]:
+    """The whole compile of `sources` (alertkit.yaml, routing.yaml when present, definitions, runbooks): the
+    one place `alertkit compile` and every in-memory reader get their output from, so the rule files and the
+    Alertmanager configuration a simulation pages with are the ones the build deploys. No result when the
+    configuration itself has errors; routing problems do not stop the definitions' own problems being found."""
+    config, problems = load_config(sources.config_file, required=sources.config_required)
+    routing, routing_problems = _load_routing(sources.routing_file, sources.routing_required)
+    if routing is not None and "alertmanager" in config.model_fields_set:
+        where = SourcePosition(str(sources.config_file))
+        message = f"ignored: the Alertmanager configuration comes from {routing.positions.file}"
+        problems = problems + [Problem(where, message, field="alertmanager", severity=Severity.WARNING)]
+    result = None
+    if not any(problem.is_error for problem in problems):
+        result = compile_project(
+            sources.alerts_dir, sources.runbooks_dir, config.runbook_base_url, config.alertmanager, routing
+        )
+        problems = problems + result.problems
+    return result, sorted_problems(problems + routing_problems)
+
+
+def _load_routing(path: Path, required: bool) -> tuple[LoadedRouting | None, list[Problem]]:
+    """routing.yaml when present or required (else None: the `alertmanager:` section of alertkit.yaml applies)."""
+    if os.path.lexists(path):  # present, even as a directory or a dangling link: load_routing says what is wrong
+        return load_routing(path)
+    if required:
+        return None, [Problem(SourcePosition(str(path)), "routing file not found", field="routing")]
+    return None, []
+
+
 def compile_in_memory(sources: ProjectSources) -> MemoryBuild:
     """Run the whole compile of `sources`, as `alertkit compile` does, without writing anything."""
-    config, problems = load_config(sources.config_file, required=sources.config_required)
-    if problems:
-        return MemoryBuild(problems=sorted_problems(problems))
-    result = compile_project(sources.alerts_dir, sources.runbooks_dir, config.runbook_base_url, config.alertmanager)
+    result, problems = compile_sources(sources)
+    if result is None:
+        return MemoryBuild(problems=problems)
     return MemoryBuild(
         files={path: content.decode("utf-8") for path, content in result.files.items()},
-        problems=result.problems,
+        problems=problems,
         defined_names=set(result.defined_names),
     )
 

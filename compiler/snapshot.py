@@ -9,25 +9,15 @@ their sections so a review shows which section changed. Reads the project direct
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from common.durations import format_duration
 from common.problems import Problem, render_problem
-from compiler.config import load_config
-from compiler.memory_build import (
-    DEFAULT_ALERTS_DIR,
-    DEFAULT_CONFIG_FILE,
-    DEFAULT_RUNBOOKS_DIR,
-    ProjectSources,
-    compile_in_memory,
-)
+from compiler.memory_build import ProjectSources, compile_sources
 from compiler.model import CompiledAlert
 from compiler.naming import ALERTMANAGER_CONFIG_FILE, RUNBOOK_OUTPUT_DIR, runbook_file_name
-from compiler.pipeline import compile_project
-from compiler.routing import ROUTING_FILE, load_routing
 from compiler.runbooks import sections_of
 
 
@@ -37,8 +27,8 @@ class ProjectSnapshot:
 
     files: build-relative path -> text (empty when the compile failed), routing.yaml included as `alertkit compile`
     writes them;
-    paging_alertmanager_text: the alertmanager.yml `alertkit simulate` times pages with (its in-memory compile,
-    compiler.memory_build, which leaves routing.yaml out: the paging model evaluates time intervals in UTC only);
+    paging_alertmanager_text: the alertmanager.yml pages are timed with (the compiled one, as `alertkit simulate`
+    uses it);
     definitions: alert name -> its definition as plain data (see definition_facts);
     runbooks: alert name -> rendered runbook section title -> text.
     """
@@ -81,24 +71,12 @@ def _shown(problem: Problem, root: Path, shown_as: str) -> Problem:
 
 
 def _snapshot(root: Path) -> ProjectSnapshot:
-    config, problems = load_config(root / DEFAULT_CONFIG_FILE, required=False)
-    routing = None
-    routing_path = root / ROUTING_FILE
-    if os.path.lexists(routing_path):
-        routing, routing_problems = load_routing(routing_path)
-        problems = problems + routing_problems
-    if any(problem.is_error for problem in problems):
-        return ProjectSnapshot(problems=problems)
-    result = compile_project(
-        root / DEFAULT_ALERTS_DIR, root / DEFAULT_RUNBOOKS_DIR, config.runbook_base_url, config.alertmanager, routing
-    )
-    snapshot = ProjectSnapshot(problems=problems + result.problems)
-    if result.failed:
+    result, problems = compile_sources(ProjectSources.under(root))
+    snapshot = ProjectSnapshot(problems=problems)
+    if result is None or snapshot.failed:
         return snapshot
     snapshot.files = {path: content.decode("utf-8") for path, content in sorted(result.files.items())}
-    snapshot.paging_alertmanager_text = compile_in_memory(ProjectSources.under(root)).files.get(
-        ALERTMANAGER_CONFIG_FILE
-    )
+    snapshot.paging_alertmanager_text = snapshot.files.get(ALERTMANAGER_CONFIG_FILE)
     for alert in sorted(result.compiled, key=lambda compiled: compiled.alert.name):
         snapshot.definitions[alert.alert.name] = definition_facts(alert)
         rendered = snapshot.files.get(f"{RUNBOOK_OUTPUT_DIR}/{runbook_file_name(alert.alert.name)}")

@@ -50,6 +50,7 @@ INI_OPTIONS = {
     "alertkit_alerts": ("alerts", "directory of alert definitions, compiled in memory"),
     "alertkit_runbooks": ("runbooks", "directory of runbook templates"),
     "alertkit_config": ("alertkit.yaml", "alertkit configuration file (optional)"),
+    "alertkit_routing": ("routing.yaml", "teams, receivers and time intervals (optional)"),
 }
 GLOB_CHARACTERS = set("*?[")
 
@@ -121,7 +122,10 @@ class Project:
     def sources(self) -> ProjectSources:
         ini = self.config.getini
         return ProjectSources(
-            self.root / ini("alertkit_alerts"), self.root / ini("alertkit_runbooks"), self.root / ini("alertkit_config")
+            self.root / ini("alertkit_alerts"),
+            self.root / ini("alertkit_runbooks"),
+            self.root / ini("alertkit_config"),
+            routing_file=self.root / ini("alertkit_routing"),
         )
 
     @property

@@ -9,6 +9,8 @@ the notification log is untouched then.
 from __future__ import annotations
 
 import datetime
+import functools
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +162,22 @@ def _minutes(text: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+@functools.cache
+def _location(name: str | None) -> datetime.tzinfo:
+    """time.LoadLocation: "" and "UTC" are UTC, "Local" is refused (it would make a simulation depend on the
+    machine it runs on), anything else comes from the IANA time zone database, as Alertmanager's does."""
+    if name in (None, "", "UTC"):
+        return datetime.UTC
+    if name == "Local":
+        raise TimeIntervalError(
+            "time interval location 'Local': name a zone (the simulation must not depend on the machine)"
+        )
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise TimeIntervalError(f"time interval location {name!r}: unknown time zone") from error
+
+
 def _day_in(day: int, days_in_month: int, ranges: list[tuple[int, int]]) -> bool:
     """days_of_month: negative days count from the month's end (-1 is the last day)."""
     for begin, end in ranges:
@@ -171,10 +189,9 @@ def _day_in(day: int, days_in_month: int, ranges: list[tuple[int, int]]) -> bool
 
 
 def interval_contains(spec: dict[str, Any], t_ms: int) -> bool:
-    """timeinterval.TimeInterval.ContainsTime, in UTC (a `location` other than UTC is refused)."""
-    if spec.get("location") not in (None, "UTC", "Etc/UTC"):
-        raise TimeIntervalError(f"time interval location {spec['location']!r}: the model evaluates UTC only")
-    moment = EPOCH + datetime.timedelta(milliseconds=t_ms)
+    """timeinterval.TimeInterval.ContainsTime: the instant is read in the interval's `location` (UTC when
+    none), as Go's t.In(location) does, so weekdays and times of day follow that zone's offsets and DST."""
+    moment = (EPOCH + datetime.timedelta(milliseconds=t_ms)).astimezone(_location(spec.get("location")))
     if spec.get("times"):
         minute = moment.hour * 60 + moment.minute
         if not any(_minutes(r["start_time"]) <= minute < _minutes(r["end_time"]) for r in spec["times"]):

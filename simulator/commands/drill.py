@@ -53,6 +53,13 @@ def _fail(message: str) -> NoReturn:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the drill's Alertmanager configuration to this file and stop.",
 )
+@click.option(
+    "--record",
+    "record_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the real Alertmanager's notifications (JSON) for `alertkit incidents/postmortem --drill FILE`.",
+)
 def drill_command(
     scenario_path: Path,
     rules_source: RulesSource,
@@ -63,6 +70,7 @@ def drill_command(
     span: str | None,
     listen: int,
     write_config: Path | None,
+    record_path: Path | None,
 ) -> None:
     """Fire drill: replay SCENARIO's alerts into a real Alertmanager and compare its notifications with the model."""
     from simulator.alertmanager.drill import DrillError, drill_config, model_config, uses_time_intervals
@@ -84,7 +92,16 @@ def drill_command(
         return
     if url is None:
         _fail("--alertmanager URL is required (or --write-config FILE to prepare the drill)")
-    _run(scenario_path, rules_source, config, recorder_url, url, speed, from_, span, listen)
+    record = None
+    if record_path is not None:
+        if not record_path.parent.is_dir():
+            _fail(f"--record {record_path}: cannot write: directory {record_path.parent} does not exist")
+        from simulator.alertmanager.config import load_alertmanager_config
+        from simulator.alertmanager.dispatch import is_pager
+
+        source_config = load_alertmanager_config(source_text)
+        record = (record_path, lambda receiver: is_pager(source_config, receiver))
+    _run(scenario_path, rules_source, config, recorder_url, url, speed, from_, span, listen, record)
 
 
 def _source_config(config_path: Path | None, rules_source: RulesSource) -> str:
@@ -101,7 +118,7 @@ def _source_config(config_path: Path | None, rules_source: RulesSource) -> str:
     return text
 
 
-def _run(scenario_path, rules_source, config, recorder_url, url, speed, from_, span, listen) -> None:
+def _run(scenario_path, rules_source, config, recorder_url, url, speed, from_, span, listen, record=None) -> None:
     from common.durations import parse_duration
     from simulator.alertmanager.drill import (
         TOLERANCE_WALL_MS,
@@ -152,6 +169,11 @@ def _run(scenario_path, rules_source, config, recorder_url, url, speed, from_, s
         f"tick in wall time; posts at most {run.max_post_lag_s * 1000:.0f} ms late"
     )
     click.echo(render_drill_text(model, real, problems, note), nl=False)
+    if record is not None:
+        from simulator.incidents.drill_record import record_json
+
+        _write_atomically(record[0], record_json(scenario.name, plan.from_ms, plan.end_ms, real, record[1]))
+        click.echo(f"wrote {record[0]}: the drill's notifications, for alertkit incidents --drill", err=True)
     if problems:
         sys.exit(EXIT_EXPECTATION_FAILED)
 

@@ -128,7 +128,7 @@ class RulesSource:
         files = rule_files_in(rules_dir)
         if not files:
             raise RulesUnavailable(f"{rules_dir}: no rule files (*.yml, *.yaml) found")
-        stale = stale_rule_files(files, Path("."), (self.sources.config_file,))
+        stale = stale_rule_files(files, Path("."), (self.sources.config_file, self.sources.routing_file))
         if stale:
             raise RulesUnavailable(
                 "\n".join(stale) + f"\n{rules_dir}: refusing rule files older than their sources: run "

@@ -21,7 +21,7 @@ from common.yamlsource import PositionMap, load_yaml, read_source_text
 
 from .catalog import LATENCY_BUCKETS, METRICS, parameter_bounds
 from .errors import ScenarioError, scenario_problem
-from .model import Change, Expectation, Fault, Incident, Scenario
+from .model import Change, Event, Expectation, Fault, Incident, Scenario
 from .schema import KIND_PARAMETERS, BaselineSpec, ScenarioSpec
 from .series import children, metric_names, series_count
 
@@ -81,6 +81,7 @@ def build_scenario(spec: ScenarioSpec, source: str = "<memory>", lines: Position
         _check_size(spec, baseline, problem)
     incidents = _place_incidents(spec, baseline, problem, lines)
     faults = _build_faults(spec, baseline, problem)
+    events = _build_events(spec, problem, lines)
     if problems:
         raise ScenarioError(problems)
     return Scenario(
@@ -96,6 +97,7 @@ def build_scenario(spec: ScenarioSpec, source: str = "<memory>", lines: Position
         faults=faults,
         max_false_positives=spec.max_false_positives,
         series=tuple(spec.series),
+        events=events,
     )
 
 
@@ -336,6 +338,30 @@ def _build_faults(spec: ScenarioSpec, baseline: BaselineSpec | None, problem) ->
             )
         )
     return faults
+
+
+def _build_events(spec: ScenarioSpec, problem, lines: PositionMap) -> tuple[Event, ...]:
+    events = []
+    for i, event in enumerate(spec.events):
+        if not 0 <= event.at < spec.duration:
+            problem(
+                ("events", i, "at"),
+                f"event {event.type} at {format_duration(event.at)} is outside the scenario span "
+                f"[0s, {format_duration(spec.duration)})",
+            )
+            continue
+        events.append(
+            Event(
+                event.type,
+                event.at,
+                event.description,
+                event.version,
+                event.flag,
+                tuple(sorted(event.labels.items())),
+                _line_for(("events", i), lines),
+            )
+        )
+    return tuple(sorted(events, key=lambda e: (e.at_ms, e.line or 0)))
 
 
 # --- positions ---------------------------------------------------------------------------

@@ -72,6 +72,25 @@ class Fault:
     delay_ms: int | None = None  # late_scrape only
 
 
+@dataclass(frozen=True)
+class Event:
+    """A change made to the system (see schema.EventSpec): a candidate cause of incidents."""
+
+    type: str  # "deploy", "config_change", "feature_flag" or "schema_change"
+    at_ms: int
+    description: str = ""
+    version: str | None = None
+    flag: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    line: int | None = None
+
+    @property
+    def title(self) -> str:
+        """A short name: `deploy v2.3.1`, `feature_flag new_embeddings`, else the type and description."""
+        detail = self.version or self.flag or self.description
+        return f"{self.type} {detail}" if detail else self.type
+
+
 @dataclass
 class Scenario:
     """A scenario ready to generate and simulate."""
@@ -88,3 +107,4 @@ class Scenario:
     faults: list[Fault] = field(default_factory=list)
     max_false_positives: int | None = None  # None: false positives are reported, not judged
     series: tuple[SeriesSpec, ...] = ()  # declared (generic) series, generated next to the preset
+    events: tuple[Event, ...] = ()  # changes made to the system, in time order (candidate causes)

@@ -36,6 +36,9 @@ A full example (every key optional except name and duration; defaults shown)::
       - {kind: counter_reset, at: 2d, metrics: [ranker_requests_total]}
       - {kind: scrape_gap, at: 3d, duration: 10m}
       - {kind: stale_marker, at: 5d, metrics: [ranker_clicks_total]}
+    events:                       # changes made to the system, for `alertkit incidents` to rank as causes
+      - {type: deploy, at: 4d14h, version: v2.3.1, labels: {service: ranker}}
+      - {type: feature_flag, at: 6d, flag: new_embeddings, description: enabled for 10 %}
 
 Declared series of any service (counter, gauge, histogram, timestamp; see SeriesSpec and
 docs/scenarios.md) go under `series:`; `baseline:` is then `ranker`, a mapping as above, or `none`.
@@ -375,6 +378,33 @@ class FaultSpec(_Strict):
         return self
 
 
+EventType = Literal["deploy", "config_change", "feature_flag", "schema_change"]
+
+
+class EventSpec(_Strict):
+    """A change made to the system at `at` (a deploy, a configuration change, a feature-flag flip, a schema
+    change): the candidates `alertkit incidents` ranks as an incident's probable cause. It changes no series.
+
+    `labels` scopes it (e.g. service: ranker): an alert whose labels disagree with them does not support it.
+    """
+
+    type: EventType
+    at: Duration
+    description: str = ""
+    version: str | None = None  # the release, configuration or schema version it introduced
+    flag: str | None = None  # feature_flag only: the flag flipped
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EventSpec:
+        if (self.type == "feature_flag") != (self.flag is not None):
+            raise ValueError("flag applies to feature_flag events, and a feature_flag event needs it")
+        for name in self.labels:
+            if not LABEL_NAME.fullmatch(name):
+                raise ValueError(f"invalid label name {name!r} (Prometheus label names match [a-zA-Z_][a-zA-Z0-9_]*)")
+        return self
+
+
 PRESETS = ("ranker", "none")
 
 
@@ -408,3 +438,4 @@ class ScenarioSpec(_Strict):
     series: list[SeriesSpec] = Field(default_factory=list)
     incidents: list[IncidentSpec] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list)
+    events: list[EventSpec] = Field(default_factory=list)

@@ -275,12 +275,12 @@ def test_a_failed_swap_leaves_the_previous_build_whole(compiled, monkeypatch, fa
 
 
 def test_an_unexpected_failure_is_one_line_exit_3_and_no_traceback(compiled, monkeypatch):
-    from compiler import commands
+    from compiler import memory_build
 
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr(commands, "compile_project", broken)
+    monkeypatch.setattr(memory_build, "compile_project", broken)
     before = compiled.build_digest()
     result = compiled.compile()
     assert result.exit_code == 3

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from compiler.cli import main as alertkit
@@ -17,6 +18,7 @@ from simulator.alertmanager.notify import (
     REASON_REPEAT,
     REASON_RESOLVED,
     LogEntry,
+    TimeIntervalError,
     interval_contains,
     needs_update,
 )
@@ -158,6 +160,30 @@ def test_time_intervals_follow_the_unix_epoch_calendar():
     assert interval_contains(business, 24 * H + 10 * H)  # Friday 10:00
     assert not interval_contains(business, 2 * 24 * H + 10 * H)  # Saturday
     assert not interval_contains(business, 24 * H + 18 * H)  # Friday 18:00
+
+
+def test_time_intervals_are_read_in_their_location_with_its_daylight_saving():
+    berlin = {
+        "weekdays": ["monday:friday"],
+        "times": [{"start_time": "09:00", "end_time": "18:00"}],
+        "location": "Europe/Berlin",
+    }
+    # Winter (CET, UTC+1): 1970-01-01 08:30 UTC is 09:30 in Berlin, 17:30 UTC is 18:30.
+    assert interval_contains(berlin, 8 * H + 30 * M)
+    assert not interval_contains(berlin, 17 * H + 30 * M)
+    # The zone's history counts, as in Go's tzdata: West Germany had no daylight saving in 1970, so
+    # 1970-07-01 07:30 UTC is 08:30 in Berlin (closed); on 1980-07-01 (CEST, UTC+2) it is 09:30 (open).
+    july_1_1970 = 181 * 24 * H
+    july_1_1980 = (3653 + 181) * 24 * H
+    assert not interval_contains(berlin, july_1_1970 + 7 * H + 30 * M)
+    assert interval_contains(berlin, july_1_1980 + 7 * H + 30 * M)
+    assert not interval_contains(berlin, july_1_1980 + 16 * H + 30 * M)
+
+
+def test_a_machine_dependent_or_unknown_location_is_refused_with_its_name():
+    for location, message in [("Local", "name a zone"), ("Mars/Olympus", "unknown time zone")]:
+        with pytest.raises(TimeIntervalError, match=message):
+            interval_contains({"location": location}, 0)
 
 
 def test_mute_time_interval_holds_the_notification_until_it_ends():

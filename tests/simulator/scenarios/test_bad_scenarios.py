@@ -103,7 +103,7 @@ CASES = {
         "name: s\nduration: 1d\nseeed: 1\nbaseline:\n  ctr: 2\nseries:\n  - {name: x, kind: gauge, rate: 1}\n",
         [
             "3:1: seeed: unknown key 'seeed'; allowed: version, name, description, duration, scrape_interval, "
-            "evaluation_interval, seed, settle, max_false_positives, baseline, series, incidents, faults",
+            "evaluation_interval, seed, settle, max_false_positives, baseline, series, incidents, faults, events",
             "5:3: baseline.ctr: Input should be less than or equal to 1",
             "7:5: series.0: a gauge needs value",
         ],
