@@ -6,6 +6,7 @@ offending key or value and name the alert and the field.
 
 from __future__ import annotations
 
+import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -114,7 +115,8 @@ def _validate_alert(
     params = None
     if kind is not None:
         try:
-            params = kind.params.model_validate(raw.get("params", {}))
+            # The severity is context for kinds whose defaults depend on it (slo_burn_rate's windows).
+            params = kind.params.model_validate(raw.get("params", {}), context={"severity": raw.get("severity")})
         except ValidationError as error:
             problems += pydantic_problems(error, path + ("params",), positions, name, kind.params, "params")
     if spec is None or params is None:
@@ -194,9 +196,11 @@ def _message(detail: Mapping[str, Any], model: type[BaseModel], location: tuple)
 
 
 def _model_at(model: type[BaseModel], path: tuple) -> type[BaseModel] | None:
-    """The model that holds the mapping at `path` (through nested models and dicts of models), if any."""
+    """The model that holds the mapping at `path` (through nested models, dicts and lists of models, and
+    optional ones), if any."""
     current: Any = model
     for part in path:
+        current = _without_none(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = next((f for name, f in current.model_fields.items() if part in (name, f.alias)), None)
             if field is None:
@@ -204,9 +208,20 @@ def _model_at(model: type[BaseModel], path: tuple) -> type[BaseModel] | None:
             current = field.annotation
         elif typing.get_origin(current) is dict:
             current = typing.get_args(current)[1]  # `part` is a key of the dict: its value's type
+        elif typing.get_origin(current) is list:
+            current = typing.get_args(current)[0]  # `part` is an index of the list: its items' type
         else:
             return None
+    current = _without_none(current)
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _without_none(annotation: Any) -> Any:
+    """`X | None` as `X` (an optional field holds an X when it holds a mapping); any other type unchanged."""
+    arguments = [argument for argument in typing.get_args(annotation) if argument is not type(None)]
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return arguments[0] if len(arguments) == 1 else annotation
+    return annotation
 
 
 def _describe(value: Any) -> str:

@@ -10,6 +10,7 @@ from compiler.kinds import (
     null_rate,
     raw,
     schema_change,
+    slo_burn_rate,
     srm,
     zscore_anomaly,
 )
@@ -24,6 +25,7 @@ KINDS: dict[str, Kind] = {
         ctr_drop,
         srm,
         zscore_anomaly,
+        slo_burn_rate,
         error_ratio,
         freshness,
         schema_change,

@@ -1,4 +1,4 @@
-"""The claims of docs/kinds.md, judged by the real `promtool test rules` (2.42) and by alertkit's evaluator.
+"""The claims of docs/kinds/{error_ratio,freshness,schema_change,model_quality}.md, judged by the real `promtool test rules` (2.42) and by alertkit's evaluator.
 
 Each case compiles definitions of one kind, writes a promtool test file with hand-made input and expectations
 worked out by hand from Prometheus's definitions (noted beside each case, never computed with the compiler's
