@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # promtool, amtool and prometheus-alertmanager come from Debian's packages (2.42 and 0.25 are the judges of exactness;
-# the fire drill tests run the real Alertmanager; the backtest tests run the real prometheus server, same package as promtool).
+# the fire drill tests run the real Alertmanager; the backtest tests run the real prometheus server, same package as promtool);
+# chromium and chromium-driver too (the report's browser test).
 tools:
 	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null || \
 		! command -v prometheus >/dev/null || ! command -v prometheus-alertmanager >/dev/null; then \
@@ -30,6 +31,14 @@ tools:
 	@promtool --version 2>&1 | head -1
 	@prometheus --version 2>&1 | head -1
 	@prometheus-alertmanager --version 2>&1 | head -1
+	@# The HTML report's browser test (tests/report) opens the report in Debian's headless Chromium.
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		echo "installing chromium and chromium-driver from Debian"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver >/dev/null; \
+	fi
+	@chromedriver --version 2>&1 | head -1
 
 test: $(STAMP) tools lint
 	$(BIN)/python -m pytest -q

@@ -26,6 +26,7 @@ SECTIONS = [
     ("diff", "diff_bench"),
     ("peer_suites", "peer_bench"),
     ("backtest", "backtest_bench"),
+    ("tune", "tune_bench"),
 ]
 
 
@@ -65,6 +66,7 @@ def main(only: list[str] | None = None) -> int:
         peer_bench,
         plugin_bench,
         simulate_bench,
+        tune_bench,
     )
 
     results = {"machine": machine_notes()}
@@ -78,6 +80,7 @@ def main(only: list[str] | None = None) -> int:
         ("diff", diff_bench),
         ("peer_suites", peer_bench),
         ("backtest", backtest_bench),
+        ("tune", tune_bench),
     ]:
         if only and name not in only:
             continue

@@ -26,6 +26,10 @@ COMMANDS = {
     "export-openmetrics": "simulator.commands.backtest:export_openmetrics_command",
     "incidents": "simulator.commands.incidents:incidents_command",
     "postmortem": "simulator.commands.incidents:postmortem_command",
+    "deploy": "simulator.commands.deploy:deploy_command",
+    "export-rules": "simulator.commands.deploy:export_rules_command",
+    "tune": "simulator.commands.tune:tune_command",
+    "report": "simulator.commands.report:report_command",
 }
 
 
@@ -42,6 +46,8 @@ INPUT_ERROR_EXIT = {
     "diff": 2,
     "incidents": 2,
     "postmortem": 2,
+    "tune": 2,
+    "report": 2,
 }
 
 

@@ -128,19 +128,41 @@ def _same_file(out_path: Path, input_path: Path) -> bool:
 )
 @rules_options
 @click.option("--json", "as_json", is_flag=True, help="Write the versioned JSON report (schema in docs/scenarios.md).")
+@click.option(
+    "--report",
+    "report_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Also write the HTML report (docs/report.md) into this directory: new, empty, or an earlier report.",
+)
 @_alertmanager_option
 def simulate_command(
-    scenario_paths: tuple[Path, ...], rules_source: RulesSource, as_json: bool, alertmanager_config: Path | None
+    scenario_paths: tuple[Path, ...],
+    rules_source: RulesSource,
+    as_json: bool,
+    report_dir: Path | None,
+    alertmanager_config: Path | None,
 ) -> None:
     """Replay SCENARIO files through the rule files: which alerts fire, how fast, and when they page."""
-    from simulator.report import render_json, render_text
     from simulator.simulate import add_paging, simulate
 
     allow_malloc_tuning()
 
+    report = None
+    if report_dir is not None:
+        from .report import ReportWriter
+
+        report = ReportWriter(report_dir, rules_source)  # checks the directory before any work
     scenarios = _load_scenarios(scenario_paths)
     groups = _load_groups(rules_source)
     paging_config = load_paging_config(alertmanager_config, rules_source)
+    if report is not None:
+        from .report import simulate_into_report
+
+        results = simulate_into_report(scenarios, groups, paging_config, report)
+        report.write(scenarios, groups)
+        _finish(results, as_json)
+        return
     results = []
     with _progress(len(scenarios) * 3) as bar:
         for scenario in scenarios:
@@ -155,6 +177,12 @@ def simulate_command(
                     add_paging(results[-1], paging_config)
             except ScenarioError as error:
                 _fail(str(error))
+    _finish(results, as_json)
+
+
+def _finish(results: list, as_json: bool) -> None:
+    from simulator.report import render_json, render_text
+
     click.echo(render_json(results) if as_json else render_text(results), nl=False)
     if not all(r.passed for r in results):
         sys.exit(EXIT_EXPECTATION_FAILED)

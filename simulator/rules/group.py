@@ -7,7 +7,7 @@ output before evaluating the next rule at the same timestamp.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -475,3 +475,46 @@ def _alert_series(rule: AlertingRule, instance: AlertInstance) -> list[SeriesOve
 
 def _timeline(instance: AlertInstance) -> AlertTimeline:
     return AlertTimeline(instance.rule.alert, dict(instance.labels), instance.history.intervals)
+
+
+class AlertReplay:
+    """One alerting rule of a finished evaluation, run again with another expression or `for`.
+
+    For sweeps over one alert's threshold and hold duration (simulator/tune): every other rule's output stays
+    as evaluated, which is exact only when no rule reads this alert's outputs (ALERTS, ALERTS_FOR_STATE);
+    the caller checks that. The query sees its inputs as the rule did (later rules' outputs hidden).
+    """
+
+    def __init__(self, evaluation: RulesEvaluation, position: int, query: QueryFunc = default_query):
+        self.planned = evaluation.rules[position]
+        evaluator = _GroupEvaluator(
+            evaluation.rules,
+            evaluation.storage,
+            evaluation.grid,
+            query,
+            evaluation.expander,
+            evaluation.instant_query,
+            evaluation.external_labels,
+            evaluation.external_url,
+        )
+        if evaluation.outputs is not None:
+            evaluator.outputs = evaluation.outputs
+        self._evaluator = evaluator
+
+    def query(self, expr: str) -> VectorOverGrid:
+        """The rule's query result over the grid, had its expression been `expr`."""
+        rule = self.planned.rule
+        assert isinstance(rule, AlertingRule)
+        planned = replace(self.planned, rule=replace(rule, expr=expr))
+        self._evaluator.outputs.hide_from(planned.position)
+        try:
+            return self._evaluator.query_over_grid(planned)
+        finally:
+            self._evaluator.outputs.reveal_all()
+
+    def timelines(self, vector: VectorOverGrid, for_ms: int) -> list[AlertTimeline]:
+        """The alert's timelines had its query returned `vector`, with hold duration `for_ms`."""
+        rule = self.planned.rule
+        assert isinstance(rule, AlertingRule)
+        planned = replace(self.planned, rule=replace(rule, for_ms=for_ms))
+        return [_timeline(instance) for instance in self._evaluator.alert_instances(planned, vector)]
