@@ -20,6 +20,7 @@ RAW = ROOT / "benchmarks" / "results.json"
 # Section name in results.json -> its module, in the order BENCHMARKS.md shows them.
 SECTIONS = [
     ("compile", "compile_bench"),
+    ("promtool_test", "promtool_file_bench"),
     ("simulate", "simulate_bench"),
     ("paging", "paging_bench"),
     ("plugin", "plugin_bench"),
@@ -65,15 +66,20 @@ def main(only: list[str] | None = None) -> int:
         paging_bench,
         peer_bench,
         plugin_bench,
+        promtool_file_bench,
         simulate_bench,
         tune_bench,
     )
 
+    # Fresh `alertkit` processes read compiled bytecode, as after `pip install` (this environment may set
+    # PYTHONDONTWRITEBYTECODE, which would make every process compile every module).
+    promtool_file_bench.compile_bytecode()
     results = {"machine": machine_notes()}
     if only:
         results = json.loads(RAW.read_text())
     for name, module in [
         ("compile", compile_bench),
+        ("promtool_test", promtool_file_bench),
         ("simulate", simulate_bench),
         ("paging", paging_bench),
         ("plugin", plugin_bench),
@@ -107,6 +113,9 @@ def render(results: dict) -> str:
         f"- date: {m['date']}",
         f"- cpu: {m['cpu']} ({m['cores']} cores, shared; load average at start {m['load_average']})",
         f"- python {m['python']}, numpy {m['numpy']}; {m['promtool']}",
+        "- the machine is shared with other work (other sessions run test suites): figures are medians where "
+        "stated, and ratios pair runs taken minutes apart; CPU seconds (user + system) are less sensitive to load",
+        *([f"- {m['note']}"] if m.get("note") else []),
         "",
     ]
     for name, module_name in SECTIONS:

@@ -28,6 +28,8 @@ DAY_MS = 86_400_000
 LARGE_SERIES_TARGET = 1000
 LARGE_SCRAPE_MS = 60_000
 LARGE_EVALUATION_MS = 300_000
+LARGE_GOAL_S = 5.0
+LARGE_GOAL_RSS_MB = 1024
 
 
 def _compiled_rules(out: Path) -> Path:
@@ -274,6 +276,13 @@ def markdown(result: dict) -> list[str]:
         "|---|---|",
     ]
     lines += [f"| {k} | {v} |" for k, v in d.items()]
+    if "total_s" in d:
+        lines += [
+            "",
+            f"Goal (issue 12): under {LARGE_GOAL_S:g} s and under {LARGE_GOAL_RSS_MB} MB peak RSS. Measured: "
+            f"**{d['total_s']} s** ({'met' if d['total_s'] < LARGE_GOAL_S else 'NOT met'}; CPU {d['cpu_s']} s), "
+            f"**{d['peak_rss_mb']} MB** ({'met' if d['peak_rss_mb'] < LARGE_GOAL_RSS_MB else 'NOT met'}).",
+        ]
     return lines
 
 

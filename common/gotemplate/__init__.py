@@ -7,16 +7,19 @@ Public API (see docs/templates.md):
     TemplateData, QuerySample
 """
 
-from .api import (
-    ALERT_TEMPLATE_PREFIX,
-    QuerySample,
-    Template,
-    TemplateData,
-    expand_alert_template,
-    parse_template,
-    render,
-)
-from .errors import GoExecError, GoTemplateError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .api import (
+        ALERT_TEMPLATE_PREFIX,
+        QuerySample,
+        Template,
+        TemplateData,
+        expand_alert_template,
+        parse_template,
+        render,
+    )
+    from .errors import GoExecError, GoTemplateError
 
 __all__ = [
     "ALERT_TEMPLATE_PREFIX",
@@ -29,3 +32,17 @@ __all__ = [
     "parse_template",
     "render",
 ]
+
+
+def __getattr__(name: str):
+    """The public names, imported on first use (PEP 562): `common.gotemplate.goquote` alone (Go's
+    string quoting, used by error messages) then does not load the template engine."""
+    if name in ("GoExecError", "GoTemplateError"):
+        from . import errors
+
+        return getattr(errors, name)
+    if name in __all__:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

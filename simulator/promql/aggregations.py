@@ -30,6 +30,7 @@ from .model import (
     labels_set,
     labels_without,
 )
+from .vectors import take_rows
 
 AGGREGATION_OPS = frozenset(
     {
@@ -165,28 +166,36 @@ def _fold(op: str, vec: VectorOverGrid, groups: list[Group]) -> tuple[np.ndarray
 
 
 def _sum_or_count(op: str, vec: VectorOverGrid, groups: list[Group]) -> tuple[np.ndarray, np.ndarray]:
-    """sum, count and group, one numpy call per group over all its rows and steps.
+    """sum, count and group over every group at once, one pass per position in the groups.
 
     Trap: sum is a naive += in input order (Kahan summation only arrives in 2.54), so
-    sum(0.1, 0.2, 0.3) = 0.6000000000000001. np.add.accumulate adds row after row by
-    definition; np.sum (pairwise) and even np.add.reduceat do not keep that order. Absent cells
-    are -0.0, the one float that leaves every value unchanged under +, so a lone -0 sums to -0.
+    sum(0.1, 0.2, 0.3) = 0.6000000000000001: pass p adds the p-th row of each group, which keeps
+    that order (np.sum is pairwise and reorders). The first row seeds the sum (engine.go copies it),
+    and absent cells are -0.0, the one float that leaves every value unchanged under +, so a lone
+    -0 sums to -0. Passes go over the rows of all groups together: `sum by` over series that are
+    each their own group (the per-feature rules) is one pass over the matrix, not one per group.
     """
     steps = vec.values.shape[1]
-    sums = np.zeros((len(groups), steps))
-    counts = np.zeros((len(groups), steps))
+    if not groups:
+        return np.zeros((0, steps)), np.zeros((0, steps), dtype=bool)
+    sums = counts = seen = np.zeros((0, steps))
     with np.errstate(all="ignore"):
-        for g, group in enumerate(groups):
-            present = vec.present[group.rows]
-            counts[g] = present.sum(axis=0)
-            if op == "sum":
-                filled = np.where(present, vec.values[group.rows], -0.0)
-                sums[g] = np.add.accumulate(filled, axis=0)[-1]
-    seen = counts > 0
+        for position, (g, r) in enumerate(_wavefront(groups)):
+            present = take_rows(vec.present, r)
+            if position == 0:  # every group has a first row, in group order: it seeds the group
+                seen = present.copy()
+                counts = present.astype(np.float64) if op == "count" else counts
+                sums = np.where(present, take_rows(vec.values, r), -0.0) if op == "sum" else sums
+                continue
+            seen[g] |= present
+            if op == "count":
+                counts[g] += present
+            elif op == "sum":
+                sums[g] += np.where(present, vec.values[r], -0.0)
     if op == "count":
         return counts, seen
     if op == "group":
-        return np.ones_like(counts), seen
+        return np.ones(seen.shape), seen
     return sums, seen
 
 

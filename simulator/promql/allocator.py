@@ -19,7 +19,6 @@ evaluator then applies them at its first range selector. Without the opt-in noth
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 # mallopt parameter numbers from glibc's malloc.h.
@@ -54,8 +53,8 @@ def keep_freed_memory_for_reuse() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        # The process's own symbols include libc's (ctypes.util.find_library would run ldconfig).
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]

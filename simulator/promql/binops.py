@@ -27,6 +27,7 @@ from .model import (
     labels_set,
     labels_without,
 )
+from .vectors import take_rows
 
 ARITHMETIC_OPS = frozenset({"+", "-", "*", "/", "%", "^", "atan2"})
 COMPARISON_OPS = frozenset({"==", "!=", ">", "<", ">=", "<="})
@@ -488,8 +489,8 @@ def _matched_binop(
         errors.raise_if_any()
         return VectorOverGrid.empty(steps)
 
-    matched = many.present[pairs.many_rows] & one.present[pairs.one_rows] & both_sides_present
-    many_values, one_values = many.values[pairs.many_rows], one.values[pairs.one_rows]
+    matched = take_rows(many.present, pairs.many_rows) & take_rows(one.present, pairs.one_rows) & both_sides_present
+    many_values, one_values = take_rows(many.values, pairs.many_rows), take_rows(one.values, pairs.one_rows)
     left, right = (one_values, many_values) if swapped else (many_values, one_values)
     value, keep = vector_elem_binop(op, left, right)
     if return_bool:
@@ -514,7 +515,7 @@ def _matched_binop(
         return VectorOverGrid.empty(steps)
     # At most one pair emits into an output cell (else an error was raised above), and -0.0
     # leaves any float unchanged under +, so adding up the pairs' rows places each value.
-    out_values = _sum_rows_by(pair_out, np.where(emit, value[emitting], -0.0), len(out_index))
+    out_values = _sum_rows_by(pair_out, np.where(emit, take_rows(value, emitting), -0.0), len(out_index))
     return VectorOverGrid(list(out_index), out_values, per_output > 0)
 
 
@@ -549,6 +550,10 @@ def _add_conflicts(
     One-to-one: two results for one signature. Many-to-one: two results with the same labels
     for one signature. Any card: two results with the same labels (rangeEval's check, last).
     """
+    if _all_distinct(pair_signature) and _all_distinct(pair_out):
+        # No two pairs share a signature or an output: no conflict is possible, and each output
+        # row's count is its one pair's emit (no (pairs, steps) int arrays to build).
+        return _sum_rows_by(pair_out, emit, out_count)
     emit_counts = emit.astype(np.int32)
     if matching.card == CARD_ONE_TO_ONE:
         per_signature = _sum_rows_by(pair_signature, emit_counts, signature_count)
@@ -576,6 +581,8 @@ def _sum_rows_by(keys: np.ndarray, rows: np.ndarray, key_count: int) -> np.ndarr
 
     Used for counts, and for values where at most one row per key is not -0.0 at each step.
     """
+    if key_count == len(keys) and (key_count == 0 or (keys[0] == 0 and (np.diff(keys) == 1).all())):
+        return rows  # one row per key, in key order: the rows themselves
     totals = np.zeros((key_count, rows.shape[1]), dtype=rows.dtype)
     if len(keys) == 0:
         return totals
@@ -587,6 +594,10 @@ def _sum_rows_by(keys: np.ndarray, rows: np.ndarray, key_count: int) -> np.ndarr
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     totals[sorted_keys[starts]] = np.add.reduceat(rows[order], starts, axis=0)
     return totals
+
+
+def _all_distinct(keys: np.ndarray) -> bool:
+    return len(np.unique(keys)) == len(keys)
 
 
 def _check_one_side_unique(

@@ -98,6 +98,7 @@ def evaluate(
     lookback_delta_ms: int = DEFAULT_LOOKBACK_DELTA_MS,
     range_query: bool = False,
     subquery_step_ms: int = DEFAULT_SUBQUERY_STEP_MS,
+    max_samples: int | None = None,
 ) -> VectorOverGrid | ScalarOverGrid | StringValue:
     """Evaluate a PromQL expression at every timestamp of `grid`.
 
@@ -106,7 +107,8 @@ def evaluate(
     instead, as in a Prometheus range query. subquery_step_ms is the step of `[5m:]`
     subqueries (promtool uses its evaluation_interval; the server its global one, 1m by
     default). Raises PromQLError when Prometheus would fail the query; its message starts with
-    "unsupported:" for features outside Prometheus 2.42 floats.
+    "unsupported:" for features outside Prometheus 2.42 floats. max_samples is the engine's
+    MaxSamples (None: unchecked; promtool's is maxsamples.PROMTOOL_MAX_SAMPLES).
     """
     node = parse(expr)
     step_ms = grid.timestamps
@@ -116,7 +118,12 @@ def evaluate(
     else:
         at_start = at_end = step_ms
     context = _Context(storage, step_ms, lookback_delta_ms, at_start, at_end, step_ms, subquery_step_ms)
-    result = _eval(node, context)
+    if max_samples is None:
+        result = _eval(node, context)
+    else:
+        from .maxsamples import evaluate_within_limit
+
+        result = evaluate_within_limit(node, context, max_samples)
     if isinstance(result, MatrixOverGrid):
         raise PromQLError('invalid expression type "range vector" for query, must be Scalar or instant Vector')
     return result

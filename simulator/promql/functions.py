@@ -57,6 +57,10 @@ from .vectors import drop_absent_rows, drop_metric_name, merge_same_labelsets, w
 # Range functions run over blocks of steps of about this many (series x step) cells: their
 # temporaries then stay small and cache-resident instead of hundreds of megabytes.
 _RANGE_CHUNK_CELLS = 1 << 15
+# The rate family reads two samples per window (plus any resets) with no loop over the window: a
+# block's fixed cost (window bounds, gathers, a dozen small numpy calls) dominates at 32k cells, so
+# it runs over larger blocks (8 MB arrays; 90 days x 500 series: 50 blocks instead of 400).
+_RATE_CHUNK_CELLS = 1 << 17
 
 # model.LabelNameRE in prometheus/common.
 _LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
@@ -72,6 +76,8 @@ class FunctionSpec:
     # Range functions normally run block of steps by block (see _in_step_chunks); False for
     # those whose per-matrix precomputation costs more than their per-step temporaries.
     step_blocks: bool = True
+    # Blocks of _RATE_CHUNK_CELLS instead of _RANGE_CHUNK_CELLS (no loop over the window).
+    wide_blocks: bool = False
 
 
 def call_function(name: str, args: CallArgs) -> Value:
@@ -80,7 +86,8 @@ def call_function(name: str, args: CallArgs) -> Value:
     if spec is None:
         raise PromQLError(f"unsupported: function {name}() is not part of Prometheus 2.42")
     with np.errstate(all="ignore"):
-        result = _in_step_chunks(spec.impl, args) if spec.step_blocks else spec.impl(args)
+        cells = _RATE_CHUNK_CELLS if spec.wide_blocks else _RANGE_CHUNK_CELLS
+        result = _in_step_chunks(spec.impl, args, cells) if spec.step_blocks else spec.impl(args)
     if not isinstance(result, VectorOverGrid):
         return result
     if spec.drops_metric_name:
@@ -90,12 +97,12 @@ def call_function(name: str, args: CallArgs) -> Value:
     return merge_same_labelsets(drop_absent_rows(result))
 
 
-def _in_step_chunks(impl: Callable[[CallArgs], Value], args: CallArgs) -> Value:
+def _in_step_chunks(impl: Callable[[CallArgs], Value], args: CallArgs, block_cells: int = _RANGE_CHUNK_CELLS) -> Value:
     """Run a range function block of steps by block (results are per step, so blocks are
-    independent); other functions run at once."""
+    independent: the block size changes no value); other functions run at once."""
     matrix = next((v for v in args.values if isinstance(v, MatrixOverGrid)), None)
     steps = len(args.step_ms)
-    chunk = max(1, _RANGE_CHUNK_CELLS // max(1, len(matrix.series))) if matrix is not None else steps
+    chunk = max(1, block_cells // max(1, len(matrix.series))) if matrix is not None else steps
     if chunk >= steps:
         return impl(args)
     values = present = labels = None
@@ -387,11 +394,11 @@ _DATES = ["year", "month", "day_of_month", "day_of_year", "day_of_week", "days_i
 FUNCTIONS: dict[str, FunctionSpec] = {
     **{name: FunctionSpec(_elementwise(fn)) for name, fn in _MATH.items()},
     **{name: FunctionSpec(_date_function(name)) for name in _DATES},
-    "rate": FunctionSpec(_rate_function(True, True)),
-    "increase": FunctionSpec(_rate_function(True, False)),
-    "delta": FunctionSpec(_rate_function(False, False)),
-    "irate": FunctionSpec(lambda args: ranged.instant_value(args.matrix(0), True)),
-    "idelta": FunctionSpec(lambda args: ranged.instant_value(args.matrix(0), False)),
+    "rate": FunctionSpec(_rate_function(True, True), wide_blocks=True),
+    "increase": FunctionSpec(_rate_function(True, False), wide_blocks=True),
+    "delta": FunctionSpec(_rate_function(False, False), wide_blocks=True),
+    "irate": FunctionSpec(lambda args: ranged.instant_value(args.matrix(0), True), wide_blocks=True),
+    "idelta": FunctionSpec(lambda args: ranged.instant_value(args.matrix(0), False), wide_blocks=True),
     "sum_over_time": FunctionSpec(ranged.sum_over_time),
     "avg_over_time": FunctionSpec(ranged.avg_over_time),
     "count_over_time": FunctionSpec(ranged.count_over_time),

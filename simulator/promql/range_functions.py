@@ -203,7 +203,13 @@ def instant_value(matrix: MatrixOverGrid, is_rate: bool) -> VectorOverGrid:
 
 def _over_time_sequential(matrix: MatrixOverGrid, init, step, finish, with_time: bool = False) -> VectorOverGrid:
     """Run a per-sample accumulator over every window, k = 0..longest window, vectorized.
-    step(state, value, time or None, k) returns the new state of every window."""
+    step(state, value, time or None, k) returns the new state of every window.
+
+    Prometheus's float order forbids a shortcut here: funcAvgOverTime, funcStdvarOverTime and
+    funcSumOverTime (functions.go) fold each window from its own first sample (the k-th step of an
+    incremental mean divides by k), so the window one sample later is a different sequence of
+    operations. Sliding (add the new sample, drop the old) and prefix sums round differently;
+    the cost is one vectorized pass per offset in the longest window (docs/evaluator.md)."""
     windows = matrix_windows(matrix)
     present = windows.count > 0
     state = init(windows.count.shape)

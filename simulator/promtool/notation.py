@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +16,6 @@ import promql_parser
 
 from common.promql.lexer import T, line_column, tokenize
 from simulator.promql.model import METRIC_NAME, STALE_NAN, Labels
-
-from .series_syntax import series_values_error, starts_with_bare_metric_name
 
 
 class NotationError(ValueError):
@@ -77,11 +76,16 @@ def parse_values(text: str, max_slots: int | None = None) -> list[float | None]:
 
 def _expand(match: re.Match, at_most: float = math.inf) -> list[float]:
     value = _go_float(match["start"])
-    step = _go_float(match["step"]) if match["step"] else 0.0
+    count = int(min(int(match["times"]) + 1, at_most))
+    if not match["step"]:
+        # generated_parser.y `series_value TIMES uint` appends the value itself: no addition,
+        # so `-0x2` stays -0 (adding 0.0 would turn it into +0).
+        return [value] * count
+    step = _go_float(match["step"])
     if match["sign"] == "-":
         step = -step
     values = []
-    for _ in range(int(min(int(match["times"]) + 1, at_most))):
+    for _ in range(count):
         values.append(value)
         value += step
     return values
@@ -136,14 +140,174 @@ def _refuse_brackets(text: str) -> None:
             return
 
 
-def parse_input_series(series: str, values: str) -> Labels:
+BARE_METRIC_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+
+
+def starts_with_bare_metric_name(series: str) -> bool:
+    """Is the series a metric name not followed by `{`? Then everything after the name is
+    already lexed as the value sequence (lex.go lexKeywordOrIdentifier: in a series
+    description, an identifier not followed by a brace switches to lexValueSequence), so
+    `up offset 5m` fails at `offset`, whatever promql-parser thinks of it as a query."""
+    name = BARE_METRIC_NAME.match(series)
+    return name is not None and series[name.end() : name.end() + 1] != "{"
+
+
+def _series_remainder(series: str) -> str:
+    """What Go lexes as the start of the value sequence, before the values: the rest of the series
+    after a bare metric name, or the spaces after its closing brace (series_syntax words errors there)."""
+    bare_name = BARE_METRIC_NAME.match(series)
+    if bare_name is not None and starts_with_bare_metric_name(series):
+        return series[bare_name.end() :]
+    return series[len(series.rstrip()) :]
+
+
+# The fast path. It accepts a value sequence only where Go's parser (lex.go lexValueSequence, generated_parser.y
+# series_values) certainly accepts it too, and defers everything else to the exact lexer and parser in
+# series_syntax, which word promtool's error. The characters: digits, `.`, exponents, signs, `x`, `_`, the letters
+# of `stale`, `Inf` and `NaN` (lex.go keys: any case), and lex.go's spaces " \t\n\r" (str.split would also
+# split at other spaces: refused here).
+_FOREIGN_CHARACTER = re.compile(r"[^0-9.eE+\-x_staliInNfFA \t\n\r]")
+# `1_0`: Python's float() reads 10, Go's lexer refuses the number (an alphanumeric follows its digits).
+_GLUED_UNDERSCORE = re.compile(r"[0-9]_")
+_DIGITS = r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?"
+# A repetition count: at most 18 digits, so ParseUint(val, 10, 64) cannot overflow.
+_FAST_BLANKS = re.compile(r"_(?:x([0-9]{1,18}))?")
+_FAST_EXPANSION = re.compile(rf"([+-]?{_DIGITS})(?:([+-])({_DIGITS}))?x([0-9]{{1,18}})")
+# Tokens converted per call in the common case (a run of plain numbers).
+_CHUNK = 512
+
+
+def input_series_samples(
+    series: str, values: str, interval_ms: int, max_slots: int | None = None
+) -> tuple[Labels, np.ndarray, np.ndarray]:
+    """Labels, sample times and values of one input series, parsing its values once.
+
+    Valid values take the fast path (a scan for foreign characters, then conversion in runs); only an
+    input the fast path does not vouch for goes through the Go-exact lexer and parser, which also word
+    the error promtool would print. Both paths give the same samples (tests/simulator/promtool/test_fast_path.py).
+    """
+    slots = None
+    if not _series_remainder(series).strip(" \t\n\r"):
+        slots = _fast_slots(values, max_slots)
+    if slots is None:
+        labels = parse_input_series(series, values)
+        t, v = samples_from_slots(parse_values(values, max_slots), interval_ms)
+        return labels, t, v
+    labels = parse_input_series(series, values, values_checked=True)
+    present, slot_values = slots
+    indices = np.flatnonzero(present)
+    if interval_ms <= 0:
+        indices = indices[:1]  # every slot at t=0: the head keeps the first (samples_from_slots)
+    return labels, indices.astype(np.int64) * interval_ms, slot_values[indices]
+
+
+def _fast_slots(values: str, max_slots: int | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """(present, value) per slot of a values string, or None when the exact path must decide.
+
+    Over these characters, a token Python's float() reads is one Go's lexer and ParseFloat read
+    alike (both round correctly), except for an overflow to infinity (checked); `_`, `stale` and
+    `a[+-b]xN` items must match their grammar exactly. Items past `max_slots` are still checked,
+    as Go's parser checks them, but build no slots.
+    """
+    if _FOREIGN_CHARACTER.search(values) or _GLUED_UNDERSCORE.search(values):
+        return None
+    tokens = values.split()
+    limit = sys.maxsize if max_slots is None else max_slots
+    pieces: list[tuple[np.ndarray, np.ndarray]] = []
+    filled = 0
+    for chunk_start in range(0, len(tokens), _CHUNK):
+        chunk = tokens[chunk_start : chunk_start + _CHUNK]
+        try:
+            chunk_pieces = [_plain_numbers(chunk)]
+        except ValueError:  # a `_`, `stale` or `axN` item (or a bad token) among them: item by item
+            chunk_pieces = _mixed_items(chunk, limit - filled)
+        for piece in chunk_pieces:
+            if piece is None:
+                return None
+            if filled < limit:
+                piece = (piece[0][: limit - filled], piece[1][: limit - filled])
+                pieces.append(piece)
+                filled += len(piece[1])
+    if not pieces:
+        return np.zeros(0, dtype=bool), np.zeros(0)
+    return np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
+
+
+def _mixed_items(tokens: list[str], at_most: int) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    pieces: list[tuple[np.ndarray, np.ndarray] | None] = []
+    plain: list[str] = []
+    for token in tokens:
+        if token == "stale" or "x" in token or token.startswith("_"):
+            if plain:
+                pieces.append(_plain_or_none(plain))
+                plain = []
+            pieces.append(_special_item(token, max(at_most, 0)))
+            at_most -= len(pieces[-1][1]) if pieces[-1] is not None else 0
+        else:
+            plain.append(token)
+    if plain:
+        pieces.append(_plain_or_none(plain))
+    return pieces
+
+
+def _plain_or_none(tokens: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    try:
+        return _plain_numbers(tokens)
+    except ValueError:
+        return None
+
+
+def _plain_numbers(tokens: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(present, value) of number tokens; ValueError for a token float() refuses, None for a digit
+    literal that overflows (Go's parser reports it)."""
+    run = np.array(list(map(float, tokens)), dtype=np.float64)
+    infinite = np.flatnonzero(np.isinf(run))
+    if any(tokens[i].lower().lstrip("+-") != "inf" for i in infinite):
+        return None
+    run[np.isnan(run)] = math.nan  # `-nan` reads as NaN, as _go_float reads it
+    return np.ones(len(run), dtype=bool), run
+
+
+def _special_item(token: str, at_most: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(present, value) of `_`, `_xN`, `stale` or `a[+-b]xN`, at most `at_most` slots; None for any
+    other token."""
+    if token == "stale":
+        return np.ones(1, dtype=bool), np.array([STALE_NAN], dtype=np.float64)
+    blanks = _FAST_BLANKS.fullmatch(token)
+    if blanks:
+        count = min(int(blanks[1]) if blanks[1] else 1, at_most)
+        return np.zeros(count, dtype=bool), np.zeros(count)
+    match = _FAST_EXPANSION.fullmatch(token)
+    if match is None:
+        return None
+    start = float(match[1])
+    step = float(match[3]) if match[3] else 0.0
+    if math.isinf(start) or math.isinf(step):
+        return None  # a literal out of float64's range: Go's parser reports it
+    count = min(int(match[4]) + 1, at_most)
+    if not match[3]:
+        return np.ones(count, dtype=bool), np.full(count, start)  # the value itself, repeated (no addition)
+    if match[2] == "-":
+        step = -step
+    # Trap: Go adds the step once per slot (generated_parser.y `$1 += $2`); the values must be that
+    # sequence of float additions, not start + i * step (0.1+0.1x9 ends at 0.9999999999999999).
+    expanded = []
+    value = start
+    for _ in range(count):
+        expanded.append(value)
+        value += step
+    return np.ones(count, dtype=bool), np.array(expanded, dtype=np.float64)
+
+
+def parse_input_series(series: str, values: str, values_checked: bool = False) -> Labels:
     """Labels of an input series, with promtool's error text for a malformed one.
 
     promql/test.go parses "<series> <values>" as one series description, so an unclosed brace
     is reported at the first character of the values: "1:48: parse error: unexpected
-    character inside braces: '0'".
+    character inside braces: '0'". With `values_checked`, the values are known to be valid
+    (the fast path matched them) and only the labels are read.
     """
-    if starts_with_bare_metric_name(series):
+    if not values_checked and starts_with_bare_metric_name(series):
         _raise_values_error(series, values)
     try:
         labels = parse_series_labels(series)
@@ -158,7 +322,8 @@ def parse_input_series(series: str, values: str) -> Labels:
             if column > 0:
                 raise NotationError(f"1:{column}: parse error: {message}") from None
         raise
-    _raise_values_error(series, values)
+    if not values_checked:
+        _raise_values_error(series, values)
     if not labels and re.fullmatch(r"\s*\{\s*\}\s*", series):
         # promql/test.go appends the series: storage rejects a series without labels.
         raise NotationError("empty labelset: invalid sample")
@@ -169,6 +334,9 @@ def _raise_values_error(series: str, values: str) -> None:
     if "{{" in values:
         # Native-histogram values stay with parse_values, which names them unsupported.
         return
+    # The Go-exact lexer and parser are only needed to word an error: imported on the slow path.
+    from .series_syntax import series_values_error
+
     message = series_values_error(series, values)
     if message:
         raise NotationError(message)

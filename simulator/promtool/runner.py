@@ -20,6 +20,7 @@ import numpy as np
 from common.durations import format_duration, format_go_duration
 from common.errors import SourceError
 from common.yamlsource import read_source_text
+from simulator.promql.maxsamples import PROMTOOL_MAX_SAMPLES
 from simulator.promql.model import Grid, Labels, PromQLError, ScalarOverGrid, VectorOverGrid
 from simulator.promql.storage import Storage
 from simulator.rules.group import (
@@ -35,7 +36,7 @@ from simulator.rules.outputs import RuleEvaluationError
 from simulator.rules.templates import gotemplate_expander
 
 from .formatting import format_float_e, go_quote, labels_string
-from .notation import NotationError, parse_input_series, parse_series_labels, parse_values, samples_from_slots
+from .notation import NotationError, input_series_samples, parse_series_labels
 from .testfile import AlertTestCase, TestFile, TestFileError, TestGroup, parse_test_file
 
 PASSED, FAILED, ERROR, UNSUPPORTED = "passed", "failed", "error", "unsupported"
@@ -126,16 +127,17 @@ def run_test_file(path: str | Path, engines: Engines | None = None) -> FileResul
 def _with_subquery_step(engines: Engines, evaluation_interval_ms: int) -> Engines:
     """promtool's test engine steps a subquery written without a step (`x[5m:]`) by the file's
     evaluation_interval, not the server's 1m default (cmd/promtool/unittest.go at 2.42 sets
-    NoStepSubqueryIntervalFn to it); rules, tests and template queries all use that engine.
+    NoStepSubqueryIntervalFn to it); rules, tests and template queries all use that engine,
+    whose MaxSamples is 10000 (promql/test.go NewLazyLoader).
     Injected query functions are left as they are."""
     return Engines(
         query=(
-            partial(default_query, subquery_step_ms=evaluation_interval_ms)
+            partial(default_query, subquery_step_ms=evaluation_interval_ms, max_samples=PROMTOOL_MAX_SAMPLES)
             if engines.query is default_query
             else engines.query
         ),
         instant_query=(
-            partial(default_instant_query, subquery_step_ms=evaluation_interval_ms)
+            partial(default_instant_query, subquery_step_ms=evaluation_interval_ms, max_samples=PROMTOOL_MAX_SAMPLES)
             if engines.instant_query is default_instant_query
             else engines.instant_query
         ),
@@ -263,10 +265,9 @@ def load_input_series(group: TestGroup, last_ms: int) -> Storage:
     promql/test.go loadCmd: a series defined twice keeps its last definition.
     """
     definitions: dict[Labels, tuple[np.ndarray, np.ndarray]] = {}
+    readable_slots = last_ms // group.interval_ms + 1 if group.interval_ms > 0 else None
     for series in group.input_series:
-        labels = parse_input_series(series.series, series.values)
-        readable_slots = last_ms // group.interval_ms + 1 if group.interval_ms > 0 else None
-        t, v = samples_from_slots(parse_values(series.values, readable_slots), group.interval_ms)
+        labels, t, v = input_series_samples(series.series, series.values, group.interval_ms, readable_slots)
         keep = t <= last_ms
         definitions[labels] = (t[keep], v[keep])
     storage = Storage()

@@ -12,10 +12,10 @@ notation.parse_values once this check has passed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .formatting import go_quote
+from .notation import BARE_METRIC_NAME, starts_with_bare_metric_name
 
 # lex.go's key map, as far as the value sequence can meet it. Trap: `inf` and `nan` are keys
 # mapping to NUMBER, so "Inf" is a number but "Infx2" is one identifier (lex.go).
@@ -56,18 +56,6 @@ class _SeriesSyntaxError(Exception):
         self.position, self.message = position, message
 
 
-_BARE_METRIC_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
-
-
-def starts_with_bare_metric_name(series: str) -> bool:
-    """Is the series a metric name not followed by `{`? Then everything after the name is
-    already lexed as the value sequence (lex.go lexKeywordOrIdentifier: in a series
-    description, an identifier not followed by a brace switches to lexValueSequence), so
-    `up offset 5m` fails at `offset`, whatever promql-parser thinks of it as a query."""
-    name = _BARE_METRIC_NAME.match(series)
-    return name is not None and series[name.end() : name.end() + 1] != "{"
-
-
 def series_values_error(series: str, values: str) -> str | None:
     """promtool's error for a malformed values string, or None when Go's parser accepts it.
 
@@ -76,7 +64,7 @@ def series_values_error(series: str, values: str) -> str | None:
     after the closing brace.
     """
     line = f"{series} {values}"
-    bare_name = _BARE_METRIC_NAME.match(series)
+    bare_name = BARE_METRIC_NAME.match(series)
     if bare_name is not None and starts_with_bare_metric_name(series):
         start = bare_name.end()
     else:

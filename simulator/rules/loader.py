@@ -82,11 +82,13 @@ def template_problems(alert: str, labels: dict[str, str], annotations: dict[str,
     (with the $labels/$value/... definitions prepended) when the rule file is loaded; the
     error carries no position, only the label or annotation name.
     """
-    from common.gotemplate import GoTemplateError, parse_template
-
     problems = []
     for kind, templates in (("label", labels), ("annotation", annotations)):
         for name, text in templates.items():
+            if "{{" not in text:
+                continue  # text without an action parses as itself: no need to load the template engine
+            from common.gotemplate import GoTemplateError, parse_template
+
             try:
                 parse_template(text, alert_name=alert)
             except GoTemplateError as error:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from common.gotemplate import QuerySample, TemplateData, expand_alert_template
 from simulator.promql.model import Labels
+
+if TYPE_CHECKING:
+    from common.gotemplate import QuerySample
 
 
 @dataclass
@@ -65,7 +67,9 @@ class _QuerySample:
 
 def gotemplate_expander(name: str, text: str, data: AlertTemplateData, ts_ms: int, query: TemplateQuery) -> str:
     """The default expander: common.gotemplate.expand_alert_template, which never raises
-    (it renders Go's "<error expanding template: ...>" itself)."""
+    (it renders Go's "<error expanding template: ...>" itself). Imported here: rules whose
+    templates have no actions never need the template engine (start-up of `alertkit test`)."""
+    from common.gotemplate import TemplateData, expand_alert_template
 
     def nested_query(expr: str) -> list[QuerySample]:
         return [_QuerySample(dict(labels), value) for labels, value in query(expr)]

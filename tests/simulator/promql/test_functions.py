@@ -331,6 +331,7 @@ def test_range_functions_in_step_blocks_give_identical_results(monkeypatch):
     ]
     whole = [evaluate(expr, storage, grid) for expr in exprs]
     monkeypatch.setattr(functions, "_RANGE_CHUNK_CELLS", 3)
+    monkeypatch.setattr(functions, "_RATE_CHUNK_CELLS", 3)
     for expr, expected in zip(exprs, whole):
         blocked = evaluate(expr, storage, grid)
         assert blocked.labels == expected.labels, expr

@@ -85,6 +85,7 @@ def segmented(monkeypatch):
     monkeypatch.setattr(selectors, "SEGMENT_MAX_SAMPLES", 0)
     monkeypatch.setattr(selectors, "_SEGMENT_MIN_BLOCKS_OF_REACH", 1)
     monkeypatch.setattr(functions, "_RANGE_CHUNK_CELLS", 1)
+    monkeypatch.setattr(functions, "_RATE_CHUNK_CELLS", 1)
     builds = []
     original = selectors._concatenated
 
@@ -103,6 +104,7 @@ def test_segmented_layout_gives_the_same_bits_as_the_whole_matrix(expr, segmente
     with pytest.MonkeyPatch.context() as whole:
         whole.setattr(selectors, "SEGMENT_MAX_SAMPLES", 1 << 40)
         whole.setattr(functions, "_RANGE_CHUNK_CELLS", 1 << 40)
+        whole.setattr(functions, "_RATE_CHUNK_CELLS", 1 << 40)
         expected = evaluate(expr, storage, grid)
     segmented.clear()
     got = evaluate(expr, _storage(), grid)
@@ -177,6 +179,7 @@ def test_segments_stay_bounded_and_copy_each_sample_about_once(monkeypatch):
     # max(SEGMENT_MAX_SAMPLES, 4 x 2,024) = 8,096 samples, never the whole 40,004.
     monkeypatch.setattr(selectors, "SEGMENT_MAX_SAMPLES", 1_000)
     monkeypatch.setattr(functions, "_RANGE_CHUNK_CELLS", 400)
+    monkeypatch.setattr(functions, "_RATE_CHUNK_CELLS", 400)
     sizes = []
     original = selectors._concatenated
 

@@ -181,6 +181,7 @@ def test_hidden_series_in_step_blocks_match_whole_grid(monkeypatch):
     exprs = ["rate(r[3m])", "sum_over_time(r[2m])", "count_over_time(r[1m])", "max_over_time(r[4m])"]
     whole = [evaluate(expr, storage, grid) for expr in exprs]
     monkeypatch.setattr(functions, "_RANGE_CHUNK_CELLS", 2)
+    monkeypatch.setattr(functions, "_RATE_CHUNK_CELLS", 2)
     for expr, expected in zip(exprs, whole):
         blocked = evaluate(expr, storage, grid)
         assert (blocked.present == expected.present).all(), expr
