@@ -11,6 +11,7 @@ Pure: plain data in, plain data out; rendering to text, markdown and JSON at the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from common.durations import format_duration
@@ -42,6 +43,11 @@ def silences(scenario: Scenario, alertname: str) -> bool:
     return is_quiet(scenario) or any(name == alertname for i in scenario.incidents for name, _line in i.silent)
 
 
+# Whether a scenario generates any metric the alert reads (through its recording rules): silence where the
+# alert sees nothing proves nothing, so such a scenario is no silent coverage (ScenarioResult.unobserved_alerts).
+Observes = Callable[[Scenario, str], bool]
+
+
 @dataclass(frozen=True)
 class Gap:
     """What an alert lacks, and what to add."""
@@ -51,15 +57,17 @@ class Gap:
     advice: str
 
 
-def coverage_gaps(alertnames: list[str], runbooks: set[str], scenarios: list[Scenario]) -> list[Gap]:
+def coverage_gaps(
+    alertnames: list[str], runbooks: set[str], scenarios: list[Scenario], observes: Observes
+) -> list[Gap]:
     """Every gap of every alert, in alert order (empty: the gate passes)."""
     gaps = []
     for name in alertnames:
-        gaps += alert_gaps(name, name in runbooks, scenarios)
+        gaps += alert_gaps(name, name in runbooks, scenarios, observes)
     return gaps
 
 
-def alert_gaps(alertname: str, has_runbook: bool, scenarios: list[Scenario]) -> list[Gap]:
+def alert_gaps(alertname: str, has_runbook: bool, scenarios: list[Scenario], observes: Observes) -> list[Gap]:
     gaps = []
     if not has_runbook:
         gaps.append(Gap(alertname, "runbook", f"add a runbook for {alertname} (runbooks/{alertname}.md)"))
@@ -72,13 +80,16 @@ def alert_gaps(alertname: str, has_runbook: bool, scenarios: list[Scenario]) -> 
                 f"`expect: {{{alertname}: <budget>}}` under an incident",
             )
         )
-    if not any(silences(s, alertname) for s in scenarios):
+    silent_candidates = [s for s in scenarios if silences(s, alertname)]
+    if not any(observes(s, alertname) for s in silent_candidates):
+        unobserved = f" ({', '.join(s.name for s in silent_candidates)}: generate none of its metrics)"
         gaps.append(
             Gap(
                 alertname,
                 "silent scenario",
                 f"add a scenario where {alertname} must stay silent: `silent: [{alertname}]` under an incident "
-                "of a look-alike failure, or a quiet scenario (no incidents)",
+                "of a look-alike failure, or a quiet scenario (no incidents), that generates the metrics it reads"
+                + (unobserved if silent_candidates else ""),
             )
         )
     return gaps
@@ -169,7 +180,9 @@ def coverage_report(
     for scenario in scenarios:
         for name in alertnames:
             cells[(name, scenario.name)] = Cell(_checks(scenario, name, results[scenario.source]))
-    gaps = coverage_gaps(alertnames, runbooks, scenarios)
+    gaps = coverage_gaps(
+        alertnames, runbooks, scenarios, lambda s, name: name not in results[s.source].unobserved_alerts
+    )
     return CoverageReport(alertnames, scenarios, runbooks, cells, gaps, dict(layers))
 
 

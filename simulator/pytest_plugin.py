@@ -185,6 +185,10 @@ class Project:
                 continue  # its own file reports the problem
         return scenarios
 
+    def observes(self, scenario: Scenario, alertname: str) -> bool:
+        """Whether the scenario generates a metric the alert reads (from its simulation, run once per session)."""
+        return alertname not in self.simulation(Path(scenario.source)).result.unobserved_alerts
+
     def simulation(self, path: Path, with_evaluation: bool = False) -> Simulation:
         """The scenario's simulation, run once per pytest run (its evaluation kept for the latest only)."""
         from .simulate import simulate_with_evaluation
@@ -407,7 +411,9 @@ class CoverageItem(AlertkitItem):
 
     def runtest(self) -> None:
         project = self.project
-        gaps = alert_gaps(self.alertname, self.alertname in project.runbooks(), project.loadable_scenarios())
+        gaps = alert_gaps(
+            self.alertname, self.alertname in project.runbooks(), project.loadable_scenarios(), project.observes
+        )
         if gaps:
             lines = [f"alert {self.alertname} is not covered:"] + [f"  no {g.missing}: {g.advice}" for g in gaps]
             lines.append(f"(scenarios read: {project.scenario_glob}; see `alertkit coverage`)")

@@ -53,3 +53,23 @@ def test_an_unobserved_alert_firing_is_not_a_false_positive_but_an_observed_one_
 
     assert [fp.alertname for fp in result.false_positives] == ["ErrorsHigh"]
     assert result.unobserved_alerts == ["RankerGone"]
+
+
+def test_a_quiet_scenario_that_never_generates_an_alerts_metrics_is_no_silent_coverage():
+    """The coverage gate once counted such a scenario as proof of silence (a newcomer's checkout alert passed
+    with only the ranker's quiet fortnight); now it names the gap and the scenario that does not observe."""
+    from simulator.coverage import alert_gaps
+
+    quiet_api = parse_scenario(SCENARIO, "api.yaml")
+    groups = rule_groups_from_texts({"r.yml": RULES})
+    unobserved = {"api.yaml": unobserved_alerts(groups, {"http_requests_total"})}
+
+    def observes(scenario, alertname):
+        return alertname not in unobserved[scenario.source]
+
+    gaps = alert_gaps("RankerGone", True, [quiet_api], observes)
+    assert [(g.missing, g.advice.endswith("(api: generate none of its metrics)")) for g in gaps] == [
+        ("firing scenario", False),
+        ("silent scenario", True),
+    ]
+    assert [g.missing for g in alert_gaps("ErrorsHigh", True, [quiet_api], observes)] == ["firing scenario"]
