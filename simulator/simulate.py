@@ -98,6 +98,13 @@ class ScenarioResult:
     unobserved_alerts: list[str] = field(default_factory=list)
     paging: PagingResult | None = None  # the Alertmanager model's notifications (add_paging), when configured
 
+    def observed_timelines(self) -> list[AlertTimeline]:
+        """The timelines of the alerts this scenario observes: what is sent to Alertmanager (the paging model
+        and the drill). An unobserved alert fires only where the scenario leaves its service out (an
+        absent() of a series nobody generates), so its notifications would be the scenario's, not the rules'."""
+        ignored = set(self.unobserved_alerts)
+        return [timeline for timeline in self.timelines if timeline.alertname not in ignored]
+
     @property
     def false_positives_per_week(self) -> float:
         return len(self.false_positives) / (self.scenario.duration_ms / WEEK_MS)
@@ -223,7 +230,7 @@ def add_paging(result: ScenarioResult, config: AlertmanagerConfig) -> None:
     scenario = result.scenario
     windows = [IncidentWindow(i.name, i.start_ms, i.window_end_ms) for i in scenario.incidents]
     result.paging = page_scenario(
-        config, result.timelines, windows, scenario.evaluation_interval_ms, scenario.duration_ms
+        config, result.observed_timelines(), windows, scenario.evaluation_interval_ms, scenario.duration_ms
     )
 
 

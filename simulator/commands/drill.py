@@ -154,7 +154,7 @@ def _run(scenario_path, rules_source, config, recorder_url, url, speed, from_, s
             f"{recorder_url}): write it with --write-config FILE --speed {speed} --listen {listen} and restart it"
         )
     result = simulate(scenario, _load_groups(rules_source))
-    plan = plan_drill(result.timelines, config, scenario.evaluation_interval_ms, start, length, speed)
+    plan = plan_drill(result.observed_timelines(), config, scenario.evaluation_interval_ms, start, length, speed)
     try:
         with WebhookRecorder(listen, receiver_latency_s(config, speed)) as recorder:
             settle = config.route.group_wait_ms + config.route.group_interval_ms

@@ -36,7 +36,8 @@ BAD_INPUTS = [
         "unknown_kind",
         HEADER + _alert(kind="null_ratio"),
         "alerts/bad.yaml:4:11: alert Bad: kind: unknown kind 'null_ratio' (known kinds: cache_hit_ratio, ctr_drop, "
-        "latency_quantile, null_rate, raw, slo_burn_rate, srm, zscore_anomaly)",
+        "error_ratio, freshness, latency_quantile, model_quality, null_rate, raw, schema_change, slo_burn_rate, srm, "
+        "zscore_anomaly)",
     ),
     (
         "unknown_field",

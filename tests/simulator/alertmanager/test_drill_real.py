@@ -69,7 +69,7 @@ def _drill_once(timelines, config_text, evaluation_interval_ms, start, span, spe
 def test_drill_equals_model_on_oncall_windows(oncall, symptoms_text, start, span, speed, shows, tmp_path):
     scenario, result = oncall
     plan, config, run, real = drill(
-        result.timelines, symptoms_text, scenario.evaluation_interval_ms, start, span, speed, tmp_path
+        result.observed_timelines(), symptoms_text, scenario.evaluation_interval_ms, start, span, speed, tmp_path
     )
     assert run.max_post_lag_s < MAX_POST_LAG_S, f"the drill fell behind by {run.max_post_lag_s:.3f} s: machine too busy"
     model = model_notifications(plan)
@@ -82,7 +82,7 @@ def test_drill_shows_the_inhibited_symptom_and_the_repeat(oncall, symptoms_text,
     """The deploy window, read as on-call sees it: one page, the repeat one group_interval after repeat_interval."""
     scenario, result = oncall
     plan, config, run, real = drill(
-        result.timelines, symptoms_text, scenario.evaluation_interval_ms, "4d14h", "4h20m", 1200, tmp_path
+        result.observed_timelines(), symptoms_text, scenario.evaluation_interval_ms, "4d14h", "4h20m", 1200, tmp_path
     )
     assert run.max_post_lag_s < MAX_POST_LAG_S, f"the drill fell behind by {run.max_post_lag_s:.3f} s: machine too busy"
     problems = compare(

@@ -46,6 +46,7 @@ def test_compare_with_a_revision_that_pages_where_the_working_tree_does_not(prom
     assert "rules: working tree" in out and "rules: HEAD (" in out
     compare = out.split("compared with HEAD")[1]
     assert "FeatureNullRateHigh" in compare and "2026-01-05T10:07:00Z" in compare and "only in HEAD" in compare
-    assert "firings: 0 (working tree) vs 1 (HEAD" in compare and "1 fewer" in compare
-    assert "pages: 0 (working tree) vs 1 (HEAD" in compare
+    # FeaturePipelineStale fires in both revisions: the store holds no feature-pipeline gauge (a missing gauge alerts).
+    assert "firings: 1 (working tree) vs 2 (HEAD" in compare and "1 fewer" in compare
+    assert "pages: 1 (working tree) vs 2 (HEAD" in compare
     assert not (repo / "build").exists(), "the revision was compiled into the working tree"

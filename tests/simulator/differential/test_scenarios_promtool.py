@@ -10,6 +10,11 @@ history together, and each longer-reaching group alone (its history then costs p
 for its own rules only). The long bundles are exported in the windows where the full simulation
 has a transition of their alerts, and in the incident-start windows of the first scenario; every
 file goes to promtool in one batch (two processes).
+
+Only the alerts a scenario observes (that read its metrics) count: an alert of another service that fires on
+an absent() there neither picks the windows nor is exported. A group whose alerts read the absolute time
+(`time()`, the freshness kind) replays only from the scenario start (export-promtool refuses a shifted
+history), so it is exported alone, from 0s to the end of each window with a transition of its alerts.
 """
 
 from __future__ import annotations
@@ -23,13 +28,15 @@ from click.testing import CliRunner
 
 from common.durations import parse_duration
 from compiler.cli import main as alertkit
+from simulator.promql.engine import DEFAULT_SUBQUERY_STEP_MS
 from simulator.rules.group import evaluate_rule_groups
 from simulator.rules.loader import load_rule_files
 from simulator.rules.model import AlertingRule
+from simulator.rules.reach import ReachAnalysis
 from simulator.scenarios import load_scenario
 from simulator.scenarios.generators import generate_series, populate_storage
 from simulator.scenarios.promtool_export import export_promtool_test, plan_window
-from simulator.simulate import evaluation_grid, rule_files_in
+from simulator.simulate import evaluation_grid, rule_files_in, unobserved_alerts
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -64,20 +71,33 @@ def alert_names(groups) -> set[str]:
     return {rule.alert for group in groups for rule in group.rules if isinstance(rule, AlertingRule)}
 
 
+def reads_absolute_time(scenario, group) -> bool:
+    analysis = ReachAnalysis([group], scenario.evaluation_interval_ms, DEFAULT_SUBQUERY_STEP_MS)
+    return any(analysis.alert_reach(rule).absolute_time for rule in group.rules if isinstance(rule, AlertingRule))
+
+
 def bundles(scenario, groups) -> list[list]:
-    """The short-history groups together, then each long-history group alone."""
+    """The short-history groups together, then each long-history group alone (absolute-time groups apart)."""
     short, long = [], []
     for group in groups:
+        if reads_absolute_time(scenario, group):
+            continue
         history = plan_window(scenario, [group], scenario.duration_ms - 1, 1).needs
         needed = max((need.history_ms(scenario.evaluation_interval_ms) for need in history), default=0)
         (short if needed <= SHORT_HISTORY_MS else long).append([group])
     return [[g for [g] in short]] + long
 
 
-def windows(scenario, evaluation) -> list[tuple[int, int]]:
+def windows(scenario, evaluation, observed: set[str]) -> list[tuple[int, int]]:
     """(start, span) windows on the scrape grid, merged when they overlap."""
     starts = [incident.start_ms - 30 * MINUTE_MS for incident in scenario.incidents]
-    firings = sorted(i.firing_at_ms for tl in evaluation.timelines for i in tl.intervals if i.firing_at_ms is not None)
+    firings = sorted(
+        i.firing_at_ms
+        for tl in evaluation.timelines
+        if tl.alertname in observed
+        for i in tl.intervals
+        if i.firing_at_ms is not None
+    )
     if firings:
         starts.append(firings[0] + 10 * MINUTE_MS)
     starts.append(scenario.duration_ms - WINDOW_MS)
@@ -130,14 +150,16 @@ def assert_export_matches_full_simulation(out: Path, scenario, evaluation, names
 
 
 def test_windows_of_every_scenario_confirm_the_full_simulation_with_promtool(groups, tmp_path):
-    written, firing_checks, windows_cut_through = [], 0, 0
+    written, firing_checks, windows_cut_through, absolute_time_exports = [], 0, 0, 0
     for number, path in enumerate(SCENARIO_FILES):
         scenario = load_scenario(path)
-        evaluation = evaluate_rule_groups(
-            groups, populate_storage(generate_series(scenario)), evaluation_grid(scenario)
-        )
+        series = generate_series(scenario)
+        evaluation = evaluate_rule_groups(groups, populate_storage(series), evaluation_grid(scenario))
+        generated = {dict(s.labels).get("__name__", "") for s in series}
+        observed = alert_names(groups) - set(unobserved_alerts(groups, generated))
         short, *long = bundles(scenario, groups)
-        for index, (start, span) in enumerate(windows(scenario, evaluation)):
+        from_start = [[group] for group in groups if reads_absolute_time(scenario, group)]
+        for index, (start, span) in enumerate(windows(scenario, evaluation, observed)):
             cut = any(start < i.window_end_ms and i.start_ms < start + span for i in scenario.incidents)
             windows_cut_through += cut
             for part, bundle in enumerate([short, *long]):
@@ -151,6 +173,16 @@ def test_windows_of_every_scenario_confirm_the_full_simulation_with_promtool(gro
                 assert_export_matches_full_simulation(out, scenario, evaluation, names, start, span, history_start)
                 tests = yaml.safe_load(out.read_text())["tests"][0]["alert_rule_test"]
                 firing_checks += sum(bool(test["exp_alerts"]) for test in tests)
+            for part, bundle in enumerate(from_start):
+                names = alert_names(bundle) & observed
+                if not transitions(evaluation, names, start, start + span):
+                    continue
+                out = tmp_path / f"{path.stem}.{index}.start{part}.test.yml"
+                written.append(out)
+                export_promtool_test(scenario, bundle, out, 0, start + span)
+                assert_export_matches_full_simulation(out, scenario, evaluation, names, 0, start + span, 0)
+                absolute_time_exports += 1
+    assert absolute_time_exports >= 1, "the freshness alert's firing must be confirmed by promtool"
     assert len(written) >= 2 * len(SCENARIO_FILES)
     assert windows_cut_through >= len(SCENARIO_FILES), "windows must cut through incidents"
     expected = sum(len(incident.expect) for path in SCENARIO_FILES for incident in load_scenario(path).incidents)
