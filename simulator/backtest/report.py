@@ -15,6 +15,7 @@ from simulator.rules.model import AlertInterval, AlertTimeline
 from .plan import format_time
 from .run import BacktestResult, RevisionResult
 
+JSON_SCHEMA_NAME = "alertkit-backtest"  # docs/schemas/backtest.schema.json
 JSON_SCHEMA_VERSION = 1
 
 
@@ -190,6 +191,7 @@ def _seconds(t_ms: int | None) -> float | int | None:
 def to_json_document(result: BacktestResult) -> dict:
     grid = result.grid
     return {
+        "schema": JSON_SCHEMA_NAME,
         "version": JSON_SCHEMA_VERSION,
         "store": result.store,
         "from_s": _seconds(grid.start_ms),

@@ -1,7 +1,9 @@
 """The notifications a fire drill recorded from the real Alertmanager, saved by `alertkit drill --record FILE`
 and read back by `alertkit incidents/postmortem --drill FILE` as the paging timeline (docs/incidents.md).
 
-The file is JSON, version 1: {"version": 1, "kind": "alertkit-drill-notifications", "scenario": NAME,
+The file is JSON, version 1 (docs/schemas/drill-record.schema.json): {"schema": "alertkit-drill-notifications",
+"version": 1, "kind": "alertkit-drill-notifications" (the name's older spelling, kept for readers of records
+written before `schema`), "scenario": NAME,
 "from_ms": START, "end_ms": END (the drilled window), "notifications": [{"at_ms", "receiver", "group_key", "firing": [alertname...], "pager"}]}, times in scenario
 milliseconds. Pure: text in, text out.
 """
@@ -35,6 +37,7 @@ def record_json(
         for n in notifications
     ]
     document = {
+        "schema": RECORD_KIND,
         "version": RECORD_VERSION,
         "kind": RECORD_KIND,
         "scenario": scenario,
@@ -51,7 +54,8 @@ def parse_record(text: str, source: str, scenario: str) -> DrillRecord:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(f"{source}:{error.lineno}:{error.colno}: not JSON: {error.msg}") from None
-    if not isinstance(document, dict) or document.get("kind") != RECORD_KIND:
+    # Records written before the `schema` field name themselves only by `kind`; both are read.
+    if not isinstance(document, dict) or RECORD_KIND not in (document.get("schema"), document.get("kind")):
         raise InputError(f"{source}: not a drill record (write one with `alertkit drill --record FILE`)")
     if document.get("version") != RECORD_VERSION:
         raise InputError(f"{source}: version: {document.get('version')!r} is not {RECORD_VERSION}")

@@ -10,6 +10,7 @@ from common.durations import format_duration
 from .causes import change_sentence
 from .model import Cause, Firing, IncidentReport, Page, ScenarioIncidents
 
+JSON_SCHEMA_NAME = "alertkit-incidents"  # docs/schemas/incidents.schema.json
 JSON_VERSION = 1
 
 
@@ -29,7 +30,7 @@ def span(ms: int | None) -> str:
 
 
 def incidents_json(reports: list[ScenarioIncidents]) -> str:
-    document = {"version": JSON_VERSION, "scenarios": [scenario_dict(r) for r in reports]}
+    document = {"schema": JSON_SCHEMA_NAME, "version": JSON_VERSION, "scenarios": [scenario_dict(r) for r in reports]}
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 from amserver import free_port, running_alertmanager
 from click.testing import CliRunner
 
@@ -24,6 +25,7 @@ PROJECT = [
     str(ROOT / "alertkit.yaml"),
 ]
 SPEED = "1200"
+SCHEMAS = ROOT / "docs" / "schemas"
 
 
 def run(*args: str):
@@ -44,9 +46,11 @@ def test_drill_notifications_are_the_paging_timeline(tmp_path):
     assert result.exit_code == 0, result.output  # the real notifications agree with the model's
     recorded = json.loads(record.read_text())
     assert recorded["from_ms"] == parse_duration("9d3h") and recorded["notifications"]
+    jsonschema.validate(recorded, json.loads((SCHEMAS / "drill-record.schema.json").read_text()))
 
     result = run("incidents", ONCALL, "--drill", str(record), "--format", "json")
     assert result.exit_code == 0, result.output
+    jsonschema.validate(json.loads(result.stdout), json.loads((SCHEMAS / "incidents.schema.json").read_text()))
     [scenario] = json.loads(result.stdout)["scenarios"]
     assert scenario["paging"] == "drill"
     first, second = scenario["incidents"]

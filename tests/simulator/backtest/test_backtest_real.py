@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -75,7 +76,9 @@ def backtest_json(url: str, *extra: str) -> dict:
         alertkit, ["backtest", "--prometheus", url, "--from", ORIGIN, "--to", to, "--json", *PROJECT, *extra]
     )
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, json.loads((ROOT / "docs" / "schemas" / "backtest.schema.json").read_text()))
+    return document
 
 
 def alerts_of(document: dict) -> list[dict]:

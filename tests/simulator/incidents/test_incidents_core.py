@@ -203,4 +203,15 @@ def test_a_bad_drill_record_is_refused_with_the_field(document, message):
 
 
 def test_record_json_is_valid_json_with_a_version():
-    assert json.loads(record_json("s", 0, 1, [], lambda r: False))["version"] == 1
+    document = json.loads(record_json("s", 0, 1, [], lambda r: False))
+    assert (document["schema"], document["version"]) == ("alertkit-drill-notifications", 1)
+
+
+@pytest.mark.parametrize("name", ['"kind"', '"schema"'])
+def test_a_record_named_by_kind_only_or_by_schema_only_is_read(name):
+    """Records written before the `schema` field have only `kind`; a record with only `schema` is read too."""
+    text = (
+        f'{{{name}: "alertkit-drill-notifications", "version": 1, "scenario": "s", "from_ms": 0, "end_ms": 9,'
+        ' "notifications": [{"at_ms": 1, "receiver": "r", "group_key": "g", "firing": ["A"], "pager": true}]}'
+    )
+    assert parse_record(text, "r.json", "s").notifications == (DrillNotification(1, "r", "g", ("A",), True),)
