@@ -44,6 +44,13 @@ PLOT_SUFFIXES = (".svg", ".png")
     help="Write the Pareto front as an image (.svg or .png).",
 )
 @click.option(
+    "--report",
+    "report_dir",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write an HTML report (index.html + the front as SVG) into this directory, replacing an earlier report.",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
@@ -56,6 +63,7 @@ def tune_command(
     scenario_paths: tuple[Path, ...],
     params: tuple[str, ...],
     plot_path: Path | None,
+    report_dir: Path | None,
     jobs: int | None,
     rules_source: RulesSource,
     alertmanager_config: Path | None,
@@ -70,6 +78,10 @@ def tune_command(
 
     if plot_path is not None:
         _check_plot_path(plot_path)
+    if report_dir is not None:
+        from simulator.htmlreport.output import check_report_dir
+
+        check_report_dir(report_dir)
     values = parse_params(params)
     scenarios = _load_scenarios(scenario_paths)
     groups = _load_groups(rules_source)
@@ -86,6 +98,12 @@ def tune_command(
         except OSError as error:
             raise OutputError(f"--plot {plot_path}: cannot write: {error.strerror or error}") from None
         click.echo(f"wrote {plot_path}", err=True)
+    if report_dir is not None:
+        from simulator.htmlreport.output import write_report
+        from simulator.tune.report import report_files
+
+        write_report(report_dir, report_files(result, alertname))
+        click.echo(f"wrote {report_dir}/index.html", err=True)
 
 
 def _check_plot_path(path: Path) -> None:

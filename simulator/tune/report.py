@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 from pathlib import Path
 
@@ -107,3 +108,33 @@ def plot_front(result: TuneResult, path: Path) -> bytes:
 
 def _front_order(r: SettingResult) -> tuple[float, float]:
     return (r.false_pages_per_week, r.mean_time_to_detect_ms)
+
+
+# The tune page carries the HTML report's generator tag, so `--report DIR` replaces an earlier report (of either
+# command) whole and refuses a directory of other files (simulator/htmlreport/output.py).
+TUNE_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="generator" content="alertkit report">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file:; style-src 'unsafe-inline'">
+<title>alertkit tune {alertname}</title>
+<style>body {{ font-family: sans-serif; margin: 2em; }} pre {{ font-size: 0.9em; }}</style>
+</head>
+<body>
+<h1>alertkit tune {alertname}</h1>
+<p>Each point is one setting: false pages per week against mean time to detect. The line is the Pareto front
+(no other setting detects sooner with fewer false pages); the circle is the current setting.</p>
+<img src="{image}" alt="Pareto front of {alertname}">
+<h2>Every setting</h2>
+<pre>{table}</pre>
+</body>
+</html>
+"""
+FRONT_IMAGE = "front.svg"
+
+
+def report_files(result: TuneResult, alertname: str) -> dict[str, bytes]:
+    """The self-contained tune report: index.html with the table, and the front as an SVG beside it."""
+    page = TUNE_PAGE.format(alertname=html.escape(alertname), image=FRONT_IMAGE, table=html.escape(render_text(result)))
+    return {"index.html": page.encode("utf-8"), FRONT_IMAGE: plot_front(result, Path(FRONT_IMAGE))}

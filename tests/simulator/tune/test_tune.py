@@ -3,6 +3,7 @@ on-call and quiet scenarios, serial equals parallel, and every bad input gets a 
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -145,6 +146,27 @@ def test_parallel_equals_serial_and_plots_are_byte_identical(tmp_path, monkeypat
     assert serial.stdout == parallel.stdout
     assert "NullsSpike: 19 setting(s)" in serial.stdout  # 6 x 3 and the current setting (0.01, 5m)
     assert (root / "serial.svg").read_bytes() == (root / "parallel.svg").read_bytes()
+
+
+def test_report_page_shows_the_front_and_every_setting(tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, root)
+    monkeypatch.chdir(root)
+    args = ["tune", "NullsSpike", "--param", "threshold=0.002:0.04:3", "scenarios/nulls.yaml", "scenarios/quiet.yaml"]
+    (root / "notes").mkdir()
+    (root / "notes" / "mine.txt").write_text("keep me")
+    refused = invoke(*args, "--report", "notes")
+    assert refused.exit_code == 1 and "not an alertkit report" in refused.output
+    assert [p.name for p in (root / "notes").iterdir()] == ["mine.txt"]
+
+    done = invoke(*args, "--report", "tune-report", "--plot", "front.svg")
+    assert done.exit_code == 0, done.output
+    page = (root / "tune-report" / "index.html").read_text()
+    assert sorted(p.name for p in (root / "tune-report").iterdir()) == ["front.svg", "index.html"]
+    assert '<img src="front.svg"' in page and "&lt;- current" in page
+    for row in done.stdout.splitlines()[1:]:
+        assert html.escape(row) in page
+    assert (root / "tune-report" / "front.svg").read_bytes() == (root / "front.svg").read_bytes()
 
 
 def test_core_grid_is_the_union_of_scenarios(tmp_path):
