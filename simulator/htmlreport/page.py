@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from common.durations import format_duration
 from simulator.coverage import FIRED, LOUD, MISSED, NOT_COVERED, SILENT, CoverageReport
@@ -42,7 +43,9 @@ class ScenarioSection:
 
 
 def render_page(sections: list[ScenarioSection], coverage: CoverageReport | None) -> str:
-    template = jinja2.Environment(
+    # Sandboxed although the template is alertkit's own: the values it renders (alert names, labels, scenario
+    # descriptions, event metadata) come from pull requests, as runbooks do.
+    template = ImmutableSandboxedEnvironment(
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True
     ).from_string(resources.files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8"))
     passed = sum(s.result.passed for s in sections)

@@ -2,6 +2,8 @@
 
 The directory checks run before any scenario is simulated, so these command tests are fast."""
 
+import errno
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,6 @@ from common.errors import OutputError
 from compiler.cli import main as alertkit
 from simulator.htmlreport.output import GENERATOR_TAG, write_report
 
-UNWRITABLE = Path("/sys/alertkit-report")  # sysfs refuses new entries, even to root
 PAGE = b"<!DOCTYPE html>\n<html>\n<head>\n" + GENERATOR_TAG + b"\n</head></html>\n"
 
 
@@ -85,11 +86,17 @@ def test_simulate_report_into_a_file_is_refused_before_simulating(project):
     assert (project / "taken").read_text() == "not a directory"
 
 
-def test_report_into_an_unwritable_place(project):
-    result = invoke("report", "--out", UNWRITABLE)
+def test_report_into_an_unwritable_place(project, monkeypatch):
+    # The place refuses new entries (as a read-only file system does, even to root): the probe says so before
+    # any scenario is simulated, and nothing is created.
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    result = invoke("report", "--out", "report")
     assert result.exit_code == 1
-    assert result.output == f"{UNWRITABLE}: cannot write the report: /sys: Operation not permitted\n"
-    assert not UNWRITABLE.exists()
+    assert result.output == "report: cannot write the report: .: Read-only file system\n"
+    assert not (project / "report").exists()
 
 
 def test_report_into_a_directory_of_other_files(project):
