@@ -1,4 +1,5 @@
-"""`alertkit test`: promtool's output and exit status, and the --timeline --json contract."""
+"""`alertkit test`: promtool's output and exit status, the --timeline --json contract, and the --timeline text
+(one line per activation, no `None` where the JSON has null)."""
 
 import json
 import textwrap
@@ -90,3 +91,17 @@ def test_missing_file_is_reported_without_traceback(tmp_path):
 def test_json_needs_timeline(tmp_path):
     result = CliRunner().invoke(main, ["test", write(tmp_path), "--json"])
     assert result.exit_code == 2 and "--timeline --json" in result.output
+
+
+def test_timeline_text_names_never_fired_and_still_active(tmp_path):
+    (tmp_path / "rules.yml").write_text(textwrap.dedent(RULES))
+    (tmp_path / "t.yml").write_text(textwrap.dedent(TEST))
+    result = CliRunner().invoke(main, ["test", str(tmp_path / "t.yml"), "--timeline"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    start = lines.index("Timeline of test group 'outage':")
+    assert lines[start + 1 :] == [
+        '  Down{instance="i1", job="a", severity="page"} pending_at=60s firing_at=180s resolved_at=300s',
+        '  Down{instance="i1", job="a", severity="page"} pending_at=360s firing_at=never resolved_at=still-active',
+    ]
+    assert "None" not in result.output
