@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -11,9 +11,7 @@ from .errors import GoCallError, GoExecError, GoTemplateError
 from .executor import execute
 from .funcmap import GoFunction
 from .function_names import ALERT_TEMPLATE_FUNCTION_NAMES
-from .go_builtins import GO_BUILTINS
 from .parser import ParsedTemplate, parse
-from .prometheus_functions import prometheus_functions
 from .values import GoMap, GoStruct, QueryResult, Sample
 
 # Prometheus prepends these definitions to every alert label and annotation template, joined
@@ -116,7 +114,37 @@ def _query_function(query: QueryFunc | None) -> Callable[[str], QueryResult]:
 
 def alert_function_map(query: QueryFunc | None, server_url: str | None) -> dict[str, GoFunction]:
     """Every function an alert template can call, for one expansion."""
+    from .go_builtins import GO_BUILTINS
+    from .prometheus_functions import prometheus_functions
+
     return {**GO_BUILTINS, **prometheus_functions(_query_function(query), server_url)}
+
+
+class _LazyFunctionMap(Mapping[str, GoFunction]):
+    """alert_function_map(query, server_url), built when the template first calls a function.
+
+    Most alert templates call none ({{ $labels.job }}, {{ $value }}); building the map loads Go's builtins
+    and Prometheus's functions (fmt, html, urllib, ipaddress), a large part of a small test file's start-up.
+    """
+
+    def __init__(self, query: QueryFunc | None, server_url: str | None):
+        self._query = query
+        self._server_url = server_url
+        self._functions: dict[str, GoFunction] | None = None
+
+    def _built(self) -> dict[str, GoFunction]:
+        if self._functions is None:
+            self._functions = alert_function_map(self._query, self._server_url)
+        return self._functions
+
+    def __getitem__(self, name: str) -> GoFunction:
+        return self._built()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())
 
 
 def render(
@@ -137,7 +165,7 @@ def render(
     Raises GoTemplateError (parse) or GoExecError (execution) with Go's message.
     """
     template = parse_template(text, alert_name=alert_name)
-    functions = alert_function_map(query, server_url)
+    functions = _LazyFunctionMap(query, server_url)
     return execute(template.parsed, functions, _alert_data(data))
 
 

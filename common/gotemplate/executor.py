@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NoReturn
 
-from . import gofmt
 from . import nodes as n
 from .errors import GoCallError, GoExecError
 from .funcmap import GoFunction
@@ -182,6 +181,8 @@ class _State:
             elif value is None:
                 items = []  # a nil map or slice: not an error
             else:
+                from . import gofmt
+
                 self.errorf(f"range can't iterate over {gofmt.format_value(value, 'v')}")
             try:
                 for index, element in items:
@@ -462,10 +463,12 @@ class _State:
         self.at(node)
         if value is None or value is MISSING:
             self.out.append("<no value>")
-        elif isinstance(value, Sample):
-            self.out.append(gofmt.format_value(value.as_struct(), "v"))
+        elif isinstance(value, str):
+            self.out.append(value)  # %v of a string is the string: no need to load fmt (gofmt) for it
         else:
-            self.out.append(gofmt.format_value(value, "v"))
+            from . import gofmt  # on first use: most alert templates print only strings
+
+            self.out.append(gofmt.format_value(value.as_struct() if isinstance(value, Sample) else value, "v"))
 
 
 def _element(mapping: GoMap, key: str):
