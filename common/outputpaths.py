@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -34,6 +33,8 @@ def write_text_atomically(path: Path, text: str) -> str | None:
     """Write `text` beside `path`, then rename it over `path`: a reader sees the old file or the whole new one.
 
     Returns why it failed (nothing was written then), or None."""
+    import tempfile  # here, not at the top: tempfile (shutil, random, lzma, bz2) is start-up that `test` rarely needs
+
     try:
         descriptor, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as error:

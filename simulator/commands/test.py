@@ -30,8 +30,6 @@ from simulator.promtool.runner import render_file_result, run_test_file, timelin
 )
 def test_command(files: tuple[str, ...], timeline: bool, as_json: bool, junit_path: Path | None) -> None:
     """Run promtool 2.42 `test rules` FILES; exit 1 if any test fails, like promtool."""
-    from simulator.promtool.reports import junit_suites, render_junit, timeline_document
-
     if as_json and not timeline:
         raise click.UsageError("--json is the format of --timeline; use --timeline --json")
     if junit_path is not None and (problem := output_file_problem(junit_path)) is not None:
@@ -40,10 +38,14 @@ def test_command(files: tuple[str, ...], timeline: bool, as_json: bool, junit_pa
     started = datetime.now()
     results = [run_test_file(path) for path in files]
     if junit_path is not None:
+        from simulator.promtool.reports import junit_suites, render_junit  # only with --junit: start-up
+
         problem = write_text_atomically(junit_path, render_junit(junit_suites(results, started)))
         if problem is not None:
             raise OutputError(f"--junit {junit_path}: {problem}; nothing was written")
     if timeline and as_json:
+        from simulator.promtool.reports import timeline_document
+
         click.echo(json.dumps(timeline_document(results), indent=2, sort_keys=False))
     else:
         for result in results:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 
 # strconv.Quote, with Go's notion of printable characters.
 from common.gotemplate.goquote import go_quote
@@ -21,6 +20,8 @@ def format_float_e(value: float) -> str:
         return "NaN"
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
+    from decimal import Decimal  # only failure messages print floats: not loaded at start-up
+
     # repr() gives the shortest digits that round-trip, as Go's precision -1 does.
     sign, digit_tuple, exponent = Decimal(repr(value)).as_tuple()
     assert isinstance(exponent, int)  # finite here: NaN and Inf returned above
