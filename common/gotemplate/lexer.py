@@ -8,6 +8,7 @@ including) the first error item, which the parser meets in the same order Go's p
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from typing import NamedTuple
 
@@ -120,6 +121,16 @@ def _has_right_trim_marker(s: str) -> bool:
     return len(s) >= 2 and is_space(s[0]) and s[1] == TRIM_MARKER
 
 
+# A run of ASCII letters, digits and underscores: alphanumeric to Go (isAlphaNumeric), taken at once before the
+# rune-by-rune loop that also knows the other Unicode letters and digits.
+_ASCII_WORD_RUN = re.compile(r"[A-Za-z0-9_]*")
+
+
+def _ascii_word_end(text: str, pos: int) -> int:
+    match = _ASCII_WORD_RUN.match(text, pos)
+    return match.end() if match else pos
+
+
 class _Lexer:
     def __init__(self, text: str) -> None:
         self.input = text
@@ -178,10 +189,13 @@ class _Lexer:
         return None
 
     def at_right_delim(self) -> tuple[bool, bool]:
-        rest = self.input[self.pos :]
-        if _has_right_trim_marker(rest) and rest[TRIM_MARKER_LEN:].startswith(RIGHT_DELIM):
+        # Looks at the input in place: slicing off the rest at every action token made lexing quadratic.
+        pos = self.pos
+        if _has_right_trim_marker(self.input[pos : pos + TRIM_MARKER_LEN]) and self.input.startswith(
+            RIGHT_DELIM, pos + TRIM_MARKER_LEN
+        ):
             return True, True
-        if rest.startswith(RIGHT_DELIM):
+        if self.input.startswith(RIGHT_DELIM, pos):
             return True, False
         return False, False
 
@@ -205,7 +219,7 @@ class _Lexer:
                 self.pos = x
                 trim_length = 0
                 delim_end = self.pos + len(LEFT_DELIM)
-                if _has_left_trim_marker(self.input[delim_end:]):
+                if _has_left_trim_marker(self.input[delim_end : delim_end + TRIM_MARKER_LEN]):
                     segment = self.input[self.start : self.pos]
                     trim_length = len(segment) - len(segment.rstrip(SPACE_CHARS))
                 self.pos -= trim_length
@@ -222,7 +236,7 @@ class _Lexer:
 
     def lex_left_delim(self):
         self.pos += len(LEFT_DELIM)
-        trim_space = _has_left_trim_marker(self.input[self.pos :])
+        trim_space = _has_left_trim_marker(self.input[self.pos : self.pos + TRIM_MARKER_LEN])
         after_marker = TRIM_MARKER_LEN if trim_space else 0
         if self.input.startswith(LEFT_COMMENT, self.pos + after_marker):
             self.pos += after_marker
@@ -322,7 +336,7 @@ class _Lexer:
             self.next()
             num_spaces += 1
         # A trim-marked closing delimiter has a minus after a space: leave " -}}" alone.
-        if _has_right_trim_marker(self.input[self.pos - 1 :]) and self.input.startswith(
+        if _has_right_trim_marker(self.input[self.pos - 1 : self.pos - 1 + TRIM_MARKER_LEN]) and self.input.startswith(
             RIGHT_DELIM, self.pos - 1 + TRIM_MARKER_LEN
         ):
             self.backup()
@@ -332,6 +346,7 @@ class _Lexer:
         return self.lex_inside_action
 
     def lex_identifier(self):
+        self.pos = _ascii_word_end(self.input, self.pos)
         while True:
             ch = self.next()
             if is_alphanumeric(ch):
@@ -363,6 +378,7 @@ class _Lexer:
         if self.at_terminator():  # nothing interesting follows -> "." or "$"
             self.emit(ItemType.VARIABLE if typ is ItemType.VARIABLE else ItemType.DOT)
             return self.lex_inside_action
+        self.pos = _ascii_word_end(self.input, self.pos)
         while True:
             ch = self.next()
             if not is_alphanumeric(ch):

@@ -54,6 +54,7 @@ class _Parser:
         self.functions = functions
         self.user_offset = user_offset  # where the user's text starts (after a prefix)
         self.items = lex(text)
+        self.last_index = len(self.items) - 1  # the EOF or ERROR item that ends the stream
         self.index = 0
         self.last_item: Item = self.items[0]  # Go's token[0]: the most recently lexed item
         self.vars: list[str] = ["$"]
@@ -63,8 +64,13 @@ class _Parser:
 
     # --- token stream (Go keeps a 3-token look-ahead; an index into the list is simpler) ---
     def next(self) -> Item:
-        item = self.items[min(self.index, len(self.items) - 1)]  # past the end: the EOF/ERROR again
-        self.index = min(self.index + 1, len(self.items))
+        index = self.index
+        if index < self.last_index:
+            item = self.items[index]
+            self.index = index + 1
+        else:
+            item = self.items[-1]  # past the end: the EOF/ERROR again
+            self.index = self.last_index + 1
         if item.pos > self.last_item.pos:
             self.last_item = item
         return item
@@ -73,7 +79,7 @@ class _Parser:
         self.index -= count
 
     def peek(self) -> Item:
-        item = self.items[min(self.index, len(self.items) - 1)]
+        item = self.items[self.index] if self.index < self.last_index else self.items[-1]
         if item.pos > self.last_item.pos:
             self.last_item = item
         return item

@@ -227,6 +227,16 @@ def _run_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
 
 
 _SIMPLE_ESCAPES = "abfnrtv\\"
+_ONE_CHARACTER_TOKENS = {
+    ",": T.COMMA,
+    "*": T.MUL,
+    "/": T.DIV,
+    "%": T.MOD,
+    "+": T.ADD,
+    "-": T.SUB,
+    "^": T.POW,
+    "@": T.AT,
+}
 
 
 class _LexError(Exception):
@@ -307,10 +317,8 @@ class Lexer:
             return False
         if char in _SPACE:
             self.skip_space()
-        elif char in ",*/%+-^@":
-            self.emit(
-                {",": T.COMMA, "*": T.MUL, "/": T.DIV, "%": T.MOD, "+": T.ADD, "-": T.SUB, "^": T.POW, "@": T.AT}[char]
-            )
+        elif char in _ONE_CHARACTER_TOKENS:
+            self.emit(_ONE_CHARACTER_TOKENS[char])
         elif char == "=":
             following = self.peek()
             if following == "=":

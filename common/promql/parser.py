@@ -173,8 +173,8 @@ def _go_float_f(value: float) -> str:
 def go_unquote(text: str) -> str:
     """strutil.Unquote of a STRING token the lexer accepted (its escapes are valid)."""
     quote, body = text[0], text[1:-1]
-    if quote == "`":
-        return body
+    if quote == "`" or "\\" not in body:
+        return body  # raw, or nothing escaped (most label values)
     out: list[str] = []
     i = 0
     while i < len(body):
@@ -208,6 +208,7 @@ class _Parser:
     def __init__(self, text: str, max_depth: int):
         self.text = text
         self.tokens = tokenize(text)
+        self.last_index = len(self.tokens) - 1  # the EOF or ERROR token that ends the stream
         self.index = 0
         self.depth = 0
         self.max_depth = max_depth
@@ -218,15 +219,16 @@ class _Parser:
     # --- token access
 
     def peek(self, ahead: int = 0) -> Token:
-        index = min(self.index + ahead, len(self.tokens) - 1)
-        return self.tokens[index]
+        index = self.index + ahead
+        return self.tokens[index] if index < self.last_index else self.tokens[-1]
 
     def take(self) -> Token:
-        token = self.peek()
+        index = self.index
+        token = self.tokens[index]  # index never passes last_index
         if token.type is T.ERROR:
             raise ParseError(token.text, token.pos)
-        if self.index < len(self.tokens) - 1:
-            self.index += 1
+        if index < self.last_index:
+            self.index = index + 1
         return token
 
     def unexpected(self, context: str = "", expected: str = "") -> ParseError:
