@@ -1,6 +1,5 @@
 """`alertkit test`: run promtool unit-test files on alertkit's evaluator (thin over the core)."""
 
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -44,6 +43,8 @@ def test_command(files: tuple[str, ...], timeline: bool, as_json: bool, junit_pa
         if problem is not None:
             raise OutputError(f"--junit {junit_path}: {problem}; nothing was written")
     if timeline and as_json:
+        import json
+
         from simulator.promtool.reports import timeline_document
 
         click.echo(json.dumps(timeline_document(results), indent=2, sort_keys=False))
