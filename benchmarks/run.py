@@ -118,6 +118,7 @@ def render(results: dict) -> str:
         *([f"- {m['note']}"] if m.get("note") else []),
         "",
     ]
+    lines += goals_summary(results)
     for name, module_name in SECTIONS:
         if name not in results:
             continue
@@ -126,6 +127,65 @@ def render(results: dict) -> str:
         lines += render_section(results[name])
         lines.append("")
     return "\n".join(lines)
+
+
+# Linear growth: the cost per day of the longest span stays within this factor of the 14-day file's.
+LINEAR_GROWTH_TOLERANCE = 1.25
+
+
+def goals_summary(results: dict) -> list[str]:
+    """Issue 12's acceptance, each figure next to its goal, from the sections of this run."""
+    rows = [_goal_row(*row) for row in _goal_rows(results)]
+    if not rows:
+        return []
+    return [
+        "## Performance goals (issue 12)",
+        "",
+        "| goal | measured | |",
+        "|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def _goal_rows(results: dict):
+    test = results.get("promtool_test", {})
+    files = test.get("long_files", {})
+    if "wall_ratio" in files.get("14d", {}):
+        d14 = files["14d"]
+        yield (
+            "`alertkit test` >= 20x promtool (wall) on the 14-day file",
+            f"{d14['wall_ratio']}x",
+            d14["wall_ratio"] >= 20,
+        )
+    per_day = {span: r["alertkit_cpu_s"] / int(span[:-1]) for span, r in files.items()}
+    if len(per_day) > 1:
+        longest = max(per_day, key=lambda span: int(span[:-1]))
+        growth = per_day[longest] / per_day["14d"] if "14d" in per_day else None
+        if growth is not None:
+            shown = ", ".join(f"{span} {cost:.3f} s" for span, cost in per_day.items())
+            yield (
+                "growth linear in span (CPU s per day)",
+                f"{shown} ({longest}/14d: {growth:.2f})",
+                growth <= LINEAR_GROWTH_TOLERANCE,
+            )
+    large = results.get("simulate", {}).get("large_90d_1000_series", {})
+    if "total_s" in large:
+        yield "90 d x 1,000 series under 5 s", f"{large['total_s']} s (CPU {large['cpu_s']} s)", large["total_s"] < 5
+        yield "90 d x 1,000 series under 1 GB peak RSS", f"{large['peak_rss_mb']} MB", large["peak_rss_mb"] < 1024
+    one = test.get("one_case", {})
+    if one:
+        yield (
+            "one-case file at most 0.2 s (median of 5)",
+            f"{one['alertkit_wall_s']} s (promtool {one['promtool_wall_s']} s)",
+            one["alertkit_wall_s"] <= 0.2,
+        )
+    for name, suite in test.get("per_file_suites", {}).items():
+        yield f"{name} suite, one process per file, no slower than promtool", f"{suite['ratio']}x", suite["ratio"] >= 1
+
+
+def _goal_row(goal: str, measured: str, met: bool) -> str:
+    return f"| {goal} | {measured} | {'met' if met else '**NOT met**'} |"
 
 
 def replace_sections(text: str, results: dict, names: list[str]) -> str:

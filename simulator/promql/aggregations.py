@@ -165,6 +165,15 @@ def _fold(op: str, vec: VectorOverGrid, groups: list[Group]) -> tuple[np.ndarray
     return result, seen
 
 
+def _seed_sums(values: np.ndarray, present: np.ndarray, rows: np.ndarray, final: bool) -> np.ndarray:
+    """Each group's first row, -0.0 where absent. When every group has one row (final: no pass
+    adds to it in place) and every cell is present, that is the rows themselves: no copy of a
+    whole-grid matrix (`sum by (feature)` over per-feature series)."""
+    if final and present.all():
+        return take_rows(values, rows)
+    return np.where(present, take_rows(values, rows), -0.0)
+
+
 def _sum_or_count(op: str, vec: VectorOverGrid, groups: list[Group]) -> tuple[np.ndarray, np.ndarray]:
     """sum, count and group over every group at once, one pass per position in the groups.
 
@@ -185,7 +194,8 @@ def _sum_or_count(op: str, vec: VectorOverGrid, groups: list[Group]) -> tuple[np
             if position == 0:  # every group has a first row, in group order: it seeds the group
                 seen = present.copy()
                 counts = present.astype(np.float64) if op == "count" else counts
-                sums = np.where(present, take_rows(vec.values, r), -0.0) if op == "sum" else sums
+                if op == "sum":
+                    sums = _seed_sums(vec.values, present, r, len(groups) == len(vec.labels))
                 continue
             seen[g] |= present
             if op == "count":

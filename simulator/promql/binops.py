@@ -284,22 +284,28 @@ def vector_elem_binop(op: str, lhs, rhs) -> tuple[np.ndarray, np.ndarray]:
     always = np.ones(shape, dtype=bool)
     with np.errstate(all="ignore"):
         if op == "+":
-            return np.broadcast_to(lhs + rhs, shape), always
+            return _shaped(lhs + rhs, shape), always
         if op == "-":
-            return np.broadcast_to(lhs - rhs, shape), always
+            return _shaped(lhs - rhs, shape), always
         if op == "*":
-            return np.broadcast_to(lhs * rhs, shape), always
+            return _shaped(lhs * rhs, shape), always
         if op == "/":
-            return np.broadcast_to(lhs / rhs, shape), always
+            return _shaped(lhs / rhs, shape), always
         if op == "%":
-            return np.broadcast_to(go_mod(lhs, rhs), shape), always
+            return _shaped(go_mod(lhs, rhs), shape), always
         if op == "^":
-            return np.broadcast_to(go_pow(lhs, rhs), shape), always
+            return _shaped(go_pow(lhs, rhs), shape), always
         if op == "atan2":
-            return np.broadcast_to(go_atan2(lhs, rhs), shape), always
+            return _shaped(go_atan2(lhs, rhs), shape), always
         if op in COMPARISON_OPS:
             return np.broadcast_to(lhs, shape), np.broadcast_to(_compare(op, lhs, rhs), shape)
     raise PromQLError(f"operator {op!r} not allowed for operations between vectors")
+
+
+def _shaped(result: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """An arithmetic result at the broadcast shape; already of that shape, it stays the fresh,
+    writable array it is (callers may mask it in place instead of copying it)."""
+    return result if result.shape == shape else np.broadcast_to(result, shape)
 
 
 def _compare(op: str, lhs: np.ndarray, rhs: np.ndarray) -> np.ndarray:
@@ -515,8 +521,21 @@ def _matched_binop(
         return VectorOverGrid.empty(steps)
     # At most one pair emits into an output cell (else an error was raised above), and -0.0
     # leaves any float unchanged under +, so adding up the pairs' rows places each value.
-    out_values = _sum_rows_by(pair_out, np.where(emit, take_rows(value, emitting), -0.0), len(out_index))
+    out_values = _sum_rows_by(pair_out, _emitted_values(value, emitting, emit, op, return_bool), len(out_index))
     return VectorOverGrid(list(out_index), out_values, per_output > 0)
+
+
+def _emitted_values(value: np.ndarray, emitting: np.ndarray, emit: np.ndarray, op: str, return_bool: bool):
+    """The emitting pairs' values, -0.0 where a pair does not emit. An arithmetic result is a
+    fresh array of this call's own, so it is masked in place rather than copied (a whole-grid
+    matrix is 100 MB at 90 days x 500 series); a comparison's values are its input's."""
+    emitted = take_rows(value, emitting)
+    if emit.all():
+        return emitted
+    if emitted is value and op not in COMPARISON_OPS and not return_bool and value.flags.writeable:
+        np.copyto(value, -0.0, where=~emit)
+        return value
+    return np.where(emit, emitted, -0.0)
 
 
 def _matching_pairs(
@@ -665,12 +684,14 @@ class ResultRows:
     The same label set can come from different input rows at different steps (one-to-one
     matching on(job) maps {job="a",i="1"} and {job="a",i="2"} both to {job="a"}), so rows are
     merged by label set; two contributions at the same step are recorded as a collision.
+    Contributions are kept as the caller's arrays (which nobody writes to) and laid out once, in
+    finish(): a whole-grid result then costs one output matrix, not a copy per row plus a stacked one.
     """
 
     def __init__(self, steps: int) -> None:
         self.steps = steps
         self.index: dict[Labels, int] = {}
-        self.values: list[np.ndarray] = []
+        self.contributions: list[list[tuple[np.ndarray, np.ndarray]]] = []  # per row: (values, emit)
         self.present: list[np.ndarray] = []
         self.collisions = np.zeros(steps, dtype=bool)
 
@@ -679,12 +700,12 @@ class ResultRows:
             return
         k = self.index.get(labels)
         if k is None:
-            self.index[labels] = len(self.values)
-            self.values.append(np.where(emit, values, 0.0))
+            self.index[labels] = len(self.contributions)
+            self.contributions.append([(values, emit)])
             self.present.append(emit.copy())
             return
         self.collisions |= self.present[k] & emit
-        self.values[k] = np.where(emit, values, self.values[k])
+        self.contributions[k].append((values, emit))
         self.present[k] |= emit
 
     def finish(self, check_collisions: bool = True) -> VectorOverGrid:
@@ -692,9 +713,13 @@ class ResultRows:
             errors = FirstError()
             errors.add(self.collisions, 2, SAME_LABELSET_MESSAGE)
             errors.raise_if_any()
-        if not self.values:
+        if not self.contributions:
             return VectorOverGrid.empty(self.steps)
-        return VectorOverGrid(list(self.index), np.vstack(self.values), np.vstack(self.present))
+        values = np.zeros((len(self.contributions), self.steps))  # 0 where no contribution emits
+        for row, parts in zip(values, self.contributions):
+            for part_values, emit in parts:  # in order: a later contribution wins, as in Prometheus
+                np.copyto(row, part_values, where=emit)
+        return VectorOverGrid(list(self.index), values, np.vstack(self.present))
 
 
 class FirstError:

@@ -52,6 +52,7 @@ from .model import (
     labels_set,
 )
 from .selectors import matrix_step_slice
+from .shared_times import extrapolated_rate_over_shared_times
 from .vectors import drop_absent_rows, drop_metric_name, merge_same_labelsets, with_labels
 
 # Range functions run over blocks of steps of about this many (series x step) cells: their
@@ -78,6 +79,8 @@ class FunctionSpec:
     step_blocks: bool = True
     # Blocks of _RATE_CHUNK_CELLS instead of _RANGE_CHUNK_CELLS (no loop over the window).
     wide_blocks: bool = False
+    # The same function over the whole grid at once, when the input suits it (else None).
+    whole_grid: Callable[[CallArgs], Value | None] | None = None
 
 
 def call_function(name: str, args: CallArgs) -> Value:
@@ -86,8 +89,10 @@ def call_function(name: str, args: CallArgs) -> Value:
     if spec is None:
         raise PromQLError(f"unsupported: function {name}() is not part of Prometheus 2.42")
     with np.errstate(all="ignore"):
-        cells = _RATE_CHUNK_CELLS if spec.wide_blocks else _RANGE_CHUNK_CELLS
-        result = _in_step_chunks(spec.impl, args, cells) if spec.step_blocks else spec.impl(args)
+        result = spec.whole_grid(args) if spec.whole_grid is not None else None
+        if result is None:
+            cells = _RATE_CHUNK_CELLS if spec.wide_blocks else _RANGE_CHUNK_CELLS
+            result = _in_step_chunks(spec.impl, args, cells) if spec.step_blocks else spec.impl(args)
     if not isinstance(result, VectorOverGrid):
         return result
     if spec.drops_metric_name:
@@ -362,6 +367,18 @@ def _rate_function(is_counter: bool, is_rate: bool) -> Callable[[CallArgs], Vect
     return lambda args: ranged.extrapolated_rate(args.matrix(0), is_counter, is_rate)
 
 
+def _rate_over_shared_times(is_counter: bool, is_rate: bool) -> Callable[[CallArgs], VectorOverGrid | None]:
+    return lambda args: extrapolated_rate_over_shared_times(args.matrix(0), is_counter, is_rate)
+
+
+def _rate_spec(is_counter: bool, is_rate: bool) -> FunctionSpec:
+    return FunctionSpec(
+        _rate_function(is_counter, is_rate),
+        wide_blocks=True,
+        whole_grid=_rate_over_shared_times(is_counter, is_rate),
+    )
+
+
 _MATH = {
     "abs": np.abs,
     "ceil": np.ceil,
@@ -394,9 +411,9 @@ _DATES = ["year", "month", "day_of_month", "day_of_year", "day_of_week", "days_i
 FUNCTIONS: dict[str, FunctionSpec] = {
     **{name: FunctionSpec(_elementwise(fn)) for name, fn in _MATH.items()},
     **{name: FunctionSpec(_date_function(name)) for name in _DATES},
-    "rate": FunctionSpec(_rate_function(True, True), wide_blocks=True),
-    "increase": FunctionSpec(_rate_function(True, False), wide_blocks=True),
-    "delta": FunctionSpec(_rate_function(False, False), wide_blocks=True),
+    "rate": _rate_spec(True, True),
+    "increase": _rate_spec(True, False),
+    "delta": _rate_spec(False, False),
     "irate": FunctionSpec(lambda args: ranged.instant_value(args.matrix(0), True), wide_blocks=True),
     "idelta": FunctionSpec(lambda args: ranged.instant_value(args.matrix(0), False), wide_blocks=True),
     "sum_over_time": FunctionSpec(ranged.sum_over_time),

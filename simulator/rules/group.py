@@ -26,6 +26,7 @@ from .alerting import STATE_FIRING, STATE_INACTIVE, STATE_NAMES, AlertHistory, a
 from .dependencies import NameSet, has_subquery, may_read_ahead, metric_names_read
 from .model import AlertingRule, AlertTimeline, RecordingRule, RuleGroup
 from .outputs import (
+    GridTails,
     RuleEvaluationError,
     SeriesOverGrid,
     as_vector,
@@ -261,6 +262,7 @@ class _GroupEvaluator:
         self.storage = storage
         self.grid = grid
         self.timestamps = grid.timestamps
+        self.tails = GridTails(self.timestamps)
         self.query = query
         self.expander = expander
         self.instant_query = instant_query
@@ -323,7 +325,7 @@ class _GroupEvaluator:
         return written, instances
 
     def samples(self, series: SeriesOverGrid) -> tuple[Labels, np.ndarray, np.ndarray]:
-        t, v = samples_with_staleness(series, self.timestamps)
+        t, v = samples_with_staleness(series, self.timestamps, self.tails)
         return series.labels, t, v
 
     def query_over_grid(self, planned: PlannedRule) -> VectorOverGrid:

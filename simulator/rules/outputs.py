@@ -104,7 +104,8 @@ def merge_rows(
     for row, labels in enumerate(row_labels):
         existing = merged.get(labels)
         if existing is None:
-            merged[labels] = SeriesOverGrid(labels, values[row].copy(), present[row].copy())
+            # Views, not copies: merging below builds new arrays, and nothing writes in place.
+            merged[labels] = SeriesOverGrid(labels, values[row], present[row])
             continue
         clash = existing.present & present[row]
         if clash.any():
@@ -115,15 +116,36 @@ def merge_rows(
     return list(merged.values())
 
 
-def samples_with_staleness(series: SeriesOverGrid, timestamps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def samples_with_staleness(
+    series: SeriesOverGrid, timestamps: np.ndarray, tails: GridTails | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Sample times and values to append: the present cells plus a StaleNaN at each vanishing.
 
     rules/manager.go Group.Eval: a series in the rule's previous output but not in this one
     gets a stale marker at this evaluation (trap: rule outputs vanish at once, not after 5m).
     """
     present = series.present
+    first = int(np.argmax(present)) if len(present) else 0
+    if tails is not None and len(present) and present[first:].all():
+        # Present from its first step to the end (no stale marker): views, with one timestamp
+        # array per first step shared by every such output, which the selectors' lookups rely on.
+        return tails.since(first), series.values[first:]
     vanished = np.zeros_like(present)
     vanished[1:] = present[:-1] & ~present[1:]
     keep = present | vanished
     values = np.where(present, series.values, STALE_NAN)
     return timestamps[keep], values[keep]
+
+
+class GridTails:
+    """timestamps[k:] views of one evaluation grid, one object per k (shared, never written)."""
+
+    def __init__(self, timestamps: np.ndarray) -> None:
+        self._timestamps = timestamps
+        self._tails: dict[int, np.ndarray] = {}
+
+    def since(self, first: int) -> np.ndarray:
+        tail = self._tails.get(first)
+        if tail is None:
+            tail = self._tails[first] = self._timestamps[first:]
+        return tail

@@ -19,6 +19,14 @@ from simulator.promql.storage import Storage
 
 MINUTE = 60_000
 
+
+@pytest.fixture(autouse=True)
+def general_path_only(monkeypatch):
+    """rate/increase/delta over series sharing timestamps take shared_times.py's path (its own
+    tests compare it with this one): here the general path's layout is under test."""
+    monkeypatch.setattr(functions, "extrapolated_rate_over_shared_times", lambda *args: None)
+
+
 EXPRESSIONS = [
     "rate(x[5m])",
     "increase(x[17m])",
