@@ -30,21 +30,34 @@ tests:
 """
 # Run the installed command's entry point, then write the loaded module names where asked.
 SCRIPT = """
-import json, sys
+import sys
 out = sys.argv.pop()
 from compiler.cli import main
 try:
     main()
 except SystemExit as exit:
     status = exit.code
+modules = sorted(sys.modules)  # before this script imports json
+import json
 with open(out, "w") as f:
-    json.dump({"status": status, "modules": sorted(sys.modules)}, f)
+    json.dump({"status": status, "modules": modules}, f)
 """
 
 # Never needed to run promtool test files: the compiler, its models and templates, the scenario
 # machinery, Alertmanager's model, HTTP.
 FORBIDDEN_PACKAGES = {"pydantic", "jinja2", "requests", "hypothesis", "pytest"}
 FORBIDDEN_MODULES = ("compiler.", "simulator.scenarios", "simulator.alertmanager", "simulator.report")
+# Loaded only when used: Go's fmt and the template function map (a template that calls a function or prints
+# something other than a string), the --junit / --timeline --json reports, json, and tempfile (--junit's write).
+LOADED_WHEN_USED = {
+    "common.gotemplate.gofmt",
+    "common.gotemplate.go_builtins",
+    "common.gotemplate.prometheus_functions",
+    "html",
+    "simulator.promtool.reports",
+    "json",
+    "tempfile",
+}
 
 
 def _loaded_modules(tmp_path, summary_template: str, summary: str) -> list[str]:
@@ -90,3 +103,14 @@ def test_valid_series_never_load_the_go_exact_series_lexer(tmp_path):
     """The exact lexer words errors; valid input takes the fast path and never imports it."""
     modules = _loaded_modules(tmp_path, "instance down", "instance down")
     assert "simulator.promtool.series_syntax" not in modules
+
+
+def test_string_templates_and_plain_output_load_neither_fmt_nor_the_function_map(tmp_path):
+    modules = _loaded_modules(tmp_path, "{{ $labels.job }} is down", "a is down")
+    assert sorted(LOADED_WHEN_USED & set(modules)) == []
+
+
+def test_a_template_calling_a_function_loads_the_function_map(tmp_path):
+    """The other side of the lazy function map: the functions are there when a template calls one."""
+    modules = _loaded_modules(tmp_path, "{{ $labels.job | toUpper }} is down", "A is down")
+    assert {"common.gotemplate.go_builtins", "common.gotemplate.prometheus_functions"} <= set(modules)
