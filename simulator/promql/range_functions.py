@@ -203,26 +203,37 @@ def instant_value(matrix: MatrixOverGrid, is_rate: bool) -> VectorOverGrid:
 
 def _over_time_sequential(matrix: MatrixOverGrid, init, step, finish, with_time: bool = False) -> VectorOverGrid:
     """Run a per-sample accumulator over every window, k = 0..longest window, vectorized.
-    step(state, value, time or None, k) returns the new state of every window.
+    step(state, value, time or None, k) returns the new state of every window it is given.
 
     Prometheus's float order forbids a shortcut here: funcAvgOverTime, funcStdvarOverTime and
     funcSumOverTime (functions.go) fold each window from its own first sample (the k-th step of an
     incremental mean divides by k), so the window one sample later is a different sequence of
     operations. Sliding (add the new sample, drop the old) and prefix sums round differently;
-    the cost is one vectorized pass per offset in the longest window (docs/evaluator.md)."""
+    the cost is one vectorized pass per offset in the longest window (docs/evaluator.md).
+
+    Windows are visited longest first, so the windows still holding a k-th sample are a prefix of
+    that order: each pass updates that prefix, with no masking and no work for windows already
+    done (a grid's first windows are short: a 2-day window over a 14-day grid is not full for a
+    seventh of it). Each window still sees exactly its own sequence of operations."""
     windows = matrix_windows(matrix)
-    present = windows.count > 0
-    state = init(windows.count.shape)
-    # Offsets every window holds need no masking (the common case: equal-length windows).
-    always_valid = int(windows.count.min()) if windows.count.size else 0
-    for k in range(windows.max_count):
-        v, t, valid = _sample_at(windows, k, with_time)
-        updated = step(state, v, t, k)
-        if k < always_valid:
-            state = tuple(updated)
-        else:
-            state = tuple(np.where(valid, new, old) for new, old in zip(updated, state))
-    return _range_output(matrix, finish(state, windows), present)
+    count = windows.count.ravel()
+    order = np.argsort(-count, kind="stable")
+    first = windows.lo.ravel()[order]
+    # still_open[k]: how many windows (a prefix of `order`) hold a k-th sample.
+    still_open = np.searchsorted(-count[order], -np.arange(windows.max_count), side="left")
+    state = init(count.shape)
+    for k, width in enumerate(still_open.tolist()):
+        index = first[:width] + k
+        v = windows.flat_v[index]
+        t = windows.flat_t[index] if with_time else None
+        updated = step(tuple(part[:width] for part in state), v, t, k)
+        for part, new in zip(state, updated):
+            part[:width] = new
+    unsorted = tuple(np.empty_like(part) for part in state)
+    for part, sorted_part in zip(unsorted, state):
+        part[order] = sorted_part
+    shape = windows.count.shape
+    return _range_output(matrix, finish(tuple(part.reshape(shape) for part in unsorted), windows), windows.count > 0)
 
 
 def _zeros(count: int):
