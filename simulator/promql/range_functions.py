@@ -109,11 +109,14 @@ def _flagged_positions(windows: Windows, name: str, compare) -> np.ndarray:
 
 
 def _flag_counts(windows: Windows, positions: np.ndarray):
-    """Per window: how many flagged positions lie in (lo, hi), and the rank of the first one.
-    (searchsorted on the few flagged positions beats a cumulative sum over every sample.)"""
-    after_first = np.minimum(windows.lo + 1, windows.hi)
-    first = np.searchsorted(positions, after_first, side="left")
-    counts = np.searchsorted(positions, windows.hi, side="left") - first
+    return flags_in_windows(positions, windows.lo, windows.hi)
+
+
+def flags_in_windows(positions: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """Per window [lo, hi): how many flagged positions lie in (lo, hi), and the rank of the first
+    one. (searchsorted on the few flagged positions beats a cumulative sum over every sample.)"""
+    first = np.searchsorted(positions, np.minimum(lo + 1, hi), side="left")
+    counts = np.searchsorted(positions, hi, side="left") - first
     return counts, first
 
 
@@ -175,11 +178,15 @@ def _add_counter_resets(windows: Windows, result: np.ndarray, enough: np.ndarray
     if len(positions) == 0:  # the usual case: no counter reset anywhere in these samples
         return result
     counts, first = _flag_counts(windows, positions)
-    counts = np.where(enough, counts, 0)
+    return add_resets_in_order(result, np.where(enough, counts, 0), first, positions, windows.flat_v)
+
+
+def add_resets_in_order(result, counts, first, positions, values):
+    """result + values[p - 1] for each window's reset positions p, one at a time in sample order."""
     for m in range(int(counts.max()) if counts.size else 0):
         active = counts > m
         position = positions[np.where(active, first + m, 0)]
-        result = np.where(active, result + windows.flat_v[position - 1], result)
+        result = np.where(active, result + values[position - 1], result)
     return result
 
 
