@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import glob
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ INI_OPTIONS = {
     "alertkit_runbooks": ("runbooks", "directory of runbook templates"),
     "alertkit_config": ("alertkit.yaml", "alertkit configuration file (optional)"),
     "alertkit_routing": ("routing.yaml", "teams, receivers and time intervals (optional)"),
+    "alertkit_jobs": ("0", "scenarios simulated at once in worker processes; 0: one per available core"),
 }
 GLOB_CHARACTERS = set("*?[")
 
@@ -61,6 +63,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    jobs = str(config.getini("alertkit_jobs")).strip()
+    if not jobs.isdigit():
+        raise pytest.UsageError(f"alertkit_jobs: {jobs!r} is not a whole number of processes (0: one per core)")
     config.stash[PROJECT] = Project(config)
 
 
@@ -71,6 +76,12 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     if file_path in project.promtool_files:
         return PromtoolFile.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The scenarios this run's items will ask for, so they can be simulated ahead on every core."""
+    project = session.config.stash[PROJECT]
+    project.wanted = sorted({item.path for item in session.items if isinstance(item, ScenarioItem)})
 
 
 def pytest_collect_directory(path: Path, parent: pytest.Collector):
@@ -110,6 +121,8 @@ class Project:
         self._scenarios: dict[Path, Scenario | ScenarioError] = {}
         self._results: dict[Path, ScenarioResult] = {}
         self._last: tuple[Path, RulesEvaluation] | None = None  # (path, evaluation) of the latest simulation only
+        self.wanted: list[Path] = []  # scenario files with items in this run (set after collection)
+        self._simulated_ahead = False
         self.scenario_glob = config.getini("alertkit_scenarios")
         self.scenario_files = self._glob(self.scenario_glob)
         self.promtool_files = self._glob(config.getini("alertkit_promtool_tests"))
@@ -193,6 +206,8 @@ class Project:
         """The scenario's simulation, run once per pytest run (its evaluation kept for the latest only)."""
         from .simulate import simulate_with_evaluation
 
+        if not with_evaluation:
+            self._simulate_ahead()
         if path in self._results and (not with_evaluation or (self._last and self._last[0] == path)):
             evaluation = self._last[1] if self._last and self._last[0] == path else None
             return Simulation(self._results[path], evaluation)
@@ -200,6 +215,37 @@ class Project:
         self._results[path] = result
         self._last = (path, evaluation)
         return Simulation(result, evaluation)
+
+    def _simulate_ahead(self) -> None:
+        """Once per run: simulate the wanted scenarios in worker processes (alertkit_jobs), so a suite
+        of scenarios uses every core. The results are those of one process (each scenario is
+        independent); a scenario that fails to simulate is left to its items, which report it."""
+        from .parallel import simulate_in_processes, worker_count
+
+        if self._simulated_ahead:
+            return
+        self._simulated_ahead = True
+        pending = [path for path in self.wanted if path not in self._results and self._loads(path)]
+        workers = worker_count(int(self.config.getini("alertkit_jobs")), len(pending))
+        # Forking copies only the calling thread: with another thread alive (a test's server, say),
+        # a lock it holds would stay held in the workers forever, so the run stays serial.
+        if workers < 2 or threading.active_count() > 1:
+            return
+        try:
+            groups = self.groups()
+        except ProjectUnavailable:
+            return  # every item reports it
+        scenarios = [self.scenario(path) for path in pending]
+        for path, outcome in zip(pending, simulate_in_processes(scenarios, groups, None, workers)):
+            if not isinstance(outcome, ScenarioError):
+                self._results[path] = outcome
+
+    def _loads(self, path: Path) -> bool:
+        try:
+            self.scenario(path)
+        except ScenarioError:
+            return False
+        return True
 
 
 PROJECT = pytest.StashKey[Project]()

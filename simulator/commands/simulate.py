@@ -7,8 +7,6 @@ Errors are raised as common.errors kinds; the root group (compiler/cli.py) print
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import sys
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import click
 
 from common.errors import InputError, OutputError
 from common.outputpaths import non_directory_on_path
+from simulator.parallel import simulate_in_processes, worker_count
 from simulator.promql.allocator import allow_malloc_tuning
 from simulator.scenarios.errors import ScenarioError
 from simulator.scenarios.loader import load_scenario
@@ -120,55 +119,6 @@ def _same_file(out_path: Path, input_path: Path) -> bool:
         return False
 
 
-def _workers(jobs: int, scenarios: int) -> int:
-    """Processes to use: --jobs, or one per core this process may run on; never more than the scenarios.
-    Each scenario is independent (its own series, storage and evaluation), so they can run apart."""
-    if jobs == 0:
-        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1  # the workers inherit the loaded rules by fork; elsewhere run in this process
-    return max(1, min(jobs, scenarios))
-
-
-# What forked workers inherit: set just before the pool starts, read by _simulate_one.
-_shared: tuple = ()
-
-
-def _simulate_one(index: int):
-    """One scenario in a worker: its result, or the ScenarioError to report (in scenario order)."""
-    from simulator.simulate import add_paging, simulate
-
-    scenarios, groups, paging_config = _shared
-    try:
-        result = simulate(scenarios[index], groups)
-        if paging_config is not None:
-            add_paging(result, paging_config)
-    except ScenarioError as error:
-        return error
-    return result
-
-
-def _samples_per_series(scenario) -> int:
-    return scenario.duration_ms // max(scenario.scrape_interval_ms, 1)
-
-
-def _simulate_in_processes(scenarios, groups, paging_config, workers: int):
-    """Results in scenario order, from `workers` forked processes. Every scenario's computation is
-    the same as in one process (nothing is shared between scenarios but the read-only rules), so the
-    report is byte-identical to the serial run (tests/simulator/test_simulate_parallel.py)."""
-    global _shared
-    _shared = (scenarios, groups, paging_config)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            # The longest first (samples per series), so a long scenario does not start last.
-            by_cost = sorted(range(len(scenarios)), key=lambda i: -_samples_per_series(scenarios[i]))
-            pending = {i: pool.apply_async(_simulate_one, (i,)) for i in by_cost}
-            for index in range(len(scenarios)):
-                yield pending[index].get()
-    finally:
-        _shared = ()
-
-
 @click.command("simulate")
 @click.argument(
     "scenario_paths",
@@ -224,10 +174,10 @@ def simulate_command(
         _finish(results, as_json)
         return
     results = []
-    workers = _workers(jobs, len(scenarios))
+    workers = worker_count(jobs, len(scenarios))
     with _progress(len(scenarios) * 3) as bar:
         if workers > 1:
-            for outcome in _simulate_in_processes(scenarios, groups, paging_config, workers):
+            for outcome in simulate_in_processes(scenarios, groups, paging_config, workers):
                 bar.update(3)
                 if isinstance(outcome, ScenarioError):
                     _fail(str(outcome))

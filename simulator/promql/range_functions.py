@@ -109,11 +109,14 @@ def _flagged_positions(windows: Windows, name: str, compare) -> np.ndarray:
 
 
 def _flag_counts(windows: Windows, positions: np.ndarray):
-    """Per window: how many flagged positions lie in (lo, hi), and the rank of the first one.
-    (searchsorted on the few flagged positions beats a cumulative sum over every sample.)"""
-    after_first = np.minimum(windows.lo + 1, windows.hi)
-    first = np.searchsorted(positions, after_first, side="left")
-    counts = np.searchsorted(positions, windows.hi, side="left") - first
+    return flags_in_windows(positions, windows.lo, windows.hi)
+
+
+def flags_in_windows(positions: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """Per window [lo, hi): how many flagged positions lie in (lo, hi), and the rank of the first
+    one. (searchsorted on the few flagged positions beats a cumulative sum over every sample.)"""
+    first = np.searchsorted(positions, np.minimum(lo + 1, hi), side="left")
+    counts = np.searchsorted(positions, hi, side="left") - first
     return counts, first
 
 
@@ -175,11 +178,15 @@ def _add_counter_resets(windows: Windows, result: np.ndarray, enough: np.ndarray
     if len(positions) == 0:  # the usual case: no counter reset anywhere in these samples
         return result
     counts, first = _flag_counts(windows, positions)
-    counts = np.where(enough, counts, 0)
+    return add_resets_in_order(result, np.where(enough, counts, 0), first, positions, windows.flat_v)
+
+
+def add_resets_in_order(result, counts, first, positions, values):
+    """result + values[p - 1] for each window's reset positions p, one at a time in sample order."""
     for m in range(int(counts.max()) if counts.size else 0):
         active = counts > m
         position = positions[np.where(active, first + m, 0)]
-        result = np.where(active, result + windows.flat_v[position - 1], result)
+        result = np.where(active, result + values[position - 1], result)
     return result
 
 
@@ -203,26 +210,37 @@ def instant_value(matrix: MatrixOverGrid, is_rate: bool) -> VectorOverGrid:
 
 def _over_time_sequential(matrix: MatrixOverGrid, init, step, finish, with_time: bool = False) -> VectorOverGrid:
     """Run a per-sample accumulator over every window, k = 0..longest window, vectorized.
-    step(state, value, time or None, k) returns the new state of every window.
+    step(state, value, time or None, k) returns the new state of every window it is given.
 
     Prometheus's float order forbids a shortcut here: funcAvgOverTime, funcStdvarOverTime and
     funcSumOverTime (functions.go) fold each window from its own first sample (the k-th step of an
     incremental mean divides by k), so the window one sample later is a different sequence of
     operations. Sliding (add the new sample, drop the old) and prefix sums round differently;
-    the cost is one vectorized pass per offset in the longest window (docs/evaluator.md)."""
+    the cost is one vectorized pass per offset in the longest window (docs/evaluator.md).
+
+    Windows are visited longest first, so the windows still holding a k-th sample are a prefix of
+    that order: each pass updates that prefix, with no masking and no work for windows already
+    done (a grid's first windows are short: a 2-day window over a 14-day grid is not full for a
+    seventh of it). Each window still sees exactly its own sequence of operations."""
     windows = matrix_windows(matrix)
-    present = windows.count > 0
-    state = init(windows.count.shape)
-    # Offsets every window holds need no masking (the common case: equal-length windows).
-    always_valid = int(windows.count.min()) if windows.count.size else 0
-    for k in range(windows.max_count):
-        v, t, valid = _sample_at(windows, k, with_time)
-        updated = step(state, v, t, k)
-        if k < always_valid:
-            state = tuple(updated)
-        else:
-            state = tuple(np.where(valid, new, old) for new, old in zip(updated, state))
-    return _range_output(matrix, finish(state, windows), present)
+    count = windows.count.ravel()
+    order = np.argsort(-count, kind="stable")
+    first = windows.lo.ravel()[order]
+    # still_open[k]: how many windows (a prefix of `order`) hold a k-th sample.
+    still_open = np.searchsorted(-count[order], -np.arange(windows.max_count), side="left")
+    state = init(count.shape)
+    for k, width in enumerate(still_open.tolist()):
+        index = first[:width] + k
+        v = windows.flat_v[index]
+        t = windows.flat_t[index] if with_time else None
+        updated = step(tuple(part[:width] for part in state), v, t, k)
+        for part, new in zip(state, updated):
+            part[:width] = new
+    unsorted = tuple(np.empty_like(part) for part in state)
+    for part, sorted_part in zip(unsorted, state):
+        part[order] = sorted_part
+    shape = windows.count.shape
+    return _range_output(matrix, finish(tuple(part.reshape(shape) for part in unsorted), windows), windows.count > 0)
 
 
 def _zeros(count: int):

@@ -21,7 +21,7 @@ import numpy as np
 
 from .callargs import ms_to_seconds
 from .model import MatrixOverGrid, Series, VectorOverGrid
-from .range_functions import go_duration_seconds
+from .range_functions import add_resets_in_order, flags_in_windows, go_duration_seconds
 from .selectors import HIDDEN_CUTOFF_KEY, STEP_SLICE_KEY, visible_end_index
 
 # Below this many series per distinct timestamp array, the general path's vectorization over
@@ -142,10 +142,5 @@ def _add_counter_resets(v: np.ndarray, times: _TimeRow, result: np.ndarray) -> n
     resets = np.flatnonzero(v[1:] < v[:-1]) + 1
     if len(resets) == 0:
         return result
-    first = np.searchsorted(resets, np.minimum(times.lo + 1, times.hi), side="left")
-    counts = np.where(times.enough, np.searchsorted(resets, times.hi, side="left") - first, 0)
-    for m in range(int(counts.max())):
-        active = counts > m
-        position = resets[np.where(active, first + m, 0)]
-        result = np.where(active, result + v[position - 1], result)
-    return result
+    counts, first = flags_in_windows(resets, times.lo, times.hi)
+    return add_resets_in_order(result, np.where(times.enough, counts, 0), first, resets, v)
