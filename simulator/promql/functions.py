@@ -52,7 +52,6 @@ from .model import (
     labels_set,
 )
 from .selectors import matrix_step_slice
-from .shared_times import extrapolated_rate_over_shared_times
 from .vectors import drop_absent_rows, drop_metric_name, merge_same_labelsets, with_labels
 
 # Range functions run over blocks of steps of about this many (series x step) cells: their
@@ -368,7 +367,12 @@ def _rate_function(is_counter: bool, is_rate: bool) -> Callable[[CallArgs], Vect
 
 
 def _rate_over_shared_times(is_counter: bool, is_rate: bool) -> Callable[[CallArgs], VectorOverGrid | None]:
-    return lambda args: extrapolated_rate_over_shared_times(args.matrix(0), is_counter, is_rate)
+    def rate(args: CallArgs) -> VectorOverGrid | None:
+        from .shared_times import extrapolated_rate_over_shared_times  # loaded on first use: start-up
+
+        return extrapolated_rate_over_shared_times(args.matrix(0), is_counter, is_rate)
+
+    return rate
 
 
 def _rate_spec(is_counter: bool, is_rate: bool) -> FunctionSpec:

@@ -29,7 +29,7 @@ from .selectors import HIDDEN_CUTOFF_KEY, STEP_SLICE_KEY, visible_end_index
 MIN_SERIES_PER_TIMESTAMP_ARRAY = 4
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # never compared or printed
 class _TimeRow:
     """What extrapolatedRate derives from the timestamps alone, per step, for one timestamp array."""
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from helpers import as_dict, column, make_storage
 
-from simulator.promql import functions, selectors
+from simulator.promql import functions, selectors, shared_times
 from simulator.promql.engine import evaluate
 from simulator.promql.model import STALE_NAN, Grid, Series, labels_from_dict
 from simulator.promql.selectors import select_instant, select_range
@@ -24,7 +24,7 @@ MINUTE = 60_000
 def general_path_only(monkeypatch):
     """rate/increase/delta over series sharing timestamps take shared_times.py's path (its own
     tests compare it with this one): here the general path's layout is under test."""
-    monkeypatch.setattr(functions, "extrapolated_rate_over_shared_times", lambda *args: None)
+    monkeypatch.setattr(shared_times, "extrapolated_rate_over_shared_times", lambda *args: None)
 
 
 EXPRESSIONS = [

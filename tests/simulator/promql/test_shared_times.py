@@ -10,7 +10,7 @@ the evaluation time; then evaluates with the shared-times path on and off.
 import numpy as np
 import pytest
 
-from simulator.promql import functions, shared_times
+from simulator.promql import shared_times
 from simulator.promql.engine import evaluate
 from simulator.promql.model import STALE_NAN, Grid, Series, labels_from_dict
 from simulator.promql.selectors import select_range
@@ -91,9 +91,9 @@ def test_shared_times_path_equals_general_path(expr, seed, monkeypatch):
         taken.append(result is not None)
         return result
 
-    monkeypatch.setattr(functions, "extrapolated_rate_over_shared_times", recording)
+    monkeypatch.setattr(shared_times, "extrapolated_rate_over_shared_times", recording)
     fast = evaluate(expr, storage, grid)
-    monkeypatch.setattr(functions, "extrapolated_rate_over_shared_times", lambda *args: None)
+    monkeypatch.setattr(shared_times, "extrapolated_rate_over_shared_times", lambda *args: None)
     general = evaluate(expr, storage, grid)
     assert taken == [True]
     fast_labels, fast_values, fast_present = _bits(fast)
