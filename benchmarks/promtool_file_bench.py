@@ -208,7 +208,28 @@ def one_case(workdir: Path) -> dict:
         [str(ALERTKIT), "test", "one_test.yml"], ["promtool", "test", "rules", "one_test.yml"], folder, ONE_CASE_ROUNDS
     )
     result["goal_s"] = GOAL_ONE_CASE_S
+    result.update(start_up_floor(folder))
     return result
+
+
+# The interpreter and the libraries alertkit's evaluator cannot run without (numpy, by the brief), and
+# those every command line loads (click, yaml): what a one-case file costs before any alertkit module.
+FLOOR_COMMANDS = {
+    "python_s": "pass",
+    "python_numpy_s": "import numpy",
+    "python_numpy_yaml_click_s": "import numpy, yaml, click",
+}
+
+
+def start_up_floor(cwd: Path) -> dict:
+    """Median wall seconds of fresh processes of this venv's python that only import, as many rounds as
+    the one-case file."""
+    python = str(ROOT / ".venv" / "bin" / "python")
+    runs: dict[str, list[float]] = {name: [] for name in FLOOR_COMMANDS}
+    for _ in range(ONE_CASE_ROUNDS):
+        for name, code in FLOOR_COMMANDS.items():
+            runs[name].append(timed([python, "-c", code], cwd)["wall_s"])
+    return {f"floor_{name}": round(statistics.median(times), 3) for name, times in runs.items()}
 
 
 def markdown(result: dict) -> list[str]:
@@ -239,6 +260,12 @@ def markdown(result: dict) -> list[str]:
         lines.append(
             f"| one-case file, median of {one['rounds']} | <= {GOAL_ONE_CASE_S} s | **{one['alertkit_wall_s']} s** "
             f"(promtool {one['promtool_wall_s']} s; CPU {one['alertkit_cpu_s']} s vs {one['promtool_cpu_s']} s) | {ok} |"
+        )
+    if "floor_python_numpy_s" in one:
+        lines.append(
+            f"| floor: `python -c pass` / `import numpy` / `import numpy, yaml, click`, median of {one['rounds']} "
+            f"| | {one['floor_python_s']} s / {one['floor_python_numpy_s']} s / "
+            f"{one['floor_python_numpy_yaml_click_s']} s | |"
         )
     for name, r in suites.items():
         ok = "met" if r["ratio"] >= 1 else "NOT met"

@@ -175,11 +175,9 @@ def _goal_rows(results: dict):
         yield "90 d x 1,000 series under 1 GB peak RSS", f"{large['peak_rss_mb']} MB", large["peak_rss_mb"] < 1024
     one = test.get("one_case", {})
     if one:
-        yield (
-            "one-case file at most 0.2 s (median of 5)",
-            f"{one['alertkit_wall_s']} s (promtool {one['promtool_wall_s']} s)",
-            one["alertkit_wall_s"] <= 0.2,
-        )
+        floor = f"; `import numpy` alone {one['floor_python_numpy_s']} s" if "floor_python_numpy_s" in one else ""
+        measured = f"{one['alertkit_wall_s']} s (promtool {one['promtool_wall_s']} s{floor})"
+        yield "one-case file at most 0.2 s (median of 5)", measured, one["alertkit_wall_s"] <= 0.2
     for name, suite in test.get("per_file_suites", {}).items():
         yield f"{name} suite, one process per file, no slower than promtool", f"{suite['ratio']}x", suite["ratio"] >= 1
 
