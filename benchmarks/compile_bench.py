@@ -99,6 +99,38 @@ def _params(kind: str, index: int) -> dict:
             "record": f"global:{metric}:mean_rate5m",
         },
         "raw": {"expr": f'sum(rate({metric}_requests_total{{service="bench"}}[5m])) < 1'},
+        "slo_burn_rate": {
+            "objective": 99.9,
+            "period": "30d",
+            "total": f'{metric}_requests_total{{service="bench"}}',
+            "errors": f'{metric}_requests_total{{service="bench",code=~"5.."}}',
+            "by": ["service"],
+        },
+        "error_ratio": {
+            "metric": f"{metric}_requests_total",
+            "errors": 'code=~"5.."',
+            "selector": 'service="bench"',
+            "by": ["service"],
+            "threshold": 0.05,
+            "window": "5m",
+            "min_request_rate": 1,
+        },
+        "freshness": {
+            "metric": f"{metric}_last_success_timestamp_seconds",
+            "budget": "2h",
+            "selector": 'service="bench"',
+            "by": ["service"],
+        },
+        "schema_change": {"metric": f"{metric}_schema_hash", "selector": 'service="bench"', "by": ["service"]},
+        "model_quality": {
+            "metric": f"{metric}_rolling_auc",
+            "higher_is_better": True,
+            "threshold": 0.35,
+            "drift_factor": 1.25,
+            "baseline_window": "7d",
+            "selector": 'service="bench"',
+            "by": ["service"],
+        },
     }[kind]
 
 
