@@ -84,6 +84,10 @@ class _Context:
     hidden_cutoff_ms: np.ndarray | None
     # The step of a subquery written without one ([5m:]).
     subquery_step_ms: int = DEFAULT_SUBQUERY_STEP_MS
+    # Each node's value, when one query evaluates parts of its tree more than once (the sample
+    # limit's accounting counts every node's output): id(node) -> (node, value). Never handed
+    # to a subquery's inner steps, where the same node has other values.
+    memo: dict | None = None
 
     @property
     def steps(self) -> int:
@@ -152,10 +156,18 @@ def parse(expr: str | promql_parser.Expr):
 
 
 def _eval(node, context: _Context) -> Value:
+    memo = context.memo
+    if memo is not None:
+        known = memo.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
     handler = _HANDLERS.get(type(node))
     if handler is None:
         raise PromQLError(f"unsupported: expression node {type(node).__name__}")
-    return handler(node, context)
+    value = handler(node, context)
+    if memo is not None:
+        memo[id(node)] = (node, value)  # holding the node keeps its id unique
+    return value
 
 
 def _unwrap_parens(node):
@@ -230,6 +242,7 @@ def _eval_subquery(node, context: _Context) -> MatrixOverGrid:
         at_start_ms=_constant_for_subquery(context.at_start_ms, len(inner_ms)),
         at_end_ms=_constant_for_subquery(context.at_end_ms, len(inner_ms)),
         hidden_cutoff_ms=None,
+        memo=None,
     )
     result = _eval(node.expr, inner) if len(inner_ms) else VectorOverGrid.empty(0)
     if not isinstance(result, VectorOverGrid):

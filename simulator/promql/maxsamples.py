@@ -104,6 +104,9 @@ def evaluate_within_limit(node, context, max_samples: int) -> Value:
 
     if cannot_exceed(node, context, max_samples):
         return _eval(node, context)
+    # The accounting evaluates every node for its output count: remember each node's value, so
+    # no part of the tree is evaluated twice (the evaluation is deterministic).
+    context = replace(context, memo={})
     over = first_step_over(peak_samples(node, context), max_samples)
     if over is None:
         return _eval(node, context)

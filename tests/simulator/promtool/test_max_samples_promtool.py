@@ -241,3 +241,31 @@ def test_an_earlier_evaluation_error_wins():
     with pytest.raises(PromQLError, match=TOO_MANY_SAMPLES_MESSAGE) as raised:
         evaluate("rate(x[10000s])", storage, grid, max_samples=PROMTOOL_MAX_SAMPLES)
     assert raised.value.step_index == 2
+
+
+def test_the_sample_accounting_evaluates_each_node_once(monkeypatch):
+    # The accounting counts every node's output; without the per-query memo each node was evaluated
+    # once per ancestor (a 2-day z-score rule: seven times), with the same values.
+    from simulator.promql import range_functions
+
+    calls = []
+    original = range_functions._over_time_sequential
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(range_functions, "_over_time_sequential", counting)
+    storage = Storage()
+    t = np.arange(0, 7_200_000, 60_000, dtype=np.int64)
+    storage.add((("__name__", "x"),), t, np.sin(np.arange(len(t))))
+    expr = "abs((x - avg_over_time(x[30m])) / stddev_over_time(x[30m])) > 1"
+    grid = Grid(3_600_000, 7_140_000, 60_000)
+    # 33: the peak (a 31-sample window and two outputs) is at the limit, so no cheap bound proves
+    # the query safe and every node is accounted for.
+    limited = evaluate(expr, storage, grid, max_samples=33)
+    assert len(calls) == 2  # avg_over_time once, stddev_over_time once
+    plain = evaluate(expr, storage, grid)
+    assert limited.labels == plain.labels
+    assert np.array_equal(limited.present, plain.present)
+    assert np.array_equal(limited.values[limited.present], plain.values[plain.present])
