@@ -36,7 +36,7 @@ PEER_SUITES = next(
 DAY_MS = 86_400_000
 SCRAPE_MS = 60_000
 SPANS_DAYS = (14, 30, 90)
-# Runs per span. promtool needs 5-10 s per day of this file (20 rules at every minute), so it runs on the
+# Runs per span. promtool needs 5-10 s per day of this file (every reference rule at every minute), so it runs on the
 # 14-day file once, and on the longer ones only with ALERTKIT_BENCH_PROMTOOL_SPANS=14,30,90 (20+ minutes).
 ALERTKIT_ROUNDS = 3
 PROMTOOL_SPANS = tuple(int(d) for d in os.environ.get("ALERTKIT_BENCH_PROMTOOL_SPANS", "14").split(",") if d)
@@ -240,7 +240,8 @@ def markdown(result: dict) -> list[str]:
     lines = [
         "## `alertkit test` vs `promtool test rules`",
         "",
-        "The on-call scenario at a 1 m scrape with every reference rule (20 rules, 1 m evaluation), written as one "
+        f"The on-call scenario at a 1 m scrape with every reference rule ({d14.get('rules')} rules, 1 m evaluation), "
+        "written as one "
         "promtool test file with an alert test at the last evaluation, so both tools evaluate the whole span; fresh "
         "processes, start-up included. Bytecode is compiled first, as `pip install` does. "
         f"Load average {result.get('load_average_start')} at the start, {result.get('load_average_end')} at the end.",
